@@ -1,0 +1,4 @@
+/**
+ * Public API of `@tandem/server`.
+ */
+export { createHealthRoutes } from "./http/health.js";

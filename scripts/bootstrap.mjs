@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The README's two commands start here. On a fresh machine with only Node and npm it
+// bootstraps pnpm through npx, installs the workspace when node_modules is missing or older
+// than the lockfile, then runs the named root script ("test" → check, "demo" → the demo).
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const PNPM = ["-y", "pnpm@12.4.2"];
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const task = process.argv[2];
+const script = { test: "check", demo: "demo" }[task ?? ""];
+if (script === undefined) {
+  console.error(`usage: node scripts/bootstrap.mjs test|demo (got ${JSON.stringify(task)})`);
+  process.exit(2);
+}
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Tandem needs Node.js >= 20.19; this is ${process.versions.node}.`);
+  process.exit(1);
+}
+
+function pnpm(args) {
+  const npx = process.platform === "win32" ? "npx.cmd" : "npx";
+  const result = spawnSync(npx, [...PNPM, ...args], { cwd: root, stdio: "inherit", env: process.env });
+  if (result.error) throw result.error;
+  return result.status ?? 1;
+}
+
+const marker = join(root, "node_modules", ".modules.yaml");
+const lock = join(root, "pnpm-lock.yaml");
+const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+if (stale) {
+  console.log("tandem: installing dependencies (pnpm install --frozen-lockfile)…");
+  const status = pnpm(["install", "--frozen-lockfile"]);
+  if (status !== 0) process.exit(status);
+}
+process.exit(pnpm(["run", script, ...process.argv.slice(3)]));

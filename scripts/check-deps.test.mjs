@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { checkDependencies } from "./check-deps.mjs";
+
+let dirs = [];
+afterEach(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs = [];
+});
+
+function workspace(files) {
+  const root = mkdtempSync(join(tmpdir(), "tandem-deps-"));
+  dirs.push(root);
+  for (const pkg of ["engine", "salesforce-adapter", "salesforce-emulator", "server", "demo-web"]) {
+    mkdirSync(join(root, "packages", pkg, "src"), { recursive: true });
+    writeFileSync(join(root, "packages", pkg, "package.json"), JSON.stringify({ name: `@tandem/${pkg}` }));
+  }
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(root, path, ".."), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+describe("dependency direction (DESIGN §3)", () => {
+  it("accepts the allowed direction", () => {
+    const root = workspace({
+      "packages/server/src/a.ts": 'import { x } from "@tandem/engine";\nimport "@tandem/salesforce-adapter";',
+      "packages/salesforce-adapter/src/b.ts": 'import jsforce from "jsforce";\nimport { y } from "@tandem/engine";',
+      "packages/salesforce-emulator/test/c.test.ts": 'import jsforce from "jsforce";',
+    });
+    expect(checkDependencies(root)).toEqual([]);
+  });
+
+  it("rejects the engine importing the server", () => {
+    const root = workspace({ "packages/engine/src/a.ts": 'export { x } from "@tandem/server";' });
+    expect(checkDependencies(root).map((v) => v.message)).toEqual([expect.stringContaining("imports @tandem/server")]);
+  });
+
+  it("rejects a dynamic import, a relative escape, jsforce outside the adapter and IO in the engine", () => {
+    const root = workspace({
+      "packages/demo-web/src/a.ts": 'const m = await import("@tandem/salesforce-adapter");',
+      "packages/server/src/b.ts": 'import { z } from "../../engine/src/index.js";',
+      "packages/server/src/c.ts": 'import { Connection } from "jsforce";',
+      "packages/engine/src/d.ts": 'import { readFileSync } from "node:fs";',
+    });
+    expect(checkDependencies(root)).toHaveLength(4);
+  });
+
+  it("rejects a manifest dependency against the direction", () => {
+    const root = workspace({});
+    writeFileSync(
+      join(root, "packages/engine/package.json"),
+      JSON.stringify({ name: "@tandem/engine", dependencies: { "@tandem/salesforce-adapter": "workspace:*" } }),
+    );
+    expect(checkDependencies(root)[0]?.message).toMatch(/dependencies names @tandem\/salesforce-adapter/);
+  });
+});
