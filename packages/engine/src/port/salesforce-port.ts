@@ -1,0 +1,216 @@
+/**
+ * The Salesforce port: everything the sync runner needs from Salesforce, and nothing more.
+ * `@tandem/salesforce-adapter` implements it with jsforce; `@tandem/engine/testing` ships an
+ * in-memory fake and the contract suite both must pass.
+ *
+ * Contract (every implementation keeps all of it):
+ * - Every call acts as one user, with that user's permissions; nothing returned is a record
+ *   Salesforce would hide from them.
+ * - Reads return records in the shapes of `model/records.ts` (18-character ids, `null` for
+ *   no value). A pull never returns the same record twice.
+ * - `pullScope` applies DESIGN §1 scope rules 1–4 relative to the ids the caller already
+ *   mirrors: it returns changed or newly in-scope records (cascades included: an opportunity
+ *   new to the scope brings its account, every contact at that account and its roles, whatever
+ *   their age) and the ids of mirrored records that left the scope or were deleted. With no
+ *   watermark for an object it pulls that object in full. Watermarks it returns never move
+ *   backwards.
+ * - `pullActivities` returns the Tasks and Events whose WhoId is one of `whoIds`: those in the
+ *   window plus the most recent one per contact whatever its age.
+ * - `push` is given writes in order and returns exactly one result per write, in the same
+ *   order. A write whose outcome is unknown (the connection was lost after sending) is
+ *   reported as `OutcomeUnknown`, never retried by the port itself.
+ * - A created Task carries its idempotency key in a standard field that round-trips (or an
+ *   External ID field when configured), so `lookup` finds it; `lookup` answers for every key
+ *   asked, with the Task's id or `null` when no such Task exists.
+ * - Failures of a whole call are typed {@link SalesforcePortError}s; per-record failures of a
+ *   push are {@link WriteResult}s with the same error types.
+ */
+import type { Effect } from "effect";
+import { Data } from "effect";
+import type {
+  AccountRecord,
+  ActivityRecord,
+  ContactRecord,
+  ContactRoleRecord,
+  OpportunityRecord,
+} from "../model/records.js";
+import type { SalesforceId } from "../model/salesforce-id.js";
+
+/** The objects a book pulls, each with its own watermark. */
+export type ScopeObject = "Opportunity" | "Account" | "Contact" | "OpportunityContactRole" | "Task" | "Event";
+
+/** Per object, the greatest `SystemModstamp` already mirrored (ISO 8601 UTC). */
+export type Watermarks = Partial<Readonly<Record<ScopeObject, string>>>;
+
+/** The ids the caller mirrors now, so the port can report scope exits and cascades. */
+export interface MirroredIds {
+  readonly opportunityIds: ReadonlySet<SalesforceId>;
+  readonly accountIds: ReadonlySet<SalesforceId>;
+  readonly contactIds: ReadonlySet<SalesforceId>;
+  readonly contactRoleIds: ReadonlySet<SalesforceId>;
+}
+
+/** Input of {@link SalesforcePort.pullScope}. */
+export interface ScopePullRequest {
+  readonly userId: SalesforceId;
+  readonly watermarks: Watermarks;
+  readonly mirrored: MirroredIds;
+}
+
+/** Output of {@link SalesforcePort.pullScope}: upserts, removals and the new watermarks. */
+export interface ScopePull {
+  readonly opportunities: ReadonlyArray<OpportunityRecord>;
+  readonly accounts: ReadonlyArray<AccountRecord>;
+  readonly contacts: ReadonlyArray<ContactRecord>;
+  readonly contactRoles: ReadonlyArray<ContactRoleRecord>;
+  /** Mirrored ids that were deleted or left the scope, per object. */
+  readonly removed: {
+    readonly opportunityIds: ReadonlyArray<SalesforceId>;
+    readonly accountIds: ReadonlyArray<SalesforceId>;
+    readonly contactIds: ReadonlyArray<SalesforceId>;
+    readonly contactRoleIds: ReadonlyArray<SalesforceId>;
+  };
+  readonly watermarks: Watermarks;
+  /** True when this was a full pull of every object (first run, or a watermark too old). */
+  readonly full: boolean;
+}
+
+/** Input of {@link SalesforcePort.pullActivities}. */
+export interface ActivityPullRequest {
+  /** The Key contacts whose activities belong to the book. */
+  readonly whoIds: ReadonlyArray<SalesforceId>;
+  /** Start of the rolling window (ISO 8601 UTC). */
+  readonly windowStart: string;
+  readonly watermarks: Watermarks;
+  /** Activity ids mirrored now, so deletions can be reported. */
+  readonly mirroredIds: ReadonlySet<SalesforceId>;
+}
+
+/** Output of {@link SalesforcePort.pullActivities}. */
+export interface ActivityPull {
+  readonly activities: ReadonlyArray<ActivityRecord>;
+  readonly removedIds: ReadonlyArray<SalesforceId>;
+  readonly watermarks: Watermarks;
+}
+
+/** An opaque per-intent key that makes a create findable after a lost response. */
+export type IdempotencyKey = string & { readonly __brand: "IdempotencyKey" };
+
+/** A completed Task to create for a logged activity. */
+export interface CreateTaskWrite {
+  readonly kind: "createTask";
+  readonly intentId: string;
+  readonly key: IdempotencyKey;
+  readonly fields: {
+    readonly WhoId: SalesforceId;
+    readonly WhatId: SalesforceId | null;
+    readonly Subject: string;
+    readonly Description: string | null;
+    readonly ActivityDate: string;
+    readonly Status: "Completed";
+    readonly TaskSubtype: "Call" | "Email" | "Task";
+    readonly CallDurationInSeconds?: number | undefined;
+    readonly CallType?: "Outbound" | "Inbound" | undefined;
+  };
+}
+
+/** A field edit with its three-way precondition (DESIGN §6.4). */
+export interface UpdateFieldWrite {
+  readonly kind: "updateField";
+  readonly intentId: string;
+  readonly sobject: "Opportunity" | "Contact";
+  readonly recordId: SalesforceId;
+  readonly field: string;
+  /** The value the device saw; the write applies only if Salesforce still holds it. */
+  readonly base: unknown;
+  readonly value: unknown;
+}
+
+/** One write the runner asks the port to make. */
+export type SalesforceWrite = CreateTaskWrite | UpdateFieldWrite;
+
+/** The result of one write, in the order the writes were given. */
+export type WriteResult =
+  | { readonly intentId: string; readonly outcome: "applied"; readonly salesforceId: SalesforceId }
+  /** Salesforce already held `value`; nothing was written. */
+  | { readonly intentId: string; readonly outcome: "unchanged"; readonly salesforceId: SalesforceId }
+  /** Salesforce holds neither `base` nor `value`: a three-way conflict. */
+  | { readonly intentId: string; readonly outcome: "conflict"; readonly theirs: unknown }
+  | { readonly intentId: string; readonly outcome: "failed"; readonly error: SalesforcePortError };
+
+/** Too many requests: the org's API limit or a concurrency limit. */
+export class RateLimited extends Data.TaggedError("RateLimited")<{
+  readonly message: string;
+  readonly retryAfterMs: number;
+}> {}
+
+/** `UNABLE_TO_LOCK_ROW`: retry later, nothing was written. */
+export class RowLocked extends Data.TaggedError("RowLocked")<{ readonly message: string }> {}
+
+/** The access token expired and could not be refreshed this time; retryable. */
+export class SessionExpired extends Data.TaggedError("SessionExpired")<{ readonly message: string }> {}
+
+/** The refresh token was revoked (`invalid_grant`): stop and ask the user to sign in. */
+export class Revoked extends Data.TaggedError("Revoked")<{ readonly message: string }> {}
+
+/** Salesforce denied the user this read or write. */
+export class AccessDenied extends Data.TaggedError("AccessDenied")<{
+  readonly code: string;
+  readonly message: string;
+}> {}
+
+/** Salesforce rejected the values; `fields` names the offending fields. */
+export class ValidationFailed extends Data.TaggedError("ValidationFailed")<{
+  readonly code: string;
+  readonly message: string;
+  readonly fields: ReadonlyArray<string>;
+}> {}
+
+/** The record does not exist or was deleted. */
+export class NotFound extends Data.TaggedError("NotFound")<{ readonly message: string }> {}
+
+/** The request may or may not have taken effect (connection lost after sending). */
+export class OutcomeUnknown extends Data.TaggedError("OutcomeUnknown")<{ readonly message: string }> {}
+
+/** Salesforce is unavailable (5xx, connection refused before sending); retryable. */
+export class Unavailable extends Data.TaggedError("Unavailable")<{ readonly message: string }> {}
+
+/** Every failure the port reports. */
+export type SalesforcePortError =
+  | RateLimited
+  | RowLocked
+  | SessionExpired
+  | Revoked
+  | AccessDenied
+  | ValidationFailed
+  | NotFound
+  | OutcomeUnknown
+  | Unavailable;
+
+/** API usage as Salesforce reports it in `Sforce-Limit-Info` (`api-usage=used/max`). */
+export interface ApiUsage {
+  readonly used: number;
+  readonly max: number;
+  /** Calls this port made since it was created. */
+  readonly callsMade: number;
+}
+
+/**
+ * The Salesforce port. See the file comment for the contract every implementation keeps.
+ *
+ * @example
+ * ```ts
+ * const pulled = yield* port.pullScope({ userId, watermarks: {}, mirrored: emptyMirror });
+ * ```
+ */
+export interface SalesforcePort {
+  readonly pullScope: (request: ScopePullRequest) => Effect.Effect<ScopePull, SalesforcePortError>;
+  readonly pullActivities: (request: ActivityPullRequest) => Effect.Effect<ActivityPull, SalesforcePortError>;
+  readonly push: (
+    writes: ReadonlyArray<SalesforceWrite>,
+  ) => Effect.Effect<ReadonlyArray<WriteResult>, SalesforcePortError>;
+  readonly lookup: (
+    keys: ReadonlyArray<IdempotencyKey>,
+  ) => Effect.Effect<ReadonlyMap<IdempotencyKey, SalesforceId | null>, SalesforcePortError>;
+  readonly usage: () => ApiUsage;
+}
