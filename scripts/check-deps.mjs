@@ -16,6 +16,16 @@ export const ALLOWED = {
   "demo-web": ["engine"],
 };
 
+/**
+ * Packages a package may use in its tests, benchmarks and devDependencies only: tests run
+ * against real parts (the adapter against the emulator; the web client end to end against
+ * the server and the emulator).
+ */
+export const TEST_ONLY = {
+  "salesforce-adapter": ["salesforce-emulator"],
+  "demo-web": ["server", "salesforce-emulator"],
+};
+
 const SOURCE = /\.(ts|tsx|mts|mjs|js)$/;
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)["']([^"']+)["']/g;
 
@@ -60,7 +70,8 @@ export function checkDependencies(root) {
     for (const field of ["dependencies", "devDependencies", "peerDependencies"]) {
       for (const dep of Object.keys(manifest[field] ?? {})) {
         const m = /^@tandem\/(.+)$/.exec(dep);
-        if (m && !allowed.includes(m[1])) {
+        const testOnly = field === "devDependencies" && (TEST_ONLY[pkg] ?? []).includes(m?.[1]);
+        if (m && !allowed.includes(m[1]) && !testOnly) {
           violations.push({
             file: relative(root, join(pkgDir, "package.json")),
             message: `${field} names ${dep}; ${pkg} may use only [${allowed.join(", ")}]`,
@@ -74,7 +85,8 @@ export function checkDependencies(root) {
       for (const match of text.matchAll(SPECIFIER)) {
         const spec = match[1];
         const tandem = /^@tandem\/([^/]+)/.exec(spec);
-        if (tandem && tandem[1] !== pkg && !allowed.includes(tandem[1])) {
+        const testOnly = isTestFile(file) && (TEST_ONLY[pkg] ?? []).includes(tandem?.[1]);
+        if (tandem && tandem[1] !== pkg && !allowed.includes(tandem[1]) && !testOnly) {
           violations.push({
             file: rel,
             message: `imports ${spec}; ${pkg} may import only [${allowed.join(", ")}] (DESIGN §3)`,

@@ -49,6 +49,15 @@ describe("dependency direction (DESIGN §3)", () => {
     expect(checkDependencies(root)).toHaveLength(4);
   });
 
+  it("lets tests, but not sources, use the real parts they run against", () => {
+    const root = workspace({
+      "packages/salesforce-adapter/test/a.test.ts": 'import { createEmulator } from "@tandem/salesforce-emulator";',
+      "packages/demo-web/test/e2e.test.ts": 'import "@tandem/server";',
+      "packages/salesforce-adapter/src/b.ts": 'import { createEmulator } from "@tandem/salesforce-emulator";',
+    });
+    expect(checkDependencies(root).map((v) => v.file)).toEqual(["packages/salesforce-adapter/src/b.ts"]);
+  });
+
   it("rejects a manifest dependency against the direction", () => {
     const root = workspace({});
     writeFileSync(
