@@ -1,6 +1,60 @@
 #!/usr/bin/env node
-// `npm start` → the demo of DESIGN §10. Until the server and web client exist, it says
-// plainly what is not there yet instead of pretending.
-console.log("Tandem demo: not available yet.");
-console.log("The workspace, lint, type-check and tests are in place (npm test).");
-console.log("Missing: the emulated org, the server and the web client; each has its own issue.");
+// `npm start` → the demo of DESIGN §10: builds the web client, starts the server with its
+// embedded emulated org (which serves the client on its own port), and prints
+// "Tandem demo: <url>" with the demo users to sign in as. Whatever part does not exist yet is
+// named plainly instead of being pretended. Ctrl-C stops everything.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const root = join(fileURLToPath(import.meta.url), "..", "..");
+const port = process.env.PORT ?? "8787";
+const dataDir = join(root, ".tandem", "demo");
+const webDir = join(root, "packages", "demo-web");
+const serverCli = join(root, "packages", "server", "src", "cli.ts");
+const missing = [];
+
+if (existsSync(join(webDir, "index.html"))) {
+  console.log("tandem: building the web client…");
+  const build = spawnSync("npx", ["vite", "build", "--logLevel", "warn"], { cwd: webDir, stdio: "inherit" });
+  if (build.status !== 0) {
+    console.error("tandem: the web client failed to build; see the errors above.");
+    process.exit(build.status ?? 1);
+  }
+} else {
+  missing.push("the web client (packages/demo-web) is not built yet");
+}
+
+if (!existsSync(serverCli)) {
+  console.log("Tandem demo: not available yet: the server (packages/server) has no CLI.");
+  for (const m of missing) console.log(`Also missing: ${m}.`);
+  process.exit(1);
+}
+
+const args = ["--conditions=@tandem/source", "--import", "tsx", serverCli, "--port", port, "--data-dir", dataDir];
+if (existsSync(join(webDir, "dist", "index.html"))) args.push("--web-dir", join(webDir, "dist"));
+const server = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
+server.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+
+let ready = false;
+createInterface({ input: server.stdout }).on("line", (line) => {
+  if (ready) return void process.stdout.write(`${line}\n`);
+  let info;
+  try {
+    info = JSON.parse(line);
+  } catch {
+    return void process.stdout.write(`${line}\n`);
+  }
+  ready = true;
+  console.log(`\nTandem demo: ${info.url}`);
+  console.log(`Salesforce (emulated org): ${info.salesforceUrl}`);
+  if (Array.isArray(info.users)) {
+    console.log("Sign in as one of the demo users:");
+    for (const u of info.users) console.log(`  ${u.name.padEnd(22)} ${u.username}  (password ${u.password})`);
+  }
+  for (const m of missing) console.log(`Not there yet: ${m}.`);
+  console.log("Ctrl-C stops the demo.\n");
+});
