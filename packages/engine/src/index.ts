@@ -1,7 +1,63 @@
 /**
  * Public API of `@tandem/engine`: the pure core of Tandem. Explicit named exports only.
+ * The in-memory fake port, fault injection and the port contract suite live in
+ * `@tandem/engine/testing`.
  */
 
+export {
+  createDevice,
+  type Device,
+  type DeviceContext,
+  type EditFieldInput,
+  type LogActivityInput,
+  type RecordInteractionInput,
+} from "./device/device.js";
+export { DeviceInputError, type DeviceInputErrorCode, type DeviceResult } from "./device/errors.js";
+export {
+  byHlc,
+  effectiveFieldValue,
+  isOpenIntent,
+  openEditsOf,
+  receiptStatus,
+  type Table,
+} from "./doc/intent-state.js";
+export { jsonEqual } from "./doc/json-equal.js";
+export {
+  BOOK_MAP_NAMES,
+  type BookMapName,
+  type BookMaps,
+  bookMaps,
+  bookRoomName,
+  type MetaKey,
+  type MirrorMapName,
+  SALESFORCE_ORIGIN,
+  SCHEMA_VERSION,
+} from "./doc/layout.js";
+export {
+  type BookIssue,
+  BookVersionTooNewError,
+  checkBookVersion,
+  InvalidBookError,
+  type OpenBookError,
+  type OpenBookOptions,
+  type OpenBookResult,
+  openBook,
+  readSchemaVersion,
+  validateBook,
+} from "./doc/version.js";
+export {
+  CONTACT_EDITABLE_FIELDS,
+  type ContactEditableField,
+  checkFieldValue,
+  defaultActivitySubject,
+  FORECAST_CATEGORIES,
+  isCalendarDate,
+  isEditableField,
+  normalizeEmail,
+  OPPORTUNITY_EDITABLE_FIELDS,
+  type OpportunityEditableField,
+} from "./model/fields.js";
+export { compareHlc, formatHlc, type Hlc, parseHlc, tickHlc } from "./model/hlc.js";
 export type {
   AccountRecord,
   ActivityRecord,
@@ -20,6 +76,47 @@ export {
   to15,
   to18,
 } from "./model/salesforce-id.js";
+export {
+  AccountSchema,
+  type ActivityKind,
+  ActivityKindSchema,
+  ActivitySchema,
+  type CancelIntent,
+  CancelIntentSchema,
+  ContactRoleSchema,
+  ContactSchema,
+  type ContactTier,
+  ContactTierSchema,
+  canTransition,
+  DateString,
+  DateTimeString,
+  type EditableSObject,
+  EditableSObjectSchema,
+  type EditFieldIntent,
+  EditFieldIntentSchema,
+  FINAL_STATUSES,
+  type Intent,
+  type IntentKind,
+  IntentSchema,
+  type Interaction,
+  InteractionSchema,
+  isFinalStatus,
+  type LogActivityIntent,
+  LogActivityIntentSchema,
+  OpportunitySchema,
+  type Receipt,
+  ReceiptSchema,
+  type ReceiptStatus,
+  ReceiptStatusSchema,
+  type ResolveConflictIntent,
+  ResolveConflictIntentSchema,
+  type SetContactTierIntent,
+  SetContactTierIntentSchema,
+  type SyncStatus,
+  SyncStatusSchema,
+  WatermarksSchema,
+} from "./model/schemas.js";
+export { isUuidv7, uuidv7 } from "./model/uuid.js";
 export {
   AccessDenied,
   type ActivityPull,
@@ -46,3 +143,66 @@ export {
   type Watermarks,
   type WriteResult,
 } from "./port/salesforce-port.js";
+export { type ApplyReport, applyPlan } from "./reconcile/apply.js";
+export { IDEMPOTENCY_PREFIX, idempotencyKeyFor, intentIdOfKey } from "./reconcile/idempotency.js";
+export { type KeyContactInputs, keyContactIds } from "./reconcile/key-contacts.js";
+export {
+  describePortError,
+  EMPTY_PLAN,
+  isEmptyPlan,
+  isRetryable,
+  type MirrorDelete,
+  type MirrorUpsert,
+  type Plan,
+  type PlannedLookup,
+  type PlanOptions,
+  type Pulled,
+  plan,
+  planCallFailure,
+  planLookupResults,
+  planResults,
+  RECEIPT_CODES,
+  taskWriteFor,
+} from "./reconcile/plan.js";
+export { type BookState, overlayTable, readBookState } from "./reconcile/state.js";
+export {
+  CycleFailed,
+  type CycleReport,
+  PersistFailed,
+  type RetryOptions,
+  type RunnerError,
+  type RunnerOptions,
+  runCycle,
+} from "./runner/runner.js";
+export {
+  DEFAULT_TRIGGER_CONFIG,
+  INITIAL_TRIGGER_STATE,
+  nextRunAt,
+  reduceTrigger,
+  scheduleInterval,
+  type TriggerConfig,
+  type TriggerEvent,
+  type TriggerState,
+} from "./runner/trigger-policy.js";
+export { type BookView, createBookView } from "./views/book-view.js";
+export {
+  bookRecommendations,
+  DEFAULT_THRESHOLDS,
+  type Recommendation,
+  type RecommendationKind,
+  type RecommendationThresholds,
+  recommendationsFor,
+} from "./views/recommendations.js";
+export type {
+  ActivityItem,
+  ActivityStatus,
+  BookSnapshot,
+  ContactView,
+  IntentView,
+  InteractionSource,
+  KeyEvidence,
+  LastInteraction,
+  OpportunityView,
+  PendingField,
+  SyncView,
+} from "./views/types.js";

@@ -1,4 +1,43 @@
 /**
- * Public API of `@tandem/salesforce-adapter`: the engine's Salesforce port on jsforce.
+ * Public API of `@tandem/salesforce-adapter`: the engine's Salesforce port over jsforce, the
+ * OAuth (authorization code + PKCE) helpers, the error mapper and the API-usage tracker.
+ * Explicit named exports only.
  */
+export {
+  type AuthorizeRequest,
+  type AuthorizeUrlOptions,
+  createAuthorizeUrl,
+  type ExchangeCodeOptions,
+  exchangeCode,
+  type ReadIdentityOptions,
+  readIdentity,
+  type SalesforceIdentity,
+  type SignedInTokens,
+} from "./auth/oauth.js";
+export type { OAuthClientConfig, SalesforceTokens } from "./auth/tokens.js";
+export {
+  type ClientRequest,
+  type ClientResponse,
+  createSalesforceClient,
+  type ReadRetryPolicy,
+  type SalesforceClient,
+  type SalesforceClientOptions,
+} from "./client/salesforce-client.js";
+export {
+  type ErrorContext,
+  fromErrorCode,
+  fromErrorItems,
+  isRetryable,
+  type SalesforceErrorItem,
+  toPortError,
+} from "./errors/map-error.js";
+export { OAuthFailed } from "./errors/oauth-failed.js";
+export {
+  createSalesforcePort,
+  type SalesforcePortHandle,
+  type SalesforcePortOptions,
+} from "./port/create-salesforce-port.js";
+export type { IdempotencyConfig } from "./push/idempotency.js";
+export { chunkByUrlLength, select, soqlId } from "./soql/builder.js";
 export { soqlDate, soqlDateTime, soqlString } from "./soql/literal.js";
+export { createUsageTracker, parseLimitInfo, type UsageTracker } from "./usage/usage-tracker.js";

@@ -54,6 +54,8 @@ describe("Salesforce ids", () => {
 
   it("decodes through the schema", () => {
     expect(Schema.decodeUnknownSync(SalesforceIdSchema)("001M000000qfPySIAU")).toBe("001M000000qfPySIAU");
+    expect(Schema.decodeUnknownSync(SalesforceIdSchema)("001m000000QFPYSiau")).toBe("001M000000qfPySIAU");
+    expect(Schema.decodeUnknownSync(SalesforceIdSchema)("001M000000qfPyS")).toBe("001M000000qfPySIAU");
     expect(() => Schema.decodeUnknownSync(SalesforceIdSchema)("nope")).toThrow();
   });
 

@@ -5,7 +5,7 @@
  * correct checksum suffix; every id that enters the engine passes through {@link readSalesforceId}
  * exactly once, so the rest of the code compares ids with `===`.
  */
-import { Schema } from "effect";
+import { Schema, SchemaTransformation } from "effect";
 
 const SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 const ID15 = /^[a-zA-Z0-9]{15}$/;
@@ -123,11 +123,28 @@ export function keyPrefix(id: SalesforceId): string {
   return id.slice(0, 3);
 }
 
+const isCanonicalSalesforceId = (u: unknown): u is SalesforceId =>
+  typeof u === "string" && u.length === 18 && isSalesforceId(u) && readSalesforceId(u) === u;
+
+/** The decoded side of {@link SalesforceIdSchema}: an already canonical 18-character id. */
+const CanonicalSalesforceId = Schema.declare(isCanonicalSalesforceId, { expected: "a canonical Salesforce id" });
+
 /**
- * Schema for an 18-character Salesforce id, decoding 15- or 18-character input to the
- * canonical branded form.
+ * Schema for an 18-character Salesforce id, decoding 15- or 18-character input (any case) to
+ * the canonical branded form.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(SalesforceIdSchema)("001M000000qfPyS"); // "001M000000qfPySIAU"
+ * ```
  */
 export const SalesforceIdSchema = Schema.String.pipe(
   Schema.check(Schema.makeFilter((s: string) => isSalesforceId(s) || "a valid 15- or 18-character Salesforce id")),
-  Schema.brand("SalesforceId"),
+  Schema.decodeTo(
+    CanonicalSalesforceId,
+    SchemaTransformation.transform<SalesforceId, string>({
+      decode: (s) => readSalesforceId(s),
+      encode: (id) => id,
+    }),
+  ),
 );

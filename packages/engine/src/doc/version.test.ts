@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { bookMaps, SALESFORCE_ORIGIN, SCHEMA_VERSION } from "./layout.js";
+import { checkBookVersion, openBook, validateBook } from "./version.js";
+
+describe("document protocol versioning", () => {
+  it("migrates an unversioned doc forward in one transaction, keeping its records", () => {
+    const doc = new Y.Doc();
+    const m = bookMaps(doc);
+    m.accounts.set("001000000000001AAA", { Id: "001000000000001AAA", Name: "Acme" } as never);
+    let transactions = 0;
+    doc.on("afterTransaction", () => transactions++);
+    const r = openBook(doc, { orgId: "00D000000000001AAA", userId: "005000000000001AAA" });
+    expect(r).toEqual({ ok: true, version: SCHEMA_VERSION, migratedFrom: 0 });
+    expect(transactions).toBe(1);
+    expect(m.meta.get("schemaVersion")).toBe(1);
+    expect(m.meta.get("sync")).toMatchObject({ state: "idle" });
+    expect(m.accounts.size).toBe(1);
+    // Opening a current doc writes nothing.
+    let updates = 0;
+    doc.on("update", () => updates++);
+    expect(openBook(doc, { orgId: "00D000000000001AAA", userId: "005000000000001AAA" })).toEqual({
+      ok: true,
+      version: 1,
+      migratedFrom: null,
+    });
+    expect(updates).toBe(0);
+  });
+
+  it("refuses a newer doc with a clear typed error and writes nothing", () => {
+    const doc = new Y.Doc();
+    doc.transact(() => bookMaps(doc).meta.set("schemaVersion", 7), SALESFORCE_ORIGIN);
+    let updates = 0;
+    doc.on("update", () => updates++);
+    const r = openBook(doc);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error._tag).toBe("BookVersionTooNewError");
+    expect(r.error.message).toContain("v7");
+    expect(updates).toBe(0);
+    doc.transact(() => bookMaps(doc).meta.set("schemaVersion", "one"), SALESFORCE_ORIGIN);
+    expect(checkBookVersion(doc)?._tag).toBe("InvalidBookError");
+  });
+
+  it("validates values against protocol v1", () => {
+    const doc = new Y.Doc();
+    const m = bookMaps(doc);
+    m.accounts.set("001000000000001AAA", { Id: "001000000000001AAA", Name: "Acme" } as never);
+    m.accounts.set("001000000000002AAA", { Id: "001000000000002AAA" } as never);
+    m.receipts.set("x", { intentId: "y", status: "applied", attempts: 1, updatedAt: "2026-01-01T00:00:00.000Z" });
+    const issues = validateBook(doc);
+    expect(issues.map((i) => [i.map, i.key])).toEqual([
+      ["accounts", "001000000000002AAA"],
+      ["receipts", "x"],
+    ]);
+  });
+});

@@ -1,0 +1,254 @@
+/**
+ * Effect Schemas for every value document protocol v1 stores (DESIGN §4.1): the mirrored
+ * Salesforce records, intents, receipts, interactions and meta. Decoding a value checks its
+ * shape and formats; the decoded types are exactly the interfaces of `records.ts` (a type test
+ * pins that) and the intent/receipt types exported here.
+ *
+ * Invariant: every schema decodes plain JSON to plain JSON (no classes, no Y types), so a value
+ * read from a Y.Map can be decoded and a decoded value written back unchanged.
+ */
+import { Schema } from "effect";
+import { SalesforceIdSchema } from "./salesforce-id.js";
+
+const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** A Salesforce date, `YYYY-MM-DD`. */
+export const DateString = Schema.String.pipe(Schema.check(Schema.isPattern(DATE)));
+/** An ISO 8601 datetime (UTC, as Salesforce and the engine write them). */
+export const DateTimeString = Schema.String.pipe(Schema.check(Schema.isPattern(DATETIME)));
+
+const NullableString = Schema.NullOr(Schema.String);
+const NullableId = Schema.NullOr(SalesforceIdSchema);
+
+/** `opportunities[Id]`. */
+export const OpportunitySchema = Schema.Struct({
+  Id: SalesforceIdSchema,
+  Name: Schema.String,
+  AccountId: NullableId,
+  Amount: Schema.NullOr(Schema.Finite),
+  StageName: Schema.String,
+  CloseDate: DateString,
+  Probability: Schema.NullOr(Schema.Finite),
+  Description: NullableString,
+  ForecastCategoryName: NullableString,
+  IsClosed: Schema.Boolean,
+  OwnerId: SalesforceIdSchema,
+  SystemModstamp: DateTimeString,
+});
+
+/** `accounts[Id]`. */
+export const AccountSchema = Schema.Struct({ Id: SalesforceIdSchema, Name: Schema.String });
+
+/** `contacts[Id]`. */
+export const ContactSchema = Schema.Struct({
+  Id: SalesforceIdSchema,
+  AccountId: NullableId,
+  FirstName: NullableString,
+  LastName: Schema.String,
+  Name: Schema.String,
+  Title: NullableString,
+  Email: NullableString,
+  Phone: NullableString,
+  MobilePhone: NullableString,
+  SystemModstamp: DateTimeString,
+});
+
+/** `contactRoles[Id]`. */
+export const ContactRoleSchema = Schema.Struct({
+  Id: SalesforceIdSchema,
+  OpportunityId: SalesforceIdSchema,
+  ContactId: SalesforceIdSchema,
+  Role: NullableString,
+  IsPrimary: Schema.Boolean,
+});
+
+/** `activities[Id]`. */
+export const ActivitySchema = Schema.Struct({
+  Id: SalesforceIdSchema,
+  Type: Schema.Literals(["Task", "Event"]),
+  WhoId: NullableId,
+  WhatId: NullableId,
+  Subject: NullableString,
+  Status: NullableString,
+  ActivityDate: Schema.NullOr(DateString),
+  StartDateTime: Schema.NullOr(DateTimeString),
+  Description: NullableString,
+  TaskSubtype: NullableString,
+  OwnerId: SalesforceIdSchema,
+  SystemModstamp: DateTimeString,
+});
+
+/** The kinds of activity a user can log. */
+export const ActivityKindSchema = Schema.Literals(["call", "email", "meeting", "note"]);
+/** A kind of activity a user can log. */
+export type ActivityKind = typeof ActivityKindSchema.Type;
+
+const IntentCommon = {
+  id: Schema.String,
+  at: DateTimeString,
+  hlc: Schema.String,
+  device: Schema.String,
+};
+
+/** `kind: "logActivity"`: create one completed Task. */
+export const LogActivityIntentSchema = Schema.Struct({
+  ...IntentCommon,
+  kind: Schema.Literal("logActivity"),
+  opportunityId: NullableId,
+  contactId: SalesforceIdSchema,
+  activity: Schema.Struct({
+    type: ActivityKindSchema,
+    subject: Schema.optionalKey(Schema.String),
+    description: Schema.optionalKey(Schema.String),
+    durationSeconds: Schema.optionalKey(Schema.Finite),
+    occurredAt: DateTimeString,
+  }),
+});
+
+/** The objects whose fields a device can edit. */
+export const EditableSObjectSchema = Schema.Literals(["Opportunity", "Contact"]);
+/** An object whose fields a device can edit. */
+export type EditableSObject = typeof EditableSObjectSchema.Type;
+
+/** `kind: "editField"`: a three-way field edit. */
+export const EditFieldIntentSchema = Schema.Struct({
+  ...IntentCommon,
+  kind: Schema.Literal("editField"),
+  sobject: EditableSObjectSchema,
+  recordId: SalesforceIdSchema,
+  field: Schema.String,
+  value: Schema.Unknown,
+  base: Schema.Unknown,
+});
+
+/** A contact tier override. */
+export const ContactTierSchema = Schema.Literals(["key", "other", "auto"]);
+/** A contact tier override: `auto` returns to the automatic rule. */
+export type ContactTier = typeof ContactTierSchema.Type;
+
+/** `kind: "setContactTier"`: promote or demote a contact for one opportunity. */
+export const SetContactTierIntentSchema = Schema.Struct({
+  ...IntentCommon,
+  kind: Schema.Literal("setContactTier"),
+  opportunityId: SalesforceIdSchema,
+  contactId: SalesforceIdSchema,
+  tier: ContactTierSchema,
+});
+
+/** `kind: "resolveConflict"`: keep Salesforce's value for a conflicted edit. */
+export const ResolveConflictIntentSchema = Schema.Struct({
+  ...IntentCommon,
+  kind: Schema.Literal("resolveConflict"),
+  intentId: Schema.String,
+  choice: Schema.Literal("theirs"),
+});
+
+/** `kind: "cancel"`: withdraw a pending intent. */
+export const CancelIntentSchema = Schema.Struct({
+  ...IntentCommon,
+  kind: Schema.Literal("cancel"),
+  intentId: Schema.String,
+});
+
+/** `intents[id]`: any intent. */
+export const IntentSchema = Schema.Union([
+  LogActivityIntentSchema,
+  EditFieldIntentSchema,
+  SetContactTierIntentSchema,
+  ResolveConflictIntentSchema,
+  CancelIntentSchema,
+]);
+
+/** `kind: "logActivity"`. */
+export type LogActivityIntent = typeof LogActivityIntentSchema.Type;
+/** `kind: "editField"`. */
+export type EditFieldIntent = typeof EditFieldIntentSchema.Type;
+/** `kind: "setContactTier"`. */
+export type SetContactTierIntent = typeof SetContactTierIntentSchema.Type;
+/** `kind: "resolveConflict"`. */
+export type ResolveConflictIntent = typeof ResolveConflictIntentSchema.Type;
+/** `kind: "cancel"`. */
+export type CancelIntent = typeof CancelIntentSchema.Type;
+/** Any intent a device writes. */
+export type Intent = typeof IntentSchema.Type;
+/** The `kind` of an intent. */
+export type IntentKind = Intent["kind"];
+
+/** Receipt states, in their forward-only order. */
+export const ReceiptStatusSchema = Schema.Literals([
+  "pending",
+  "sending",
+  "applied",
+  "failed",
+  "conflict",
+  "superseded",
+  "cancelled",
+]);
+/** A receipt state. */
+export type ReceiptStatus = typeof ReceiptStatusSchema.Type;
+
+/** `receipts[intentId]`: what happened to an intent. Written by the worker only. */
+export const ReceiptSchema = Schema.Struct({
+  intentId: Schema.String,
+  status: ReceiptStatusSchema,
+  attempts: Schema.Finite,
+  updatedAt: DateTimeString,
+  salesforceId: Schema.optionalKey(SalesforceIdSchema),
+  error: Schema.optionalKey(Schema.Struct({ code: Schema.String, message: Schema.String })),
+  conflict: Schema.optionalKey(Schema.Struct({ base: Schema.Unknown, mine: Schema.Unknown, theirs: Schema.Unknown })),
+});
+/** A receipt. */
+export type Receipt = typeof ReceiptSchema.Type;
+
+/** `interactions[id]`: an email or meeting with an address, seen by a device or an importer. */
+export const InteractionSchema = Schema.Struct({
+  id: Schema.String,
+  email: Schema.String,
+  kind: Schema.Literals(["email", "meeting"]),
+  at: DateTimeString,
+  source: Schema.String,
+  subject: Schema.optionalKey(Schema.String),
+});
+/** An interaction. */
+export type Interaction = typeof InteractionSchema.Type;
+
+/** `meta.sync`: the worker's sync status. */
+export const SyncStatusSchema = Schema.Struct({
+  state: Schema.Literals(["idle", "syncing", "error"]),
+  lastSuccessAt: Schema.NullOr(DateTimeString),
+  lastError: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String, at: DateTimeString })),
+  apiUsage: Schema.Struct({ used: Schema.Finite, max: Schema.Finite }),
+});
+/** The worker's sync status. */
+export type SyncStatus = typeof SyncStatusSchema.Type;
+
+/** `meta.watermarks`: per object, the greatest SystemModstamp mirrored. */
+export const WatermarksSchema = Schema.Record(Schema.String, DateTimeString);
+
+/** Final receipt states: nothing moves a receipt out of these. */
+export const FINAL_STATUSES: ReadonlySet<ReceiptStatus> = new Set([
+  "applied",
+  "failed",
+  "conflict",
+  "superseded",
+  "cancelled",
+]);
+
+/** True when a receipt in `status` can no longer change. */
+export function isFinalStatus(status: ReceiptStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/**
+ * True when a receipt may move from `from` to `to` (forward only).
+ *
+ * @remarks `pending → sending → final`; `sending → sending` is allowed (a retry bumps
+ * `attempts`); nothing leaves a final state.
+ */
+export function canTransition(from: ReceiptStatus | undefined, to: ReceiptStatus): boolean {
+  if (from === undefined) return true;
+  if (isFinalStatus(from)) return false;
+  if (from === "sending") return to !== "pending";
+  return true;
+}

@@ -1,0 +1,271 @@
+/**
+ * An in-memory Salesforce org for tests: users, record ownership, the book's objects, Tasks
+ * carrying idempotency keys, an API-call counter and its own clock (advanced by each write, or
+ * by the test). Only what the port needs, faithful to the rules the port contract states.
+ *
+ * Invariants: every write stamps `SystemModstamp` from the org clock, which only moves forward
+ * (one millisecond per write at least), so watermarks order changes; ids are valid 18-character
+ * ids with the right key prefix.
+ */
+import type {
+  AccountRecord,
+  ActivityRecord,
+  ContactRecord,
+  ContactRoleRecord,
+  OpportunityRecord,
+} from "../model/records.js";
+import { type SalesforceId, to18 } from "../model/salesforce-id.js";
+
+/** The default opportunity stages of a new org, with whether each is closed. */
+export const FAKE_STAGES: ReadonlyMap<string, { readonly closed: boolean; readonly probability: number }> = new Map([
+  ["Prospecting", { closed: false, probability: 10 }],
+  ["Qualification", { closed: false, probability: 10 }],
+  ["Needs Analysis", { closed: false, probability: 20 }],
+  ["Value Proposition", { closed: false, probability: 50 }],
+  ["Id. Decision Makers", { closed: false, probability: 60 }],
+  ["Perception Analysis", { closed: false, probability: 70 }],
+  ["Proposal/Price Quote", { closed: false, probability: 75 }],
+  ["Negotiation/Review", { closed: false, probability: 90 }],
+  ["Closed Won", { closed: true, probability: 100 }],
+  ["Closed Lost", { closed: true, probability: 0 }],
+]);
+
+/** Objects of the fake org. */
+export type FakeSObject = "Opportunity" | "Account" | "Contact" | "OpportunityContactRole" | "Task" | "Event";
+
+const PREFIX: Record<FakeSObject | "User", string> = {
+  User: "005",
+  Opportunity: "006",
+  Account: "001",
+  Contact: "003",
+  OpportunityContactRole: "00K",
+  Task: "00T",
+  Event: "00U",
+};
+
+/** A stored Task or Event, with the idempotency key it was created with. */
+export interface FakeActivity extends ActivityRecord {
+  readonly idempotencyKey: string | null;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Options of {@link FakeOrg}. */
+export interface FakeOrgOptions {
+  /** Org clock start (ms since epoch). Default 2026-01-01T00:00:00Z. */
+  readonly startMs?: number | undefined;
+  /** Daily API allocation reported by `usage()`. Default 100,000. */
+  readonly apiMax?: number | undefined;
+}
+
+/** An in-memory org. */
+export class FakeOrg {
+  private clockMs: number;
+  private seq = 0;
+  readonly users = new Map<SalesforceId, { readonly name: string; revoked: boolean }>();
+  readonly opportunities = new Map<SalesforceId, OpportunityRecord>();
+  readonly accounts = new Map<SalesforceId, AccountRecord & { readonly SystemModstamp: string }>();
+  readonly contacts = new Map<SalesforceId, ContactRecord>();
+  readonly contactRoles = new Map<SalesforceId, ContactRoleRecord & { readonly SystemModstamp: string }>();
+  readonly activities = new Map<SalesforceId, FakeActivity>();
+  /** API calls made against the org by every port. */
+  apiCalls = 0;
+  readonly apiMax: number;
+
+  constructor(options: FakeOrgOptions = {}) {
+    this.clockMs = options.startMs ?? Date.UTC(2026, 0, 1);
+    this.apiMax = options.apiMax ?? 100_000;
+  }
+
+  /** The org clock now (ISO). */
+  now(): string {
+    return new Date(this.clockMs).toISOString();
+  }
+
+  /** Moves the org clock forward. */
+  advance(ms: number): void {
+    this.clockMs += Math.max(0, ms);
+  }
+
+  private stamp(): string {
+    this.clockMs += 1;
+    return new Date(this.clockMs).toISOString();
+  }
+
+  private newId(kind: FakeSObject | "User"): SalesforceId {
+    this.seq++;
+    return to18(`${PREFIX[kind]}00000${this.seq.toString(36).toUpperCase().padStart(7, "0")}`);
+  }
+
+  /** Adds a user; returns their id. */
+  addUser(name: string): SalesforceId {
+    const id = this.newId("User");
+    this.users.set(id, { name, revoked: false });
+    return id;
+  }
+
+  /** Revokes a user's refresh token: their ports fail with `Revoked` from now on. */
+  revoke(userId: SalesforceId): void {
+    const u = this.users.get(userId);
+    if (u) u.revoked = true;
+  }
+
+  createAccount(fields: { readonly Name: string }): SalesforceId {
+    const id = this.newId("Account");
+    this.accounts.set(id, { Id: id, Name: fields.Name, SystemModstamp: this.stamp() });
+    return id;
+  }
+
+  createContact(fields: {
+    readonly AccountId: SalesforceId | null;
+    readonly LastName: string;
+    readonly FirstName?: string | null | undefined;
+    readonly Email?: string | null | undefined;
+    readonly Title?: string | null | undefined;
+    readonly Phone?: string | null | undefined;
+  }): SalesforceId {
+    const id = this.newId("Contact");
+    const first = fields.FirstName ?? null;
+    this.contacts.set(id, {
+      Id: id,
+      AccountId: fields.AccountId,
+      FirstName: first,
+      LastName: fields.LastName,
+      Name: first ? `${first} ${fields.LastName}` : fields.LastName,
+      Title: fields.Title ?? null,
+      Email: fields.Email ?? null,
+      Phone: fields.Phone ?? null,
+      MobilePhone: null,
+      SystemModstamp: this.stamp(),
+    });
+    return id;
+  }
+
+  createOpportunity(fields: {
+    readonly Name: string;
+    readonly AccountId: SalesforceId | null;
+    readonly OwnerId: SalesforceId;
+    readonly StageName: string;
+    readonly CloseDate: string;
+    readonly Amount?: number | null | undefined;
+  }): SalesforceId {
+    const id = this.newId("Opportunity");
+    const stage = FAKE_STAGES.get(fields.StageName);
+    this.opportunities.set(id, {
+      Id: id,
+      Name: fields.Name,
+      AccountId: fields.AccountId,
+      Amount: fields.Amount ?? null,
+      StageName: fields.StageName,
+      CloseDate: fields.CloseDate,
+      Probability: stage?.probability ?? null,
+      Description: null,
+      ForecastCategoryName: stage?.closed ? "Closed" : "Pipeline",
+      IsClosed: stage?.closed ?? false,
+      OwnerId: fields.OwnerId,
+      SystemModstamp: this.stamp(),
+    });
+    return id;
+  }
+
+  createContactRole(fields: {
+    readonly OpportunityId: SalesforceId;
+    readonly ContactId: SalesforceId;
+    readonly Role?: string | null | undefined;
+    readonly IsPrimary?: boolean | undefined;
+  }): SalesforceId {
+    const id = this.newId("OpportunityContactRole");
+    this.contactRoles.set(id, {
+      Id: id,
+      OpportunityId: fields.OpportunityId,
+      ContactId: fields.ContactId,
+      Role: fields.Role ?? null,
+      IsPrimary: fields.IsPrimary ?? false,
+      SystemModstamp: this.stamp(),
+    });
+    return id;
+  }
+
+  /** Creates a Task (or an Event with `StartDateTime`). */
+  createActivity(fields: {
+    readonly Type?: "Task" | "Event" | undefined;
+    readonly WhoId: SalesforceId | null;
+    readonly WhatId?: SalesforceId | null | undefined;
+    readonly Subject: string;
+    readonly ActivityDate: string;
+    readonly StartDateTime?: string | null | undefined;
+    readonly OwnerId: SalesforceId;
+    readonly Status?: string | null | undefined;
+    readonly Description?: string | null | undefined;
+    readonly TaskSubtype?: string | null | undefined;
+    readonly idempotencyKey?: string | null | undefined;
+  }): SalesforceId {
+    const type = fields.Type ?? "Task";
+    const id = this.newId(type);
+    this.activities.set(id, {
+      Id: id,
+      Type: type,
+      WhoId: fields.WhoId,
+      WhatId: fields.WhatId ?? null,
+      Subject: fields.Subject,
+      Status: type === "Task" ? (fields.Status ?? "Not Started") : null,
+      ActivityDate: fields.ActivityDate,
+      StartDateTime: type === "Event" ? (fields.StartDateTime ?? `${fields.ActivityDate}T09:00:00.000Z`) : null,
+      Description: fields.Description ?? null,
+      TaskSubtype: type === "Task" ? (fields.TaskSubtype ?? "Task") : null,
+      OwnerId: fields.OwnerId,
+      SystemModstamp: this.stamp(),
+      idempotencyKey: fields.idempotencyKey ?? null,
+    });
+    return id;
+  }
+
+  /** Updates fields of a record, restamping it; derived fields follow (IsClosed, Name). */
+  updateRecord(sobject: FakeSObject, id: SalesforceId, fields: Readonly<Record<string, unknown>>): void {
+    const table = this.table(sobject);
+    const current = table.get(id);
+    if (current === undefined) throw new Error(`no ${sobject} ${id}`);
+    const next = { ...current, ...fields, SystemModstamp: this.stamp() } as Mutable<typeof current> &
+      Record<string, unknown>;
+    if (sobject === "Opportunity" && typeof fields.StageName === "string") {
+      const stage = FAKE_STAGES.get(fields.StageName);
+      if (stage) next.IsClosed = stage.closed;
+    }
+    if (sobject === "Contact" && ("FirstName" in fields || "LastName" in fields)) {
+      next.Name = next.FirstName ? `${String(next.FirstName)} ${String(next.LastName)}` : String(next.LastName);
+    }
+    table.set(id, next);
+  }
+
+  /** Deletes a record (roles of a deleted opportunity or contact go with it). */
+  deleteRecord(sobject: FakeSObject, id: SalesforceId): void {
+    this.table(sobject).delete(id);
+    if (sobject === "Opportunity" || sobject === "Contact") {
+      for (const [rid, r] of this.contactRoles) {
+        if (r.OpportunityId === id || r.ContactId === id) this.contactRoles.delete(rid);
+      }
+    }
+  }
+
+  /** The Task created with `key`, if any. */
+  findByKey(key: string): FakeActivity | undefined {
+    for (const a of this.activities.values()) if (a.idempotencyKey === key) return a;
+    return undefined;
+  }
+
+  private table(sobject: FakeSObject): Map<SalesforceId, { readonly Id: SalesforceId }> {
+    switch (sobject) {
+      case "Opportunity":
+        return this.opportunities;
+      case "Account":
+        return this.accounts;
+      case "Contact":
+        return this.contacts;
+      case "OpportunityContactRole":
+        return this.contactRoles;
+      case "Task":
+      case "Event":
+        return this.activities;
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Recommendation cards (DESIGN §1.9): pure functions of an opportunity view, the time now and
+ * thresholds. Nothing is stored, so cards are always current.
+ *
+ * Invariant: the same inputs give the same cards, each with a stable `id`, so a UI can keep
+ * dismissals keyed by it.
+ */
+import type { BookSnapshot, OpportunityView } from "./types.js";
+
+/** The kinds of card. */
+export type RecommendationKind =
+  | "no-recent-interaction"
+  | "close-date-passed"
+  | "close-date-soon"
+  | "no-key-contact"
+  | "new-key-contact";
+
+/** One recommendation card. */
+export interface Recommendation {
+  /** Stable: `<kind>:<opportunityId>[:<contactId>]`. */
+  readonly id: string;
+  readonly kind: RecommendationKind;
+  readonly opportunityId: string;
+  readonly contactId: string | null;
+  readonly title: string;
+  readonly severity: "info" | "warning" | "urgent";
+}
+
+/** Thresholds of the cards, in days. */
+export interface RecommendationThresholds {
+  /** "No interaction with any Key contact in N days" (default 14). */
+  readonly staleInteractionDays: number;
+  /** "Close date within N days" (default 7). */
+  readonly closeSoonDays: number;
+  /** "New Key contact from email" when the interaction is at most N days old (default 7). */
+  readonly newKeyContactDays: number;
+}
+
+/** The default thresholds. */
+export const DEFAULT_THRESHOLDS: RecommendationThresholds = {
+  staleInteractionDays: 14,
+  closeSoonDays: 7,
+  newKeyContactDays: 7,
+};
+
+const DAY = 86_400_000;
+const dateOnly = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const toMs = (at: string): number => Date.parse(at.length === 10 ? `${at}T00:00:00.000Z` : at);
+
+/**
+ * The cards for one opportunity at time `now`.
+ *
+ * @example
+ * ```ts
+ * recommendationsFor(view.getOpportunity(id)!, new Date(), DEFAULT_THRESHOLDS);
+ * ```
+ */
+export function recommendationsFor(
+  opp: OpportunityView,
+  now: Date,
+  thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
+): Recommendation[] {
+  const cards: Recommendation[] = [];
+  const nowMs = now.getTime();
+  const today = dateOnly(nowMs);
+  const name = opp.record.Name;
+  const close = opp.record.CloseDate;
+  if (close < today) {
+    cards.push({
+      id: `close-date-passed:${opp.id}`,
+      kind: "close-date-passed",
+      opportunityId: opp.id,
+      contactId: null,
+      title: `${name}: close date ${close} has passed`,
+      severity: "urgent",
+    });
+  } else if (close <= dateOnly(nowMs + thresholds.closeSoonDays * DAY)) {
+    cards.push({
+      id: `close-date-soon:${opp.id}`,
+      kind: "close-date-soon",
+      opportunityId: opp.id,
+      contactId: null,
+      title: `${name} closes on ${close}`,
+      severity: "warning",
+    });
+  }
+  if (opp.keyContacts.length === 0) {
+    cards.push({
+      id: `no-key-contact:${opp.id}`,
+      kind: "no-key-contact",
+      opportunityId: opp.id,
+      contactId: null,
+      title: `${name} has no Key contact`,
+      severity: "warning",
+    });
+  } else {
+    let last: number | null = null;
+    for (const k of opp.keyContacts) {
+      if (k.lastInteraction === null) continue;
+      const t = toMs(k.lastInteraction.at);
+      if (last === null || t > last) last = t;
+    }
+    if (last === null || nowMs - last > thresholds.staleInteractionDays * DAY) {
+      cards.push({
+        id: `no-recent-interaction:${opp.id}`,
+        kind: "no-recent-interaction",
+        opportunityId: opp.id,
+        contactId: null,
+        title: `No interaction with any Key contact of ${name} in ${thresholds.staleInteractionDays} days`,
+        severity: "warning",
+      });
+    }
+    for (const k of opp.keyContacts) {
+      if (k.override !== null || k.evidence.some((e) => e.kind === "role")) continue;
+      const email = k.evidence.find((e) => e.kind === "interaction" && e.interaction === "email");
+      if (email === undefined || email.kind !== "interaction") continue;
+      if (nowMs - toMs(email.at) > thresholds.newKeyContactDays * DAY) continue;
+      cards.push({
+        id: `new-key-contact:${opp.id}:${k.contact.Id}`,
+        kind: "new-key-contact",
+        opportunityId: opp.id,
+        contactId: k.contact.Id,
+        title: `${k.contact.Name} is a new Key contact for ${name} (from email)`,
+        severity: "info",
+      });
+    }
+  }
+  return cards;
+}
+
+/** The cards of the whole book at time `now`, opportunity by opportunity. */
+export function bookRecommendations(
+  snapshot: BookSnapshot,
+  now: Date,
+  thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
+): Recommendation[] {
+  return snapshot.opportunities.flatMap((o) => recommendationsFor(o, now, thresholds));
+}

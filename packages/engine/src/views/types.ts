@@ -1,0 +1,134 @@
+/**
+ * The shapes the views hand to a UI. All are derived from the document, never stored, and
+ * immutable: a UI can compare them by identity (a changed opportunity gets a new object, an
+ * unchanged one keeps its old object).
+ */
+import type { ContactRecord, OpportunityRecord } from "../model/records.js";
+import type { Intent, Receipt, ReceiptStatus, SyncStatus } from "../model/schemas.js";
+
+/** Why a contact is Key for an opportunity. */
+export type KeyEvidence =
+  | {
+      readonly kind: "role";
+      readonly contactRoleId: string;
+      readonly role: string | null;
+      readonly isPrimary: boolean;
+    }
+  | {
+      readonly kind: "interaction";
+      readonly interactionId: string;
+      readonly interaction: "email" | "meeting";
+      readonly at: string;
+      readonly source: string;
+    }
+  | { readonly kind: "override"; readonly intentId: string; readonly at: string };
+
+/** Where a last interaction came from. */
+export type InteractionSource = "activity" | "logged" | "interaction";
+
+/** The latest touch with a contact or an opportunity, and where it came from. */
+export interface LastInteraction {
+  /** ISO date or datetime. */
+  readonly at: string;
+  readonly source: InteractionSource;
+  /** `call`/`email`/`meeting`/`note` for logged ones, `Task`/`Event` for synced, `email`/`meeting` for interactions. */
+  readonly kind: string;
+  readonly contactId: string | null;
+  readonly subject: string | null;
+  /** The activity id, intent id or interaction id. */
+  readonly refId: string;
+  /** For interactions, the importer or device that saw it. */
+  readonly origin: string | null;
+}
+
+/** A contact as one opportunity shows it. */
+export interface ContactView {
+  /** The contact with its pending edits overlaid. */
+  readonly contact: ContactRecord;
+  readonly tier: "key" | "other";
+  /** Why the contact is Key (empty for Other contacts without evidence). */
+  readonly evidence: ReadonlyArray<KeyEvidence>;
+  /** The user's override, if any; it wins over the rule. */
+  readonly override: "key" | "other" | null;
+  readonly pendingFields: ReadonlyArray<string>;
+  readonly lastInteraction: LastInteraction | null;
+}
+
+/** Delivery status of an activity as the UI shows it. */
+export type ActivityStatus = "queued" | "sending" | "in-salesforce" | "failed";
+
+/** One row of an activity list: mirrored from Salesforce, or logged on a device. */
+export interface ActivityItem {
+  /** The Salesforce id, or the intent id for a logged activity not yet mirrored. */
+  readonly key: string;
+  readonly source: "salesforce" | "logged";
+  readonly status: ActivityStatus;
+  readonly at: string;
+  readonly type: string;
+  readonly subject: string | null;
+  readonly description: string | null;
+  readonly contactId: string | null;
+  readonly opportunityId: string | null;
+  readonly activityId: string | null;
+  readonly intentId: string | null;
+  readonly error: { readonly code: string; readonly message: string } | null;
+}
+
+/** A field with an edit not yet final. */
+export interface PendingField {
+  readonly value: unknown;
+  readonly base: unknown;
+  readonly intentId: string;
+  readonly status: ReceiptStatus;
+}
+
+/** One opportunity of the book, everything a UI needs to render it. */
+export interface OpportunityView {
+  readonly id: string;
+  /** The opportunity with pending edits overlaid. */
+  readonly record: OpportunityRecord;
+  /** The opportunity as Salesforce last sent it. */
+  readonly mirror: OpportunityRecord;
+  readonly accountName: string | null;
+  readonly pendingFields: Readonly<Record<string, PendingField>>;
+  readonly keyContacts: ReadonlyArray<ContactView>;
+  readonly otherContacts: ReadonlyArray<ContactView>;
+  readonly lastInteraction: LastInteraction | null;
+  /** Newest first. */
+  readonly activities: ReadonlyArray<ActivityItem>;
+}
+
+/** An intent with its receipt. */
+export interface IntentView {
+  readonly intent: Intent;
+  readonly status: ReceiptStatus;
+  readonly receipt: Receipt | null;
+}
+
+/** Sync status for the UI: the worker's `meta.sync` plus counts derived from receipts. */
+export interface SyncView {
+  readonly state: SyncStatus["state"] | "unknown";
+  readonly lastSuccessAt: string | null;
+  readonly lastError: SyncStatus["lastError"];
+  readonly apiUsage: SyncStatus["apiUsage"] | null;
+  readonly queued: number;
+  readonly sending: number;
+  readonly failed: number;
+  readonly conflicts: number;
+  readonly schemaVersion: number | null;
+}
+
+/** An immutable snapshot of the whole book. */
+export interface BookSnapshot {
+  /** Increases with every change the view saw. */
+  readonly version: number;
+  /** Open opportunities, by close date then name. */
+  readonly opportunities: ReadonlyArray<OpportunityView>;
+  /** Intents not final yet (queued or sending), oldest first. */
+  readonly pending: ReadonlyArray<IntentView>;
+  /** Edits in conflict that the user has not resolved. */
+  readonly conflicts: ReadonlyArray<IntentView>;
+  /** Intents that failed, newest first. */
+  readonly failed: ReadonlyArray<IntentView>;
+  readonly sync: SyncView;
+}
