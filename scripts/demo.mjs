@@ -34,7 +34,7 @@ if (!existsSync(serverCli)) {
 }
 
 const args = ["--conditions=@tandem/source", "--import", "tsx", serverCli, "--port", port, "--data-dir", dataDir];
-if (existsSync(join(webDir, "dist", "index.html"))) args.push("--web-dir", join(webDir, "dist"));
+if (existsSync(join(webDir, "dist", "index.html"))) args.push("--static-dir", join(webDir, "dist"));
 const server = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
