@@ -1,4 +1,14 @@
 /**
- * Public API of `@tandem/salesforce-emulator`: a Salesforce REST API on loopback.
+ * Public API of `@tandem/salesforce-emulator`: a faithful Salesforce REST API on loopback, for
+ * tests, benchmarks and the zero-config demo.
  */
-export { type ApiVersion, createVersionsRoutes, LATEST_API_VERSION, listApiVersions } from "./api/versions.js";
+export { type ApiVersion, LATEST_API_VERSION, listApiVersions } from "./api/versions.js";
+export type { ApiCallStats } from "./control/api-usage.js";
+export type { FaultKind, FaultSpec } from "./control/faults.js";
+export type { DatasetName } from "./data/seed.js";
+export { readSalesforceId, to15, to18 } from "./ids/salesforce-id.js";
+export type { ExternalIdFieldOption } from "./schema/objects.js";
+export { createEmulator, type Emulator, type EmulatorOptions } from "./server/create-emulator.js";
+export type { EmulatorControl, EmulatorUser, IssuedToken } from "./server/emulator-control.js";
+export { type SharingDefaults, TYPICAL_SHARING } from "./store/org.js";
+export { DataFileError } from "./store/persistence.js";

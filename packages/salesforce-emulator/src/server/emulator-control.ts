@@ -1,0 +1,56 @@
+/**
+ * The programmatic control handle of a running emulator: the same powers as the `/_emulator`
+ * control API, without HTTP.
+ */
+import type { ApiCallStats } from "../control/api-usage.js";
+import type { FaultKind, FaultSpec } from "../control/faults.js";
+
+/** A user of the emulated org, as the CLI's ready line lists them. */
+export interface EmulatorUser {
+  readonly id: string;
+  readonly username: string;
+  readonly password: string;
+  readonly name: string;
+}
+
+/** Tokens minted directly for a user (no OAuth round trip). */
+export interface IssuedToken {
+  readonly access_token: string;
+  readonly refresh_token: string;
+  readonly instance_url: string;
+  readonly id: string;
+  readonly token_type: "Bearer";
+  readonly issued_at: string;
+}
+
+/** Controls a running emulator. */
+export interface EmulatorControl {
+  /** API calls per route and in total (OAuth and control calls excluded), and daily usage. */
+  stats(): ApiCallStats;
+  /** Resets the per-route totals. */
+  resetStats(): void;
+  /** Injects a fault for the next `count` matching calls; answers its id. */
+  addFault(spec: FaultSpec): number;
+  /** Removes every fault. */
+  clearFaults(): void;
+  /** The active faults. */
+  faults(): { id: number; kind: FaultKind; remaining: number; match: { method?: string; path?: string }; ms: number }[];
+  /** Moves the org's clock forward (tokens expire, date literals and windows move). */
+  advanceClock(ms: number): void;
+  /** The org's current time. */
+  now(): Date;
+  /** Sets the daily API limit and optionally the usage already consumed. */
+  setApiLimit(max: number, used?: number): void;
+  /** Revokes every refresh and access token of a user (id or username); false if unknown. */
+  revokeUser(user: string): boolean;
+  /** Expires access tokens now (one user by id or username, or everyone); refresh still works. */
+  expireAccessTokens(user?: string): void;
+  /** Sets the lifetime of access tokens issued from now on. */
+  setAccessTokenTtl(ms: number): void;
+  /** Mints an access and a refresh token for a user (id or username). */
+  issueToken(user: string): IssuedToken | undefined;
+  /** The org's users. */
+  users(): EmulatorUser[];
+  /** Writes the data file now (no-op without one). */
+  save(): void;
+}
