@@ -1,0 +1,188 @@
+/**
+ * The relay benchmark: Tandem (file store, fsync'd group commit, auth, limits) side by side
+ * with `@y/websocket-server@0.1.1` (no persistence) and `@hocuspocus/server@4.7.0`, each in
+ * its own server process, driven by one client process with the same harness.
+ *
+ * Scenarios: fan-out in one room (100 and 500 clients), 1,000 idle connections, 500 rooms × 2
+ * clients, and memory after every client left. Prints `BENCH {…}` lines. Sizes can be scaled
+ * down with TANDEM_BENCH_SCALE (default 1); TANDEM_BENCH_PEERS=tandem,… runs only some peers;
+ * TANDEM_BENCH_NODE_FLAGS adds Node flags to every server (e.g. `--max-semi-space-size=1`,
+ * which keeps V8's young generation from growing during the connection ramp and so makes the
+ * RSS-per-connection figure less noisy).
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const PEERS = ["tandem", "y-websocket-server", "hocuspocus"] as const;
+type Peer = (typeof PEERS)[number];
+const scale = Number(process.env.TANDEM_BENCH_SCALE ?? "1");
+const n = (x: number): number => Math.max(2, Math.round(x * scale));
+const ORG = "00DBENCH000000001A";
+const execArgv = ["--conditions=@tandem/source", "--import", "tsx"];
+
+function bench(suite: string, name: string, value: number, unit: string, peer: Peer, note?: string): void {
+  const row: Record<string, unknown> = { suite, name, value: Number(value.toPrecision(4)), unit, peer };
+  if (note) row.note = note;
+  process.stdout.write(`BENCH ${JSON.stringify(row)}\n`);
+}
+
+class Ipc {
+  private next = 1;
+  private readonly waiting = new Map<number, (v: Record<string, unknown>) => void>();
+  constructor(readonly child: ChildProcess) {
+    child.on("message", (m: Record<string, unknown>) => {
+      const id = m.id as number | undefined;
+      if (id === undefined) return;
+      this.waiting.get(id)?.(m);
+      this.waiting.delete(id);
+    });
+  }
+  call(cmd: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, (m) => (m.error ? reject(new Error(String(m.error))) : resolve(m)));
+      this.child.send({ id, cmd, ...args });
+    });
+  }
+}
+
+async function startServer(peer: Peer): Promise<{ ipc: Ipc; url: string }> {
+  const flags = process.env.TANDEM_BENCH_NODE_FLAGS?.split(" ").filter((f) => f.length > 0) ?? [];
+  const profile = process.env.TANDEM_BENCH_PROFILE
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.TANDEM_BENCH_PROFILE}`]
+    : [];
+  const serverArgv = [...execArgv, ...flags, ...profile];
+  // Same allocator setting for every peer (glibc: two malloc arenas, see README).
+  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
+  const child = fork(fileURLToPath(new URL("./peer-server.ts", import.meta.url)), [peer], {
+    env,
+    execArgv: serverArgv,
+    stdio: ["ignore", "pipe", "inherit", "ipc"],
+  });
+  const url = await new Promise<string>((resolve) => {
+    let buf = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes("\n")) resolve((JSON.parse(buf.split("\n")[0] ?? "{}") as { url: string }).url);
+    });
+  });
+  return { ipc: new Ipc(child), url };
+}
+
+async function startClients(): Promise<Ipc> {
+  const child = fork(fileURLToPath(new URL("./bench-clients.ts", import.meta.url)), [], {
+    execArgv,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await new Promise<void>((resolve) => child.once("message", () => resolve()));
+  return new Ipc(child);
+}
+
+interface Stats {
+  cpuMicros: number;
+  rss: number;
+  heap: number;
+  rooms: number;
+}
+
+async function urlsFor(
+  peer: Peer,
+  server: { ipc: Ipc; url: string },
+  users: string[],
+): Promise<{ urls: string[]; rooms: string[] }> {
+  const ws = server.url.replace(/^http/, "ws");
+  const rooms = users.map((u) => `book:${ORG}:${u}`);
+  if (peer !== "tandem") return { urls: rooms.map((r) => `${ws}/${r}`), rooms };
+  const { tickets } = (await server.ipc.call("tickets", { org: ORG, users })) as { tickets: string[] };
+  return { urls: rooms.map((r, i) => `${ws}/sync/${r}?ticket=${tickets[i]}`), rooms };
+}
+
+async function runPeer(peer: Peer): Promise<void> {
+  const server = await startServer(peer);
+  const clients = await startClients();
+  const stats = async (): Promise<Stats> => (await server.ipc.call("stats")) as unknown as Stats;
+  const baseline = await stats();
+
+  for (const size of [n(100), n(500)]) {
+    const users = Array.from({ length: size }, () => `005FAN${String(size).padStart(12, "0")}`);
+    const { urls, rooms } = await urlsFor(peer, server, users);
+    await clients.call("connect", { peer, urls, rooms });
+    // Ten writers edit every 10 ms, so several updates reach the server in the same tick.
+    const rounds = 100;
+    const writers = Array.from({ length: 10 }, (_, i) => i);
+    const before = await stats();
+    const r = (await clients.call("run", {
+      writers,
+      updates: rounds,
+      intervalMs: 10,
+      expected: rounds * writers.length * (size - writers.length),
+    })) as Record<string, number>;
+    const after = await stats();
+    const deliveries = r.deliveries ?? 0;
+    const suite = `relay fan-out ${size} clients`;
+    bench(suite, "deliveries/s", deliveries / (r.seconds ?? 1), "1/s", peer, `${deliveries}/${r.expected} delivered`);
+    bench(suite, "latency p50", r.p50 ?? Number.NaN, "ms", peer);
+    bench(suite, "latency p99", r.p99 ?? Number.NaN, "ms", peer);
+    bench(suite, "server CPU per delivery", (after.cpuMicros - before.cpuMicros) / Math.max(1, deliveries), "µs", peer);
+    await clients.call("close");
+  }
+
+  {
+    const count = n(1000);
+    const users = Array.from({ length: count }, (_, i) => `005IDLE${String(i % 100).padStart(11, "0")}`);
+    // Tickets (Tandem only) are issued before the baseline: this measures connections, not
+    // the bench's ticket round trip.
+    const { urls, rooms } = await urlsFor(peer, server, users);
+    const before = await stats();
+    await clients.call("connect", { peer, urls, rooms });
+    await new Promise((r) => setTimeout(r, 500));
+    const after = await stats();
+    const suite = `relay ${count} idle connections (100 rooms)`;
+    bench(suite, "RSS per connection", (after.rss - before.rss) / count / 1024, "KB", peer);
+    bench(suite, "heap per connection", (after.heap - before.heap) / count / 1024, "KB", peer);
+    await clients.call("close");
+  }
+
+  {
+    const roomsN = n(500);
+    const users: string[] = [];
+    for (let i = 0; i < roomsN; i++)
+      users.push(`005ROOM${String(i).padStart(11, "0")}`, `005ROOM${String(i).padStart(11, "0")}`);
+    const { urls, rooms } = await urlsFor(peer, server, users);
+    await clients.call("connect", { peer, urls, rooms });
+    const updates = 20;
+    const writers = Array.from({ length: roomsN }, (_, i) => i * 2);
+    const before = await stats();
+    const r = (await clients.call("run", { writers, updates, intervalMs: 50, expected: updates * roomsN })) as Record<
+      string,
+      number
+    >;
+    const after = await stats();
+    const delivered = r.deliveries ?? 0;
+    const suite = `relay ${roomsN} rooms x 2 clients`;
+    bench(suite, "updates/s", delivered / (r.seconds ?? 1), "1/s", peer, `${delivered}/${r.expected} delivered`);
+    bench(suite, "server CPU per update", (after.cpuMicros - before.cpuMicros) / Math.max(1, delivered), "µs", peer);
+    bench(suite, "latency p99", r.p99 ?? Number.NaN, "ms", peer);
+    await clients.call("close");
+  }
+
+  await new Promise((r) => setTimeout(r, 1500));
+  const end = await stats();
+  bench(
+    "relay memory after every client left",
+    "heap growth over start",
+    (end.heap - baseline.heap) / 1024 / 1024,
+    "MB",
+    peer,
+  );
+  bench("relay memory after every client left", "rooms still loaded", end.rooms, "rooms", peer);
+  clients.child.kill();
+  server.ipc.child.kill();
+}
+
+const only = process.env.TANDEM_BENCH_PEERS?.split(",");
+for (const peer of PEERS.filter((p) => !only || only.includes(p))) {
+  const t0 = Date.now();
+  await runPeer(peer);
+  process.stderr.write(`bench: ${peer} done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}

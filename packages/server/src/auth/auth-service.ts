@@ -1,0 +1,268 @@
+/**
+ * Sign-in, sessions, sync tickets and the user's Salesforce tokens.
+ *
+ * - Login: `beginLogin` keeps the PKCE verifier server-side, keyed by a random `state`
+ *   (bounded map, 10-minute lifetime); `completeLogin` exchanges the code, reads the
+ *   identity, seals the refresh token (AES-256-GCM, AAD = org:user) into the store, keeps the
+ *   access token in memory only, and creates a session bound to (org, user).
+ * - Sessions and tickets are random 256-bit secrets; the store keeps only their SHA-256.
+ * - Tickets are single use, 30 s by default, and name the owner's room `book:<org>:<user>`.
+ * - `revokeUser` deletes every session and the token of (org, user), revokes the refresh
+ *   token at the org (best effort, logged) and notifies listeners (the relay closes the
+ *   user's sockets; a sync worker stops).
+ */
+import type { Clock } from "../clock.js";
+import type { Logger } from "../obs/logger.js";
+import type { SessionRecord, Store } from "../store/store.js";
+import {
+  authorizeUrl,
+  exchangeCode,
+  type FetchLike,
+  fetchIdentity,
+  OAuthError,
+  refreshTokens,
+  revokeToken,
+} from "./oauth-client.js";
+import type { OrgConfig } from "./org-config.js";
+import { createPkce } from "./pkce.js";
+import { hashSecret, randomSecret } from "./secret-hash.js";
+import type { TokenCipher } from "./token-cipher.js";
+
+/** Options of {@link AuthService}. */
+export interface AuthServiceOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly org: OrgConfig;
+  readonly cipher: TokenCipher;
+  readonly fetch?: FetchLike | undefined;
+  /** Session lifetime (ms). Default 30 days. */
+  readonly sessionTtlMs?: number | undefined;
+  /** Ticket lifetime (ms). Default 30 s. */
+  readonly ticketTtlMs?: number | undefined;
+  /** Pending-login lifetime (ms). Default 10 minutes. */
+  readonly loginTtlMs?: number | undefined;
+  /** Most logins in flight at once. Default 10 000. */
+  readonly maxPendingLogins?: number | undefined;
+}
+
+/** A ticket as given to the client. */
+export interface IssuedTicket {
+  readonly ticket: string;
+  readonly room: string;
+  readonly expiresAt: number;
+}
+
+/** An access token held in memory. */
+export interface AccessToken {
+  readonly accessToken: string;
+  readonly instanceUrl: string;
+}
+
+/** Sign-in was refused (bad state, code exchange failure…). */
+export class LoginError extends Error {
+  override readonly name = "LoginError";
+}
+
+/** The room of a user's book. */
+export function roomOf(orgId: string, userId: string): string {
+  return `book:${orgId}:${userId}`;
+}
+
+interface PendingLogin {
+  readonly verifier: string;
+  readonly redirectUri: string;
+  readonly expiresAt: number;
+}
+
+/** Sign-in, sessions, tickets and tokens. See the file header. */
+export class AuthService {
+  private readonly pending = new Map<string, PendingLogin>();
+  private readonly access = new Map<string, AccessToken>();
+  private readonly revokeListeners = new Set<(orgId: string, userId: string) => void>();
+  private readonly loginListeners = new Set<(orgId: string, userId: string) => void>();
+  private readonly fetchFn: FetchLike;
+
+  constructor(private readonly o: AuthServiceOptions) {
+    this.fetchFn = o.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  /** Starts a login: returns the authorize URL to redirect to and the state to bind in a cookie. */
+  beginLogin(redirectUri: string, loginHint?: string): { url: string; state: string } {
+    const now = this.o.clock.now();
+    for (const [s, p] of this.pending) if (p.expiresAt <= now) this.pending.delete(s);
+    if (this.pending.size >= (this.o.maxPendingLogins ?? 10_000)) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) this.pending.delete(oldest);
+    }
+    const state = randomSecret(24);
+    const { verifier, challenge } = createPkce();
+    this.pending.set(state, { verifier, redirectUri, expiresAt: now + (this.o.loginTtlMs ?? 600_000) });
+    return { url: authorizeUrl(this.o.org, { redirectUri, state, challenge, loginHint }), state };
+  }
+
+  /** Finishes a login; returns the session cookie value and the session. */
+  async completeLogin(state: string, code: string): Promise<{ secret: string; session: SessionRecord }> {
+    const p = this.pending.get(state);
+    this.pending.delete(state);
+    if (!p || p.expiresAt <= this.o.clock.now()) throw new LoginError("unknown or expired login state");
+    const tokens = await exchangeCode(this.fetchFn, this.o.org, {
+      code,
+      redirectUri: p.redirectUri,
+      verifier: p.verifier,
+    });
+    const who = await fetchIdentity(this.fetchFn, tokens.idUrl, tokens.accessToken);
+    if (tokens.refreshToken) {
+      await this.o.store.putToken(
+        who.orgId,
+        who.userId,
+        this.o.cipher.seal(tokens.refreshToken, aad(who.orgId, who.userId)),
+      );
+    }
+    this.access.set(aad(who.orgId, who.userId), { accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl });
+    const secret = randomSecret(32);
+    const now = this.o.clock.now();
+    const session: SessionRecord = {
+      id: hashSecret(secret),
+      orgId: who.orgId,
+      userId: who.userId,
+      name: who.displayName,
+      createdAt: now,
+      expiresAt: now + (this.o.sessionTtlMs ?? 30 * 24 * 3600_000),
+    };
+    await this.o.store.putSession(session);
+    this.o.logger.log("info", "auth.login", { orgId: who.orgId, userId: who.userId });
+    for (const l of this.loginListeners) l(who.orgId, who.userId);
+    return { secret, session };
+  }
+
+  /** The live session of a cookie value, if any. */
+  async session(secret: string | undefined): Promise<SessionRecord | undefined> {
+    if (!secret) return undefined;
+    return this.o.store.getSession(hashSecret(secret), this.o.clock.now());
+  }
+
+  /**
+   * Issues a single-use ticket for the session's own room.
+   * @remarks Also usable by trusted in-process code (tests, benchmarks) to admit a socket
+   * without an OAuth round trip: it needs only an (org, user) pair, never a flag on the server.
+   */
+  async issueTicket(who: { orgId: string; userId: string }): Promise<IssuedTicket> {
+    const ticket = randomSecret(32);
+    const room = roomOf(who.orgId, who.userId);
+    const expiresAt = this.o.clock.now() + (this.o.ticketTtlMs ?? 30_000);
+    await this.o.store.putTicket({ id: hashSecret(ticket), orgId: who.orgId, userId: who.userId, room, expiresAt });
+    return { ticket, room, expiresAt };
+  }
+
+  /** Logs out: revokes the whole user (DESIGN §7: logout does what `invalid_grant` does). */
+  async logout(secret: string | undefined): Promise<boolean> {
+    const s = await this.session(secret);
+    if (!s) return false;
+    await this.revokeUser(s.orgId, s.userId, "logout");
+    return true;
+  }
+
+  /**
+   * Revokes (org, user): sessions, stored token, in-memory access token; notifies listeners.
+   * @example
+   * await auth.revokeUser(orgId, userId, "invalid_grant");
+   */
+  async revokeUser(orgId: string, userId: string, reason = "revoked"): Promise<void> {
+    const sessions = await this.o.store.deleteUserSessions(orgId, userId);
+    const sealed = await this.o.store.getToken(orgId, userId);
+    await this.o.store.deleteToken(orgId, userId);
+    this.access.delete(aad(orgId, userId));
+    for (const l of this.revokeListeners) l(orgId, userId);
+    this.o.logger.log("info", "auth.revoked", { orgId, userId, reason, sessions });
+    if (sealed) {
+      try {
+        await revokeToken(this.fetchFn, this.o.org, this.o.cipher.open(sealed, aad(orgId, userId)));
+      } catch (err) {
+        this.o.logger.log("warn", "auth.revoke_at_org_failed", {
+          orgId,
+          userId,
+          error: err instanceof Error ? err.name : "unknown",
+        });
+      }
+    }
+  }
+
+  /** Subscribes to completed sign-ins (to start the user's sync worker); returns an unsubscribe function. */
+  onLogin(listener: (orgId: string, userId: string) => void): () => void {
+    this.loginListeners.add(listener);
+    return () => this.loginListeners.delete(listener);
+  }
+
+  /**
+   * The tokens a sync worker acts with: the in-memory access token, or a fresh one from the
+   * stored refresh token. Rejects when the user has no grant, or it was revoked (which revokes
+   * the user, as {@link refreshAccessToken} does).
+   */
+  async workerTokens(
+    orgId: string,
+    userId: string,
+  ): Promise<{ instanceUrl: string; accessToken: string; refreshToken: string }> {
+    const refreshToken = await this.refreshToken(orgId, userId);
+    if (!refreshToken) throw new OAuthError("no refresh token stored for this user", "no_refresh_token");
+    const access = this.accessToken(orgId, userId) ?? (await this.refreshAccessToken(orgId, userId));
+    return { instanceUrl: access.instanceUrl, accessToken: access.accessToken, refreshToken };
+  }
+
+  /**
+   * Keeps tokens Salesforce refreshed for a worker: the access token in memory (DESIGN §7),
+   * and a rotated refresh token sealed in the store.
+   */
+  async rememberTokens(
+    orgId: string,
+    userId: string,
+    tokens: { instanceUrl: string; accessToken: string; refreshToken: string },
+  ): Promise<void> {
+    this.access.set(aad(orgId, userId), { accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl });
+    if (tokens.refreshToken && tokens.refreshToken !== (await this.refreshToken(orgId, userId))) {
+      await this.o.store.putToken(orgId, userId, this.o.cipher.seal(tokens.refreshToken, aad(orgId, userId)));
+    }
+  }
+
+  /** Subscribes to revocations; returns an unsubscribe function. */
+  onRevoke(listener: (orgId: string, userId: string) => void): () => void {
+    this.revokeListeners.add(listener);
+    return () => this.revokeListeners.delete(listener);
+  }
+
+  /** The decrypted refresh token of (org, user), if stored. */
+  async refreshToken(orgId: string, userId: string): Promise<string | undefined> {
+    const sealed = await this.o.store.getToken(orgId, userId);
+    return sealed === undefined ? undefined : this.o.cipher.open(sealed, aad(orgId, userId));
+  }
+
+  /** The in-memory access token of (org, user), if any. */
+  accessToken(orgId: string, userId: string): AccessToken | undefined {
+    return this.access.get(aad(orgId, userId));
+  }
+
+  /**
+   * Gets a fresh access token with the stored refresh token. On `invalid_grant` the user is
+   * revoked (sessions, sockets, worker) and the {@link OAuthError} is rethrown.
+   */
+  async refreshAccessToken(orgId: string, userId: string): Promise<AccessToken> {
+    const refresh = await this.refreshToken(orgId, userId);
+    if (!refresh) throw new OAuthError("no refresh token stored for this user", "no_refresh_token");
+    try {
+      const t = await refreshTokens(this.fetchFn, this.o.org, refresh);
+      if (t.refreshToken)
+        await this.o.store.putToken(orgId, userId, this.o.cipher.seal(t.refreshToken, aad(orgId, userId)));
+      const token = { accessToken: t.accessToken, instanceUrl: t.instanceUrl };
+      this.access.set(aad(orgId, userId), token);
+      return token;
+    } catch (err) {
+      if (err instanceof OAuthError && err.code === "invalid_grant")
+        await this.revokeUser(orgId, userId, "invalid_grant");
+      throw err;
+    }
+  }
+}
+
+function aad(orgId: string, userId: string): string {
+  return `${orgId}:${userId}`;
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { CliError, parseCliArgs } from "./cli-args.js";
+
+describe("parseCliArgs", () => {
+  it("defaults to port 8080 and the embedded emulator", () => {
+    expect(parseCliArgs([])).toMatchObject({ port: 8080, salesforce: "emulator", dataDir: undefined, memory: false });
+  });
+
+  it("reads --flag value and --flag=value forms", () => {
+    expect(
+      parseCliArgs(["--port", "0", "--data-dir=/tmp/d", "--salesforce", "https://login.salesforce.com"]),
+    ).toMatchObject({
+      port: 0,
+      dataDir: "/tmp/d",
+      salesforce: "https://login.salesforce.com",
+    });
+  });
+
+  it("refuses unknown flags, bad ports and bad orgs", () => {
+    expect(() => parseCliArgs(["--nope"])).toThrow(CliError);
+    expect(() => parseCliArgs(["--port", "70000"])).toThrow(CliError);
+    expect(() => parseCliArgs(["--salesforce", "ftp://x"])).toThrow(CliError);
+    expect(() => parseCliArgs(["--port"])).toThrow(CliError);
+  });
+});

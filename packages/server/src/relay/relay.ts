@@ -1,0 +1,417 @@
+/**
+ * The websocket side of the relay: admits `/sync/<room>?ticket=…` upgrades, and moves bytes
+ * between sockets and the {@link RoomRegistry}.
+ *
+ * Invariants:
+ * - Admission happens before any document is loaded: the ticket is consumed and checked
+ *   against the room (`book:<org>:<user>` of the ticket owner); a refused socket is upgraded
+ *   only to be closed at once with a distinct close code (see `close-codes.ts`) and a log line.
+ * - Frames are normalised to `Uint8Array` once, here; everything past this file sees bytes.
+ * - A bad frame, a rate-limit breach or a slow reader closes that socket only.
+ * - No module state: everything hangs off a `Relay` instance built by the composition root.
+ */
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { hashSecret } from "../auth/secret-hash.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../obs/logger.js";
+import type { Metrics } from "../obs/metrics.js";
+import type { Store } from "../store/store.js";
+import { CloseCode, closeReason } from "./close-codes.js";
+import {
+  encodeAwarenessMessage,
+  encodeSyncStep1,
+  ProtocolError,
+  type ProtocolLimits,
+  parseClientMessage,
+} from "./protocol.js";
+import { TokenBucket } from "./rate-limiter.js";
+import type { Room, RoomPeer } from "./room.js";
+import type { RoomRegistry } from "./room-registry.js";
+
+/** Per-connection limits. */
+export interface RelayLimits extends ProtocolLimits {
+  /** Largest websocket frame accepted, in bytes (default 1 MiB); larger closes with 1009. */
+  readonly maxFrameBytes: number;
+  /** Sustained messages per second per connection (default 200) and burst (default 1 000). */
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  /** Sustained bytes per second per connection (default 2 MiB) and burst (default 8 MiB). */
+  readonly bytesPerSecond: number;
+  readonly byteBurst: number;
+  /** Outgoing bytes buffered for one socket before it is closed as a slow consumer (default 16 MiB). */
+  readonly maxBufferedBytes: number;
+}
+
+/** Default limits. */
+export const defaultRelayLimits: RelayLimits = {
+  maxFrameBytes: 1024 * 1024,
+  messagesPerSecond: 200,
+  messageBurst: 1000,
+  bytesPerSecond: 2 * 1024 * 1024,
+  byteBurst: 8 * 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
+  maxAwarenessStateBytes: 16 * 1024,
+  maxAwarenessEntries: 16,
+};
+
+/** Who is on a connection. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly room: string;
+  readonly orgId: string;
+  readonly userId: string;
+}
+
+/** Options of {@link Relay}. */
+export interface RelayOptions {
+  readonly registry: RoomRegistry;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly limits?: Partial<RelayLimits> | undefined;
+  /** URL path prefix of the websocket endpoint. Default `/sync`. */
+  readonly path?: string | undefined;
+}
+
+type Verdict =
+  | { ok: true; orgId: string; userId: string; room: string }
+  | { ok: false; code: number; room?: string; orgId?: string; userId?: string };
+
+/** The websocket relay. */
+export class Relay {
+  readonly limits: RelayLimits;
+  private readonly wss: WebSocketServer;
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly all = new Set<Connection>();
+  private readonly connectListeners = new Set<(info: ConnectionInfo) => void>();
+  private readonly disconnectListeners = new Set<(info: ConnectionInfo) => void>();
+  private nextId = 1;
+  private readonly path: string;
+
+  constructor(readonly options: RelayOptions) {
+    this.limits = { ...defaultRelayLimits, ...options.limits };
+    this.path = options.path ?? "/sync";
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: this.limits.maxFrameBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+  }
+
+  /** Number of admitted, open connections. */
+  get connectionCount(): number {
+    return this.all.size;
+  }
+
+  /** Calls `listener` each time a connection is admitted to a room (after its room is loaded). */
+  onConnect(listener: (info: ConnectionInfo) => void): () => void {
+    this.connectListeners.add(listener);
+    return () => this.connectListeners.delete(listener);
+  }
+
+  /** Calls `listener` each time an admitted connection closes. */
+  onDisconnect(listener: (info: ConnectionInfo) => void): () => void {
+    this.disconnectListeners.add(listener);
+    return () => this.disconnectListeners.delete(listener);
+  }
+
+  /** Closes every socket of (org, user) with `code`; returns how many were closed. */
+  closeUser(orgId: string, userId: string, code: number = CloseCode.revoked, reason = "revoked"): number {
+    const set = this.byUser.get(userKey(orgId, userId));
+    if (!set) return 0;
+    const conns = [...set];
+    for (const c of conns) c.close(code, reason);
+    return conns.length;
+  }
+
+  /**
+   * Handles an HTTP upgrade; returns false (and does nothing) when the path is not the relay's.
+   * @remarks Wire it to `server.on("upgrade", …)`.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const rawUrl = req.url ?? "/";
+    if (!rawUrl.startsWith(`${this.path}/`)) return false;
+    socket.on("error", () => socket.destroy());
+    this.admit(req, socket, head, rawUrl).catch((err: unknown) => {
+      this.options.logger.log("error", "relay.admit_failed", { error: String(err) });
+      socket.destroy();
+    });
+    return true;
+  }
+
+  /** Closes every connection (1001) and stops accepting. */
+  close(): void {
+    for (const c of [...this.all]) c.close(CloseCode.goingAway, "server shutting down");
+    this.wss.close();
+  }
+
+  private async admit(req: IncomingMessage, socket: Duplex, head: Buffer, rawUrl: string): Promise<void> {
+    const verdict = await this.check(rawUrl);
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!verdict.ok) {
+        const reason = closeReason(verdict.code);
+        this.options.metrics.reject(reason);
+        this.options.logger.log("warn", "relay.rejected", {
+          reason,
+          code: verdict.code,
+          room: verdict.room,
+          orgId: verdict.orgId,
+          userId: verdict.userId,
+        });
+        ws.close(verdict.code, reason);
+        return;
+      }
+      this.accept(ws, verdict);
+    });
+  }
+
+  private async check(rawUrl: string): Promise<Verdict> {
+    const q = rawUrl.indexOf("?");
+    const pathPart = q === -1 ? rawUrl : rawUrl.slice(0, q);
+    let room: string;
+    try {
+      room = decodeURIComponent(pathPart.slice(this.path.length + 1));
+    } catch {
+      return { ok: false, code: CloseCode.badRequest };
+    }
+    if (room.length === 0 || room.length > 256 || room.includes("/") || hasControlChar(room)) {
+      return { ok: false, code: CloseCode.badRequest };
+    }
+    const ticket = q === -1 ? null : new URLSearchParams(rawUrl.slice(q + 1)).get("ticket");
+    if (!ticket) return { ok: false, code: CloseCode.noTicket, room };
+    const take = await this.options.store.takeTicket(hashSecret(ticket), this.options.clock.now());
+    switch (take.kind) {
+      case "unknown":
+        return { ok: false, code: CloseCode.unknownTicket, room };
+      case "used":
+        return { ok: false, code: CloseCode.ticketReused, room, orgId: take.ticket.orgId, userId: take.ticket.userId };
+      case "expired":
+        return { ok: false, code: CloseCode.ticketExpired, room, orgId: take.ticket.orgId, userId: take.ticket.userId };
+      case "ok": {
+        const t = take.ticket;
+        if (t.room !== room || room !== `book:${t.orgId}:${t.userId}`) {
+          return { ok: false, code: CloseCode.forbiddenRoom, room, orgId: t.orgId, userId: t.userId };
+        }
+        return { ok: true, orgId: t.orgId, userId: t.userId, room };
+      }
+    }
+  }
+
+  private accept(ws: WebSocket, v: { orgId: string; userId: string; room: string }): void {
+    const { metrics, registry, logger } = this.options;
+    const info: ConnectionInfo = { id: this.nextId++, room: v.room, orgId: v.orgId, userId: v.userId };
+    const conn = new Connection(ws, info, this);
+    this.all.add(conn);
+    const key = userKey(v.orgId, v.userId);
+    let set = this.byUser.get(key);
+    if (!set) {
+      set = new Set();
+      this.byUser.set(key, set);
+    }
+    set.add(conn);
+    metrics.connections = this.all.size;
+
+    ws.on("message", (data, isBinary) => conn.onFrame(data, isBinary));
+    ws.on("error", (err: Error & { code?: string }) => {
+      const reason = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frameTooLarge" : (err.code ?? "socket-error");
+      metrics.close(reason);
+      logger.log("warn", "relay.socket_error", { room: v.room, reason });
+    });
+    ws.on("close", () => this.detach(conn));
+
+    registry.acquire(v.room).then(
+      (room) => {
+        if (conn.closed) {
+          registry.release(room);
+          return;
+        }
+        conn.attach(room);
+        for (const l of this.connectListeners) l(info);
+      },
+      (err: unknown) => {
+        logger.log("error", "relay.room_load_failed", { room: v.room, error: String(err) });
+        conn.close(CloseCode.storeFailure, "room unavailable");
+      },
+    );
+  }
+
+  private detach(conn: Connection): void {
+    if (!this.all.delete(conn)) return;
+    conn.closed = true;
+    const key = userKey(conn.info.orgId, conn.info.userId);
+    const set = this.byUser.get(key);
+    set?.delete(conn);
+    if (set && set.size === 0) this.byUser.delete(key);
+    this.options.metrics.connections = this.all.size;
+    const room = conn.room;
+    if (room) {
+      room.peers.delete(conn);
+      this.options.registry.queueAwareness(room, room.awareness.dropOwner(conn));
+      this.options.registry.release(room);
+      for (const l of this.disconnectListeners) l(conn.info);
+    }
+  }
+
+  /** @internal Handles one parsed-or-not frame of `conn`. */
+  process(conn: Connection, room: Room, frame: Uint8Array): void {
+    const { registry, logger } = this.options;
+    let msg: ReturnType<typeof parseClientMessage>;
+    try {
+      msg = parseClientMessage(frame, this.limits);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        const code =
+          err.kind === "unknown-type"
+            ? CloseCode.unknownMessageType
+            : err.kind === "awareness-too-large"
+              ? CloseCode.awarenessTooLarge
+              : CloseCode.malformedFrame;
+        logger.log("warn", "relay.frame_rejected", { room: room.name, reason: err.reason, code });
+        conn.close(code, err.kind);
+        return;
+      }
+      throw err;
+    }
+    switch (msg.type) {
+      case "sync-step1":
+        registry.answerStep1(room, msg.stateVector, conn);
+        return;
+      case "sync-step2":
+      case "update":
+        // The empty update (no structs, empty delete set) is what a client in sync answers.
+        if (msg.update.length === 2 && msg.update[0] === 0 && msg.update[1] === 0) return;
+        if (!registry.submit(room, msg.update, conn)) {
+          logger.log("warn", "relay.frame_rejected", {
+            room: room.name,
+            reason: "update-not-applicable",
+            code: CloseCode.malformedFrame,
+          });
+          conn.close(CloseCode.malformedFrame, "malformed");
+        }
+        return;
+      case "awareness":
+        registry.queueAwareness(room, room.awareness.apply(msg.entries, conn));
+        return;
+      case "query-awareness":
+        conn.send(encodeAwarenessMessage(room.awareness.live()));
+        return;
+    }
+  }
+}
+
+/** One admitted socket. Implements {@link RoomPeer} for the registry. */
+class Connection implements RoomPeer {
+  room: Room | undefined;
+  closed = false;
+  private queued: Uint8Array[] | undefined = [];
+  private readonly msgBucket: TokenBucket;
+  private readonly byteBucket: TokenBucket;
+  /** The underlying TCP socket of `ws`, when it exposes one. */
+  private readonly socket: { write(chunk: Uint8Array): boolean } | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly info: ConnectionInfo,
+    private readonly relay: Relay,
+  ) {
+    const now = relay.options.clock.now();
+    const l = relay.limits;
+    this.msgBucket = new TokenBucket(l.messagesPerSecond, l.messageBurst, now);
+    this.byteBucket = new TokenBucket(l.bytesPerSecond, l.byteBurst, now);
+    // `ws` keeps its socket in `_socket` (not in its typings).
+    const raw = (ws as unknown as { _socket?: { write?: unknown } })._socket;
+    this.socket = raw && typeof raw.write === "function" ? (raw as { write(chunk: Uint8Array): boolean }) : undefined;
+  }
+
+  attach(room: Room): void {
+    this.room = room;
+    room.peers.add(this);
+    this.send(encodeSyncStep1(room.doc));
+    const live = room.awareness.live();
+    if (live.length > 0) this.send(encodeAwarenessMessage(live));
+    const queued = this.queued ?? [];
+    this.queued = undefined;
+    for (const f of queued) {
+      if (this.closed) return;
+      this.relay.process(this, room, f);
+    }
+  }
+
+  onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    const { metrics, clock } = this.relay.options;
+    const frame = toBytes(data);
+    metrics.messagesIn++;
+    metrics.bytesIn += frame.length;
+    const now = clock.now();
+    if (!this.msgBucket.take(1, now) || !this.byteBucket.take(frame.length, now)) {
+      this.relay.options.logger.log("warn", "relay.rate_limited", { room: this.info.room });
+      this.close(CloseCode.rateLimited, "rate limit");
+      return;
+    }
+    if (!isBinary) {
+      this.relay.options.logger.log("warn", "relay.frame_rejected", { room: this.info.room, reason: "text-frame" });
+      this.close(CloseCode.malformedFrame, "text frame");
+      return;
+    }
+    if (this.queued) {
+      this.queued.push(frame);
+      return;
+    }
+    if (this.room) this.relay.process(this, this.room, frame);
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    if (this.ws.bufferedAmount > this.relay.limits.maxBufferedBytes) {
+      this.close(CloseCode.slowConsumer, "slow consumer");
+      return;
+    }
+    this.ws.send(bytes, { binary: true });
+  }
+
+  sendFramed(frame: Uint8Array, bytes: Uint8Array): void {
+    // Writing a prepared frame to the socket is what `ws` itself does for an uncompressed
+    // message (permessage-deflate is off on this server), minus re-framing per socket.
+    // Writes stay in call order with `ws.send`, which also writes synchronously.
+    const socket = this.socket;
+    if (!socket) {
+      this.send(bytes);
+      return;
+    }
+    if (this.closed || this.ws.readyState !== 1) return;
+    if (this.ws.bufferedAmount > this.relay.limits.maxBufferedBytes) {
+      this.close(CloseCode.slowConsumer, "slow consumer");
+      return;
+    }
+    socket.write(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.relay.options.metrics.close(closeReason(code));
+    this.ws.close(code, reason);
+  }
+}
+
+/** Normalises a `ws` payload to one Uint8Array (the only place frames are converted). */
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return data;
+}
+
+function hasControlChar(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
+function userKey(orgId: string, userId: string): string {
+  return `${orgId}\u0000${userId}`;
+}

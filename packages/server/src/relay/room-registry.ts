@@ -1,0 +1,393 @@
+/**
+ * The room registry: loads rooms from the store, keeps one Y.Doc per room, runs the group
+ * commit, broadcasts, compacts and unloads idle rooms.
+ *
+ * Group commit: a client update is applied to the room's document at once (so Yjs' own
+ * refusal closes only the sender) and queued with server-side writes; once per event-loop
+ * tick (setImmediate) every dirty room's queue is merged into one update, all rooms are
+ * appended to the store in ONE durable write, and only then is the merged update broadcast.
+ * Sync step-1 answers (which read the document) wait while the room holds anything not yet
+ * durable. So an update is durable before the server forwards it or answers with it, and a
+ * 500-client room costs one merge, one write and one encode per tick, not per message.
+ *
+ * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
+ * `idleGraceMs` (its document is destroyed and the registry forgets it). Injected, never global.
+ */
+import * as Y from "yjs";
+import type { Logger } from "../obs/logger.js";
+import type { Metrics } from "../obs/metrics.js";
+import type { Store } from "../store/store.js";
+import { CloseCode } from "./close-codes.js";
+import { type AwarenessEntry, answerSyncStep1, encodeAwarenessMessage, encodeUpdateMessage } from "./protocol.js";
+import { Room, type RoomPeer } from "./room.js";
+
+/** Transaction origin of updates the relay applies from clients. */
+export const REMOTE_ORIGIN: unique symbol = Symbol("tandem-relay-remote");
+
+/** Options of {@link RoomRegistry}. */
+export interface RoomRegistryOptions {
+  readonly store: Store;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** How long a room with no holders stays loaded (ms). Default 30 000. */
+  readonly idleGraceMs?: number | undefined;
+  /** Compact a room's log once it holds this many records. Default 256. */
+  readonly compactAfterRecords?: number | undefined;
+  /** Most awareness client ids one connection may own. Default 8. */
+  readonly maxAwarenessPerPeer?: number | undefined;
+  /** Removed awareness ids remembered per room. Default 1024. */
+  readonly maxAwarenessTombstones?: number | undefined;
+}
+
+/**
+ * A hold on a loaded room for server-side code (e.g. a sync worker).
+ * @remarks Write to a room's document only while holding a lease: the lease's listener is
+ * what captures, persists and broadcasts server-side writes.
+ */
+export interface RoomLease {
+  readonly room: string;
+  /** The live document. Write with `doc.transact(fn, origin)`; writes are persisted and broadcast. */
+  readonly doc: Y.Doc;
+  /** Releases the hold; the room may unload after the grace period. Idempotent. */
+  release(): void;
+}
+
+/** Room lifecycle listeners. */
+export interface RoomListeners {
+  onLoaded?: ((room: string, doc: Y.Doc) => void) | undefined;
+  onUnloaded?: ((room: string) => void) | undefined;
+}
+
+/** Loads, commits, broadcasts and unloads rooms. See the file header. */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Room>();
+  private readonly loading = new Map<string, Promise<Room>>();
+  private readonly dirty = new Set<Room>();
+  private readonly awarenessDirty = new Set<Room>();
+  private readonly listeners = new Set<RoomListeners>();
+  private scheduled = false;
+  private awarenessScheduled = false;
+  private committing: Promise<void> | undefined;
+  private closed = false;
+  private readonly idleGraceMs: number;
+  private readonly compactAfter: number;
+
+  constructor(private readonly options: RoomRegistryOptions) {
+    this.idleGraceMs = options.idleGraceMs ?? 30_000;
+    this.compactAfter = options.compactAfterRecords ?? 256;
+  }
+
+  /** Number of loaded rooms. */
+  get size(): number {
+    return this.rooms.size;
+  }
+
+  /** Names of the loaded rooms. */
+  loadedRooms(): string[] {
+    return [...this.rooms.keys()];
+  }
+
+  /** The loaded room, if any (does not load). */
+  get(name: string): Room | undefined {
+    return this.rooms.get(name);
+  }
+
+  /** Subscribes to room lifecycle events; returns an unsubscribe function. */
+  listen(listeners: RoomListeners): () => void {
+    this.listeners.add(listeners);
+    return () => this.listeners.delete(listeners);
+  }
+
+  /**
+   * Holds `name` and loads it from the store if needed.
+   * @remarks Every successful `acquire` must be paired with one {@link release}.
+   */
+  async acquire(name: string): Promise<Room> {
+    if (this.closed) throw new Error("room registry is closed");
+    const loaded = this.rooms.get(name);
+    if (loaded) {
+      this.hold(loaded);
+      return loaded;
+    }
+    let promise = this.loading.get(name);
+    if (!promise) {
+      promise = this.load(name);
+      this.loading.set(name, promise);
+      promise.then(
+        () => this.loading.delete(name),
+        () => this.loading.delete(name),
+      );
+    }
+    const room = await promise;
+    this.hold(room);
+    return room;
+  }
+
+  /** Releases one hold taken by {@link acquire}. */
+  release(room: Room): void {
+    room.refs--;
+    if (room.refs <= 0 && this.rooms.get(room.name) === room) this.scheduleIdle(room);
+  }
+
+  /**
+   * Leases a room's live document for server-side code.
+   * @example
+   * const lease = await registry.lease("book:00D…:005…");
+   * lease.doc.transact(() => lease.doc.getMap("meta").set("schemaVersion", 1), "salesforce");
+   * lease.release();
+   */
+  async lease(name: string): Promise<RoomLease> {
+    const room = await this.acquire(name);
+    // Server-side writes are captured only while a lease is held: an "update" listener makes
+    // Yjs encode every applied client update again, which the relay itself never needs.
+    if (room.leases++ === 0) {
+      room.onLocalUpdate = (update: Uint8Array, origin: unknown) => {
+        if (origin === REMOTE_ORIGIN) return;
+        room.local.push(update);
+        this.markDirty(room);
+      };
+      room.doc.on("update", room.onLocalUpdate);
+    }
+    let released = false;
+    return {
+      room: name,
+      doc: room.doc,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--room.leases === 0 && room.onLocalUpdate) {
+          room.doc.off("update", room.onLocalUpdate);
+          room.onLocalUpdate = undefined;
+        }
+        this.release(room);
+      },
+    };
+  }
+
+  /**
+   * Applies a validated client update to the room's document and queues it for the next
+   * group commit. Returns false (and queues nothing) when Yjs refuses the update.
+   */
+  submit(room: Room, update: Uint8Array, from: RoomPeer): boolean {
+    try {
+      Y.applyUpdate(room.doc, update, REMOTE_ORIGIN);
+    } catch {
+      return false;
+    }
+    room.pending.push(update);
+    room.pendingOrigin = room.pendingOrigin === undefined || room.pendingOrigin === from ? from : null;
+    this.markDirty(room);
+    return true;
+  }
+
+  /** Answers a client's sync step 1 once everything in the document is durable. */
+  answerStep1(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
+    const answer = (): void => {
+      if (room.peers.has(peer)) peer.send(answerSyncStep1(room.doc, stateVector));
+    };
+    if (room.pending.length > 0 || room.local.length > 0 || room.inFlight) room.deferred.push(answer);
+    else answer();
+  }
+
+  /** Queues changed awareness entries for broadcast at the end of this tick. */
+  queueAwareness(room: Room, entries: readonly AwarenessEntry[]): void {
+    if (entries.length === 0) return;
+    for (const e of entries) room.awarenessOut.set(e.clientId, e);
+    this.awarenessDirty.add(room);
+    if (!this.awarenessScheduled) {
+      this.awarenessScheduled = true;
+      setImmediate(() => this.flushAwareness());
+    }
+  }
+
+  /** Waits for every queued update to be committed. */
+  async flush(): Promise<void> {
+    while (this.committing !== undefined || this.dirty.size > 0) {
+      const running = this.committing;
+      if (running !== undefined) await running;
+      else await this.commit();
+    }
+  }
+
+  /** Commits what is queued, destroys every document and refuses further use. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+    for (const room of this.rooms.values()) {
+      if (room.idleTimer) clearTimeout(room.idleTimer);
+      this.destroy(room);
+    }
+  }
+
+  private hold(room: Room): void {
+    room.refs++;
+    if (room.idleTimer) {
+      clearTimeout(room.idleTimer);
+      room.idleTimer = undefined;
+    }
+  }
+
+  private async load(name: string): Promise<Room> {
+    const o = this.options;
+    const log = await o.store.loadRoom(name);
+    const room = new Room(name, o.maxAwarenessPerPeer ?? 8, o.maxAwarenessTombstones ?? 1024);
+    // Stored updates were validated before they were stored.
+    room.doc.transact(() => {
+      for (const u of log.updates) {
+        try {
+          Y.applyUpdate(room.doc, u, REMOTE_ORIGIN);
+        } catch (err) {
+          // Every stored update applied once before it was stored; keep the rest of the room.
+          o.logger.log("error", "store.update_skipped", { room: name, error: String(err) });
+        }
+      }
+    }, REMOTE_ORIGIN);
+    room.logRecords = log.updates.length;
+    room.logBytes = log.bytes;
+    this.rooms.set(name, room);
+    o.metrics.roomsLoaded = this.rooms.size;
+    if (room.logRecords >= this.compactAfter) this.compact(room);
+    for (const l of this.listeners) l.onLoaded?.(name, room.doc);
+    // A loader that gave up before the load finished leaves refs at 0.
+    queueMicrotask(() => {
+      if (room.refs <= 0) this.scheduleIdle(room);
+    });
+    return room;
+  }
+
+  private scheduleIdle(room: Room): void {
+    if (room.idleTimer || this.closed) return;
+    room.idleTimer = setTimeout(() => {
+      room.idleTimer = undefined;
+      this.tryUnload(room);
+    }, this.idleGraceMs);
+    room.idleTimer.unref?.();
+  }
+
+  private tryUnload(room: Room): void {
+    if (room.refs > 0 || this.rooms.get(room.name) !== room) return;
+    if (
+      room.pending.length > 0 ||
+      room.local.length > 0 ||
+      room.inFlight ||
+      this.dirty.has(room) ||
+      this.committing !== undefined
+    ) {
+      // Unload only once its queued updates are durable.
+      void this.flush().then(() => this.tryUnload(room));
+      return;
+    }
+    this.destroy(room);
+  }
+
+  private destroy(room: Room): void {
+    this.rooms.delete(room.name);
+    this.dirty.delete(room);
+    this.awarenessDirty.delete(room);
+    room.doc.destroy();
+    this.options.metrics.roomsLoaded = this.rooms.size;
+    for (const l of this.listeners) l.onUnloaded?.(room.name);
+  }
+
+  private markDirty(room: Room): void {
+    this.dirty.add(room);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (!this.committing) void this.commit();
+      });
+    }
+  }
+
+  private commit(): Promise<void> {
+    const run = this.runCommit().finally(() => {
+      this.committing = undefined;
+      if (this.dirty.size > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          if (!this.committing) void this.commit();
+        });
+      }
+    });
+    this.committing = run;
+    return run;
+  }
+
+  private async runCommit(): Promise<void> {
+    const o = this.options;
+    const work: { room: Room; merged: Uint8Array; origin: RoomPeer | null | undefined; count: number }[] = [];
+    const batch = new Map<string, Uint8Array[]>();
+    for (const room of this.dirty) {
+      const all = room.local.length === 0 ? room.pending : room.pending.concat(room.local);
+      const origin = room.local.length === 0 ? room.pendingOrigin : null;
+      room.pending = [];
+      room.pendingOrigin = undefined;
+      room.local = [];
+      if (all.length === 0) continue;
+      room.inFlight = true;
+      const merged = all.length === 1 && all[0] !== undefined ? all[0] : Y.mergeUpdates(all);
+      batch.set(room.name, [merged]);
+      work.push({ room, merged, origin, count: all.length });
+    }
+    this.dirty.clear();
+    if (work.length === 0) return;
+    const started = performance.now();
+    try {
+      await o.store.appendUpdates(batch);
+    } catch (err) {
+      o.logger.log("error", "store.append_failed", { rooms: work.length, error: String(err) });
+      for (const { room } of work) {
+        // The document now holds updates that are not durable: drop every peer so the room
+        // unloads and reloads from what the store really has.
+        room.inFlight = false;
+        room.deferred = [];
+        for (const p of [...room.peers]) p.close(CloseCode.storeFailure, "store failure");
+      }
+      return;
+    }
+    o.metrics.observeWrite((performance.now() - started) / 1000);
+    for (const { room, merged, origin, count } of work) {
+      o.metrics.updatesCommitted += count;
+      room.inFlight = false;
+      if (room.doc.isDestroyed) continue;
+      const msg = encodeUpdateMessage(merged);
+      const n = room.broadcast(msg, origin);
+      o.metrics.messagesOut += n;
+      o.metrics.bytesOut += n * msg.length;
+      room.logRecords++;
+      room.logBytes += merged.length;
+      if (room.pending.length === 0 && room.local.length === 0 && room.deferred.length > 0) {
+        const answers = room.deferred;
+        room.deferred = [];
+        for (const a of answers) a();
+      }
+      if (room.logRecords >= this.compactAfter) this.compact(room);
+    }
+  }
+
+  private compact(room: Room): void {
+    const snapshot = Y.encodeStateAsUpdate(room.doc);
+    room.logRecords = 1;
+    room.logBytes = snapshot.length;
+    // The store orders this after every append already issued and before any later one.
+    this.options.store.replaceRoom(room.name, snapshot).catch((err: unknown) => {
+      this.options.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
+    });
+  }
+
+  private flushAwareness(): void {
+    this.awarenessScheduled = false;
+    const m = this.options.metrics;
+    for (const room of this.awarenessDirty) {
+      if (room.awarenessOut.size === 0) continue;
+      const msg = encodeAwarenessMessage(room.awarenessOut.values());
+      room.awarenessOut.clear();
+      const n = room.broadcast(msg);
+      m.messagesOut += n;
+      m.bytesOut += n * msg.length;
+    }
+    this.awarenessDirty.clear();
+  }
+}

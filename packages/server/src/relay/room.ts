@@ -1,0 +1,78 @@
+/**
+ * One room: a Y.Doc, the peers connected to it, its awareness table and what is waiting for
+ * the next group commit.
+ *
+ * Invariant: whatever the document holds that is not yet durable is listed in `pending`
+ * (client updates), `local` (server-side writes) or is in flight (`inFlight`); sync step-1
+ * answers are deferred while any of those is non-empty, so nothing reaches a client before
+ * it is durable.
+ */
+import * as Y from "yjs";
+import { AwarenessTable } from "./awareness-table.js";
+import type { AwarenessEntry } from "./protocol.js";
+import { encodeBinaryFrame } from "./ws-frame.js";
+
+/** Something connected to a room that can receive bytes: a websocket, in practice. */
+export interface RoomPeer {
+  /** Sends one binary frame. */
+  send(bytes: Uint8Array): void;
+  /**
+   * Sends a message already framed by {@link encodeBinaryFrame} (`bytes` is its payload, for
+   * peers that cannot take a prepared frame). Used by broadcasts, which frame once per room.
+   */
+  sendFramed?(frame: Uint8Array, bytes: Uint8Array): void;
+  /** Closes the peer with a close code and a short reason. */
+  close(code: number, reason: string): void;
+}
+
+/** A loaded room. Created and owned by the {@link RoomRegistry}. */
+export class Room {
+  readonly doc: Y.Doc;
+  readonly peers = new Set<RoomPeer>();
+  readonly awareness: AwarenessTable<RoomPeer>;
+  /** Validated client updates, already applied to `doc`, waiting for the next commit. */
+  pending: Uint8Array[] = [];
+  /** The single peer all `pending` came from, `null` when several, `undefined` when none. */
+  pendingOrigin: RoomPeer | null | undefined = undefined;
+  /** Server-side writes already in `doc`, waiting for the next commit. */
+  local: Uint8Array[] = [];
+  /** True while a commit holding updates of this room is in flight. */
+  inFlight = false;
+  /** Answers waiting until everything in `doc` is durable. */
+  deferred: (() => void)[] = [];
+  /** Awareness entries changed this tick, to broadcast. */
+  readonly awarenessOut = new Map<number, AwarenessEntry>();
+  /** Leases held by server-side code, and the listener capturing their writes. */
+  leases = 0;
+  onLocalUpdate: ((update: Uint8Array, origin: unknown) => void) | undefined;
+  /** Connections and leases holding the room. */
+  refs = 0;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Records and bytes in the room's stored log (compaction trigger). */
+  logRecords = 0;
+  logBytes = 0;
+
+  constructor(
+    readonly name: string,
+    maxAwarenessPerPeer: number,
+    maxAwarenessTombstones: number,
+  ) {
+    // A guid avoids 128 bits of fresh randomness per room load (uuidv4 is costly at scale).
+    this.doc = new Y.Doc({ gc: true, guid: name });
+    this.awareness = new AwarenessTable(maxAwarenessPerPeer, maxAwarenessTombstones);
+  }
+
+  /** Sends `bytes` to every peer except `except`; returns how many received it. */
+  broadcast(bytes: Uint8Array, except?: RoomPeer | null): number {
+    if (this.peers.size === 0 || (this.peers.size === 1 && except && this.peers.has(except))) return 0;
+    const frame = encodeBinaryFrame(bytes);
+    let n = 0;
+    for (const p of this.peers) {
+      if (p === except) continue;
+      if (p.sendFramed) p.sendFramed(frame, bytes);
+      else p.send(bytes);
+      n++;
+    }
+    return n;
+  }
+}

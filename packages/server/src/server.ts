@@ -1,0 +1,251 @@
+/**
+ * The composition root of the server: wires injected services (store, clock, logger, org
+ * OAuth config, token key, room registry) into the Hono app, the websocket relay and one
+ * Node HTTP server.
+ *
+ * Nothing here reads the environment; the CLI does that and passes plain options. The sync
+ * supervisor runs one worker per signed-in book beside the relay: started at sign-in,
+ * resumed for every stored grant at start, told about device connections, stopped on
+ * logout or revocation.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { Hono } from "hono";
+import { AuthService, roomOf } from "./auth/auth-service.js";
+import type { FetchLike } from "./auth/oauth-client.js";
+import type { OrgConfig } from "./auth/org-config.js";
+import { TokenCipher } from "./auth/token-cipher.js";
+import { type Clock, systemClock } from "./clock.js";
+import { createAuthRoutes } from "./http/auth-routes.js";
+import { createHealthRoutes } from "./http/health.js";
+import { securityHeaders } from "./http/security-headers.js";
+import { staticFiles } from "./http/static-files.js";
+import { createSyncRoutes } from "./http/sync-routes.js";
+import { createJsonLogger, type Logger } from "./obs/logger.js";
+import { Metrics } from "./obs/metrics.js";
+import { type ConnectionInfo, Relay, type RelayLimits } from "./relay/relay.js";
+import { RoomRegistry } from "./relay/room-registry.js";
+import type { Store } from "./store/store.js";
+import { SyncMetrics } from "./sync/sync-metrics.js";
+import { SyncSupervisor, type SyncSupervisorOptions } from "./sync/sync-supervisor.js";
+
+/** Options of {@link startTandemServer}. */
+export interface TandemServerOptions {
+  /** The store (injected; the caller owns and closes it). */
+  readonly store: Store;
+  /** The org users sign into. */
+  readonly org: OrgConfig;
+  /** The 32-byte AES-256-GCM key sealing refresh tokens (kept outside the store). */
+  readonly tokenKey: Uint8Array;
+  readonly logger?: Logger | undefined;
+  readonly clock?: Clock | undefined;
+  readonly metrics?: Metrics | undefined;
+  /** A room registry to use (must share `store` and `metrics`); built from the options below when absent. */
+  readonly rooms?: RoomRegistry | undefined;
+  /** Idle-room grace period (ms). Default 30 000. */
+  readonly idleGraceMs?: number | undefined;
+  /** Compact a room's log after this many records. Default 256. */
+  readonly compactAfterRecords?: number | undefined;
+  readonly limits?: Partial<RelayLimits> | undefined;
+  /** Deadline for a connection's HTTP headers, including the websocket upgrade (ms). Default 10 000. */
+  readonly authDeadlineMs?: number | undefined;
+  /** Port to listen on; 0 (default) picks a free one. */
+  readonly port?: number | undefined;
+  /** Host to bind. Default `127.0.0.1`. */
+  readonly host?: string | undefined;
+  /** Public base URL (for the OAuth redirect and cookies); defaults to the listening URL. */
+  readonly publicUrl?: string | undefined;
+  /** A built web client to serve, with SPA fallback, when the directory exists. */
+  readonly staticDir?: string | undefined;
+  /** `fetch` for OAuth calls (tests). */
+  readonly fetch?: FetchLike | undefined;
+  /** More Prometheus text appended to `/metrics` (e.g. sync-worker metrics), called per scrape. */
+  readonly extraMetrics?: readonly (() => string)[] | undefined;
+  /** Session and ticket lifetimes (ms). */
+  readonly sessionTtlMs?: number | undefined;
+  readonly ticketTtlMs?: number | undefined;
+  /** Sync workers (on by default); `false` runs the relay alone. */
+  readonly sync?: SyncOptions | false | undefined;
+}
+
+/** Options of the sync workers. */
+export interface SyncOptions {
+  readonly trigger?: SyncSupervisorOptions["trigger"];
+  readonly activityWindowDays?: number | undefined;
+  readonly apiVersion?: string | undefined;
+  /** Jitter source for backoff. Default `Math.random`. */
+  readonly random?: (() => number) | undefined;
+  /** Builds a user's Salesforce port (tests); default the jsforce adapter. */
+  readonly createPort?: SyncSupervisorOptions["createPort"];
+}
+
+/** A running server. */
+export interface TandemServer {
+  /** `http://host:port` */
+  readonly url: string;
+  readonly port: number;
+  readonly app: Hono;
+  readonly relay: Relay;
+  readonly rooms: RoomRegistry;
+  readonly auth: AuthService;
+  readonly metrics: Metrics;
+  readonly http: Server;
+  /** Revokes (org, user): sessions, token, sockets (closed with 4001). */
+  revokeUser(orgId: string, userId: string): Promise<void>;
+  /** The sync workers, unless started with `sync: false`. */
+  readonly sync: SyncSupervisor | undefined;
+  /** Subscribes to admitted connections. */
+  onConnect(listener: (info: ConnectionInfo) => void): () => void;
+  /** Stops accepting, closes sockets (1001), commits what is queued and unloads rooms. Does not close the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server.
+ * @example
+ * const server = await startTandemServer({ store: createMemoryStore(), org, tokenKey: randomBytes(32) });
+ * console.log(server.url);
+ */
+export async function startTandemServer(o: TandemServerOptions): Promise<TandemServer> {
+  const logger = o.logger ?? createJsonLogger((l) => process.stderr.write(l));
+  const clock = o.clock ?? systemClock;
+  const metrics = o.metrics ?? new Metrics();
+  const rooms =
+    o.rooms ??
+    new RoomRegistry({
+      store: o.store,
+      metrics,
+      logger,
+      idleGraceMs: o.idleGraceMs,
+      compactAfterRecords: o.compactAfterRecords,
+    });
+  const auth = new AuthService({
+    store: o.store,
+    clock,
+    logger,
+    org: o.org,
+    cipher: new TokenCipher(o.tokenKey),
+    fetch: o.fetch,
+    sessionTtlMs: o.sessionTtlMs,
+    ticketTtlMs: o.ticketTtlMs,
+  });
+  const relay = new Relay({ registry: rooms, store: o.store, clock, logger, metrics, limits: o.limits });
+  auth.onRevoke((orgId, userId) => relay.closeUser(orgId, userId));
+
+  const syncMetrics = new SyncMetrics();
+  const sync = o.sync === false ? undefined : (o.sync ?? {});
+  const supervisor =
+    sync === undefined
+      ? undefined
+      : new SyncSupervisor({
+          rooms: {
+            lease: (room) => rooms.lease(room),
+            flush: () => rooms.flush(),
+            listen: (l) => rooms.listen(l),
+            loadedDoc: (room) => rooms.get(room)?.doc,
+          },
+          tokens: {
+            get: (orgId, userId) => auth.workerTokens(orgId, userId),
+            save: (orgId, userId, tokens) => auth.rememberTokens(orgId, userId, tokens),
+            owners: () => o.store.listTokenOwners(),
+            revoke: (orgId, userId, reason) => auth.revokeUser(orgId, userId, reason),
+          },
+          org: o.org,
+          clock,
+          random: sync.random ?? Math.random,
+          logger,
+          metrics: syncMetrics,
+          roomOf,
+          trigger: sync.trigger,
+          activityWindowDays: sync.activityWindowDays,
+          apiVersion: sync.apiVersion,
+          createPort: sync.createPort,
+        });
+  if (supervisor) {
+    auth.onLogin((orgId, userId) => supervisor.ensure(orgId, userId));
+    auth.onRevoke((orgId, userId) => {
+      supervisor.stop(orgId, userId, "revoked").catch((err: unknown) => {
+        logger.log("error", "sync.stop_failed", { message: String(err) });
+      });
+    });
+    relay.onConnect((info) => supervisor.connected(info.room));
+    relay.onDisconnect((info) => supervisor.disconnected(info.room));
+  }
+
+  const deadline = o.authDeadlineMs ?? 10_000;
+  let handler: ReturnType<typeof getRequestListener> | undefined;
+  const http = createServer(
+    {
+      headersTimeout: deadline,
+      requestTimeout: Math.max(deadline, 30_000),
+      connectionsCheckingInterval: Math.min(1000, deadline),
+    },
+    (req, res) => {
+      if (handler) void handler(req, res);
+      else res.writeHead(503).end();
+    },
+  );
+  http.on("upgrade", (req, socket, head) => {
+    if (!relay.handleUpgrade(req, socket, head)) {
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(o.port ?? 0, o.host ?? "127.0.0.1", () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = o.host === undefined || o.host === "0.0.0.0" || o.host === "::" ? "127.0.0.1" : o.host;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const publicUrl = o.publicUrl ?? url;
+
+  const app = new Hono();
+  app.use("*", securityHeaders(publicUrl.replace(/^http/, "ws")));
+  app.route("/", createHealthRoutes());
+  app.get("/metrics", (c) =>
+    c.text(
+      [metrics.render(), ...(supervisor ? [syncMetrics.render()] : []), ...(o.extraMetrics ?? []).map((f) => f())].join(
+        "",
+      ),
+      200,
+      { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
+    ),
+  );
+  app.route("/", createAuthRoutes({ auth, logger, publicUrl }));
+  if (supervisor) app.route("/", createSyncRoutes({ auth, rooms, supervisor, publicUrl }));
+  if (o.staticDir) app.use("*", staticFiles(o.staticDir));
+  app.notFound((c) => c.json({ error: "not_found" }, 404));
+  app.onError((err, c) => {
+    logger.log("error", "http.error", { path: c.req.path, error: err.message });
+    return c.json({ error: "internal" }, 500);
+  });
+  handler = getRequestListener(app.fetch);
+  if (supervisor) {
+    const resumed = await supervisor.resume();
+    if (resumed > 0) logger.log("info", "sync.resumed", { workers: resumed });
+  }
+
+  return {
+    url,
+    port,
+    app,
+    relay,
+    rooms,
+    auth,
+    metrics,
+    http,
+    revokeUser: (orgId, userId) => auth.revokeUser(orgId, userId),
+    onConnect: (listener) => relay.onConnect(listener),
+    sync: supervisor,
+    async close() {
+      await supervisor?.close();
+      relay.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        http.closeAllConnections();
+      });
+      await rooms.close();
+    },
+  };
+}

@@ -1,0 +1,350 @@
+/**
+ * The embedded default {@link Store}: a log-structured file store under a data directory.
+ *
+ * Layout: `rooms/<base64url(room)>.log` holds one room's Yjs updates as length + CRC32
+ * framed records (see `record-frame.ts`); `wal.log` is the shared write-ahead log of room
+ * updates (records `[u16 room length][room][update]`, same framing); `kv.log` logs every
+ * session/ticket/token mutation as a framed JSON record and is replayed into memory on open.
+ *
+ * Invariants:
+ * - Every write goes through one serial queue, so room operations apply in call order and a
+ *   compaction never races an append.
+ * - `appendUpdates` writes the whole batch to the WAL and makes it durable with ONE
+ *   `fdatasync` before it resolves (group commit: the relay calls it once per event-loop tick,
+ *   for every dirty room at once). The batch is also kept in memory (`walTail`) until a
+ *   checkpoint (WAL over `checkpointBytes`, or close) appends it to the room files, fsyncs them
+ *   and empties the WAL; `loadRoom` returns room file + WAL tail. On open, the WAL is replayed
+ *   into the room files (duplicates are harmless: Yjs updates are idempotent) before anything.
+ * - A torn tail (crash mid-append) is ignored on load and truncated away before the next append.
+ * - `replaceRoom` writes the snapshot to a temporary file, fsyncs it, renames it over the log
+ *   and fsyncs the directory: a crash leaves either the old log or the new one, whole.
+ * - Kv ops of one tick are written and fdatasync'd together before any of their promises
+ *   resolves; the kv log is rewritten from the live tables when it holds far more ops than
+ *   live rows.
+ */
+import {
+  closeSync as closeFd,
+  closeSync,
+  fdatasync,
+  fsyncSync,
+  mkdirSync,
+  openSync as openFd,
+  openSync,
+  writevSync,
+} from "node:fs";
+import { open, readFile, rename, truncate } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
+import { frameRecord, readFrames } from "./record-frame.js";
+import type { RoomLog, Store, TicketTake } from "./store.js";
+import { StoreError } from "./store.js";
+
+/** Options of {@link openFileStore}. */
+export interface FileStoreOptions {
+  /** The data directory; created if missing. */
+  readonly dir: string;
+  /** How long used/expired tickets are remembered after expiry (ms). Default 60 000. */
+  readonly ticketGraceMs?: number | undefined;
+  /** WAL size that triggers a checkpoint (WAL-only updates moved to room files, WAL emptied). Default 16 MiB. */
+  readonly checkpointBytes?: number | undefined;
+  /** Called with the duration of every fsync'd write, for metrics. */
+  readonly onWrite?: ((seconds: number) => void) | undefined;
+}
+
+/**
+ * Opens (or creates) a file store.
+ * @example
+ * const store = await openFileStore({ dir: "/var/lib/tandem/data" });
+ */
+export async function openFileStore(options: FileStoreOptions): Promise<Store> {
+  const dir = options.dir;
+  const roomsDir = join(dir, "rooms");
+  mkdirSync(roomsDir, { recursive: true, mode: 0o700 });
+  const grace = options.ticketGraceMs ?? 60_000;
+  const kv = new KvTables();
+  const kvPath = join(dir, "kv.log");
+
+  // Replay the kv log, truncating any torn tail.
+  let kvOps = 0;
+  const existing = await readFile(kvPath).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  if (existing) {
+    const { records, validLength } = readFrames(existing);
+    for (const r of records) {
+      kv.apply(JSON.parse(Buffer.from(r).toString("utf8")) as KvOp);
+      kvOps++;
+    }
+    if (validLength !== existing.length) await truncate(kvPath, validLength);
+  }
+  let kvHandle = await open(kvPath, "a", 0o600);
+
+  const walPath = join(dir, "wal.log");
+  const checkpointBytes = options.checkpointBytes ?? 16 * 1024 * 1024;
+  /** Committed updates that so far are durable only in the WAL (room files lag), per room. */
+  const walTail = new Map<string, Uint8Array[]>();
+  let walBytes = 0;
+  /** Rooms whose file was checked for a torn tail since open. */
+  const repaired = new Set<string>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  let takes = 0;
+
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (closed) return Promise.reject(new StoreError("store is closed"));
+    const next = queue.then(fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const roomPath = (room: string): string => join(roomsDir, `${Buffer.from(room, "utf8").toString("base64url")}.log`);
+
+  /** Appends records to a room file and fsyncs it (checkpoints and WAL replay only). */
+  const appendToRoomFile = async (room: string, updates: readonly Uint8Array[]): Promise<void> => {
+    const path = roomPath(room);
+    if (!repaired.has(room)) {
+      // Drop a torn tail before appending after it.
+      await loadRecords(path, true);
+      repaired.add(room);
+    }
+    const fd = openFd(path, "a", 0o600);
+    try {
+      writevSync(fd, updates.map(frameRecord));
+      await datasync(fd);
+    } finally {
+      closeFd(fd);
+    }
+  };
+
+  /** Moves every WAL-only update into its room file durably, then empties the WAL. */
+  const checkpoint = async (): Promise<void> => {
+    const rooms = [...walTail];
+    for (let i = 0; i < rooms.length; i += 64) {
+      await Promise.all(
+        rooms.slice(i, i + 64).map(async ([room, updates]) => {
+          await appendToRoomFile(room, updates);
+          walTail.delete(room);
+        }),
+      );
+    }
+    await walHandle.truncate(0);
+    await walHandle.datasync();
+    walBytes = 0;
+  };
+
+  const loadRecords = async (path: string, repair: boolean): Promise<RoomLog> => {
+    const buf = await readFile(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") return undefined;
+      throw e;
+    });
+    if (!buf) return { updates: [], bytes: 0 };
+    const { records, validLength } = readFrames(buf);
+    if (repair && validLength !== buf.length) await truncate(path, validLength);
+    let bytes = 0;
+    for (const r of records) bytes += r.length;
+    return { updates: records, bytes };
+  };
+
+  // Kv ops of one event-loop tick share one write and one fdatasync (group commit).
+  let kvPending: { ops: readonly KvOp[]; done: () => void; fail: (e: unknown) => void }[] = [];
+  const logKv = (ops: readonly KvOp[]): Promise<void> =>
+    new Promise<void>((done, fail) => {
+      kvPending.push({ ops, done, fail });
+      if (kvPending.length === 1) setImmediate(flushKv);
+    });
+  const flushKv = (): void => {
+    const group = kvPending;
+    kvPending = [];
+    serial(async () => {
+      const started = performance.now();
+      const bufs = group.flatMap((g) => g.ops.map((op) => frameRecord(Buffer.from(JSON.stringify(op), "utf8"))));
+      await kvHandle.writev(bufs);
+      await kvHandle.datasync();
+      options.onWrite?.((performance.now() - started) / 1000);
+      kvOps += bufs.length;
+      const live = kv.sessions.size + kv.tickets.size * 2 + kv.tokens.size;
+      if (kvOps > 1000 && kvOps > live * 4) await compactKv();
+    }).then(
+      () => {
+        for (const g of group) g.done();
+      },
+      (e: unknown) => {
+        for (const g of group) g.fail(e);
+      },
+    );
+  };
+
+  const compactKv = async (): Promise<void> => {
+    const tmp = `${kvPath}.tmp`;
+    const h = await open(tmp, "w", 0o600);
+    const ops = [...kv.snapshot()];
+    await h.writev(ops.map((op) => frameRecord(Buffer.from(JSON.stringify(op), "utf8"))));
+    await h.sync();
+    await h.close();
+    await kvHandle.close();
+    await rename(tmp, kvPath);
+    fsyncDir(dir);
+    kvHandle = await open(kvPath, "a", 0o600);
+    kvOps = ops.length;
+  };
+
+  // Recovery: replay the WAL into the room files (Yjs updates are idempotent, so records the
+  // files already hold are harmless duplicates), make them durable, then empty the WAL.
+  const walBuf = await readFile(walPath).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+  if (walBuf && walBuf.length > 0) {
+    const byRoom = new Map<string, Uint8Array[]>();
+    for (const rec of readFrames(walBuf).records) {
+      const { room, update } = readWalPayload(rec);
+      const list = byRoom.get(room) ?? [];
+      list.push(update);
+      byRoom.set(room, list);
+    }
+    for (const [room, updates] of byRoom) await appendToRoomFile(room, updates);
+  }
+  const walHandle = await open(walPath, "a", 0o600);
+  await walHandle.truncate(0);
+  await walHandle.datasync();
+
+  return {
+    appendUpdates(batch) {
+      return serial(async () => {
+        const started = performance.now();
+        const wal: Buffer[] = [];
+        for (const [room, updates] of batch) for (const u of updates) wal.push(frameRecord(walPayload(room, u)));
+        if (wal.length === 0) return;
+        // The group commit: one write and one fdatasync make the whole batch durable.
+        await walHandle.writev(wal);
+        await walHandle.datasync();
+        options.onWrite?.((performance.now() - started) / 1000);
+        for (const [room, updates] of batch) {
+          if (updates.length === 0) continue;
+          const list = walTail.get(room) ?? [];
+          for (const u of updates) list.push(u.slice());
+          walTail.set(room, list);
+        }
+        for (const b of wal) walBytes += b.length;
+        if (walBytes >= checkpointBytes) await checkpoint();
+      });
+    },
+    loadRoom(room) {
+      return serial(async () => {
+        const log = await loadRecords(roomPath(room), true);
+        repaired.add(room);
+        const tail = walTail.get(room) ?? [];
+        let bytes = log.bytes;
+        for (const u of tail) bytes += u.length;
+        return { updates: [...log.updates, ...tail], bytes };
+      });
+    },
+    replaceRoom(room, snapshot) {
+      return serial(async () => {
+        const started = performance.now();
+        const path = roomPath(room);
+        const tmp = `${path}.tmp`;
+        const h = await open(tmp, "w", 0o600);
+        await h.write(frameRecord(snapshot));
+        await h.sync();
+        await h.close();
+        await rename(tmp, path);
+        fsyncDir(roomsDir);
+        // The snapshot supersedes the room's WAL-only updates (after a crash, their WAL records
+        // replay after it as duplicates, which Yjs ignores).
+        walTail.delete(room);
+        repaired.add(room);
+        options.onWrite?.((performance.now() - started) / 1000);
+      });
+    },
+    async putSession(session) {
+      kv.apply({ t: "session", v: session });
+      await logKv([{ t: "session", v: session }]);
+    },
+    async getSession(id, now) {
+      const s = kv.sessions.get(id);
+      return s && s.expiresAt > now ? s : undefined;
+    },
+    async deleteSession(id) {
+      kv.apply({ t: "session-del", id });
+      await logKv([{ t: "session-del", id }]);
+    },
+    async deleteUserSessions(orgId, userId) {
+      const op: KvOp = { t: "user-sessions-del", orgId, userId };
+      const n = kv.apply(op);
+      await logKv([op]);
+      return n;
+    },
+    async putTicket(ticket) {
+      kv.apply({ t: "ticket", v: ticket });
+      await logKv([{ t: "ticket", v: ticket }]);
+    },
+    async takeTicket(id, now): Promise<TicketTake> {
+      if (++takes % 256 === 0) kv.prune(now, grace);
+      // Decide and mark synchronously so two concurrent takes cannot both succeed.
+      const { result, op } = kv.decideTake(id, now);
+      if (op) {
+        kv.apply(op);
+        await logKv([op]);
+      }
+      return result;
+    },
+    async putToken(orgId, userId, sealed) {
+      const op: KvOp = { t: "token", orgId, userId, sealed };
+      kv.apply(op);
+      await logKv([op]);
+    },
+    async getToken(orgId, userId) {
+      return kv.tokens.get(tokenKey(orgId, userId));
+    },
+    async deleteToken(orgId, userId) {
+      const op: KvOp = { t: "token-del", orgId, userId };
+      kv.apply(op);
+      await logKv([op]);
+    },
+    async listTokenOwners() {
+      return tokenOwners(kv.tokens);
+    },
+    async close() {
+      if (closed) return;
+      await serial(async () => {
+        await checkpoint();
+        await walHandle.close();
+        await kvHandle.close();
+      });
+      closed = true;
+    },
+  };
+}
+
+const datasync = promisify(fdatasync);
+
+function walPayload(room: string, update: Uint8Array): Buffer {
+  const name = Buffer.from(room, "utf8");
+  const out = Buffer.allocUnsafe(2 + name.length + update.length);
+  out.writeUInt16LE(name.length, 0);
+  name.copy(out, 2);
+  out.set(update, 2 + name.length);
+  return out;
+}
+
+function readWalPayload(rec: Uint8Array): { room: string; update: Uint8Array } {
+  const b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
+  const len = b.readUInt16LE(0);
+  return { room: b.subarray(2, 2 + len).toString("utf8"), update: new Uint8Array(b.subarray(2 + len)) };
+}
+
+function fsyncDir(path: string): void {
+  // Directory fsync makes a rename durable; not supported on every platform.
+  try {
+    const fd = openSync(path, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // EISDIR/EPERM on platforms without directory fsync: the rename is still atomic.
+  }
+}

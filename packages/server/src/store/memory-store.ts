@@ -1,0 +1,103 @@
+/**
+ * The in-memory {@link Store}: for tests, benchmarks and embedders that persist elsewhere.
+ *
+ * Nothing survives the process; otherwise it keeps the full store contract (ordering,
+ * single-use tickets), which the contract suite checks.
+ */
+import { KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
+import type { RoomLog, SessionRecord, Store, TicketRecord, TicketTake } from "./store.js";
+import { StoreError } from "./store.js";
+
+/** Options of {@link createMemoryStore}. */
+export interface MemoryStoreOptions {
+  /** How long a used or expired ticket is remembered after expiry (ms). Default 60 000. */
+  readonly ticketGraceMs?: number | undefined;
+}
+
+/**
+ * Creates an in-memory store.
+ * @example
+ * const store = createMemoryStore();
+ */
+export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  const rooms = new Map<string, { updates: Uint8Array[]; bytes: number }>();
+  const kv = new KvTables();
+  const grace = options.ticketGraceMs ?? 60_000;
+  let closed = false;
+  let takes = 0;
+  const check = (): void => {
+    if (closed) throw new StoreError("store is closed");
+  };
+  return {
+    async appendUpdates(batch) {
+      check();
+      for (const [room, updates] of batch) {
+        let log = rooms.get(room);
+        if (!log) {
+          log = { updates: [], bytes: 0 };
+          rooms.set(room, log);
+        }
+        for (const u of updates) {
+          log.updates.push(u.slice());
+          log.bytes += u.length;
+        }
+      }
+    },
+    async loadRoom(room): Promise<RoomLog> {
+      check();
+      const log = rooms.get(room);
+      return log ? { updates: [...log.updates], bytes: log.bytes } : { updates: [], bytes: 0 };
+    },
+    async replaceRoom(room, snapshot) {
+      check();
+      rooms.set(room, { updates: [snapshot.slice()], bytes: snapshot.length });
+    },
+    async putSession(session: SessionRecord) {
+      check();
+      kv.apply({ t: "session", v: session });
+    },
+    async getSession(id, now) {
+      check();
+      const s = kv.sessions.get(id);
+      return s && s.expiresAt > now ? s : undefined;
+    },
+    async deleteSession(id) {
+      check();
+      kv.apply({ t: "session-del", id });
+    },
+    async deleteUserSessions(orgId, userId) {
+      check();
+      return kv.apply({ t: "user-sessions-del", orgId, userId });
+    },
+    async putTicket(ticket: TicketRecord) {
+      check();
+      kv.apply({ t: "ticket", v: ticket });
+    },
+    async takeTicket(id, now): Promise<TicketTake> {
+      check();
+      if (++takes % 256 === 0) kv.prune(now, grace);
+      const { result, op } = kv.decideTake(id, now);
+      if (op) kv.apply(op);
+      return result;
+    },
+    async putToken(orgId, userId, sealed) {
+      check();
+      kv.apply({ t: "token", orgId, userId, sealed });
+    },
+    async getToken(orgId, userId) {
+      check();
+      return kv.tokens.get(tokenKey(orgId, userId));
+    },
+    async deleteToken(orgId, userId) {
+      check();
+      kv.apply({ t: "token-del", orgId, userId });
+    },
+    async listTokenOwners() {
+      check();
+      return tokenOwners(kv.tokens);
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * The storage port of the server: Yjs updates per room, sessions, sync tickets and sealed
+ * (encrypted) refresh tokens.
+ *
+ * Contract (checked by `test/store-contract.ts` against every implementation):
+ * - `appendUpdates` is a group commit: when its promise resolves, every update in the batch is
+ *   durable (survives `kill -9` for durable stores) and will be returned by `loadRoom`.
+ * - Room operations take effect in call order: an append issued after `replaceRoom` lands
+ *   after the snapshot, never inside the replaced log.
+ * - `takeTicket` is single-use and atomic: of two concurrent takes, at most one is `ok`.
+ * - The store never sees a plaintext token, session id or ticket: callers pass hashes and
+ *   sealed secrets.
+ */
+
+/** A server session, bound to one (org, user). `id` is the SHA-256 of the cookie value. */
+export interface SessionRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
+/** A single-use websocket ticket. `id` is the SHA-256 of the ticket value. */
+export interface TicketRecord {
+  readonly id: string;
+  readonly orgId: string;
+  readonly userId: string;
+  readonly room: string;
+  readonly expiresAt: number;
+}
+
+/** The outcome of presenting a ticket. */
+export type TicketTake =
+  | { readonly kind: "ok"; readonly ticket: TicketRecord }
+  | { readonly kind: "unknown" }
+  | { readonly kind: "used"; readonly ticket: TicketRecord }
+  | { readonly kind: "expired"; readonly ticket: TicketRecord };
+
+/** What a room's log holds: updates in append order (a snapshot first after compaction). */
+export interface RoomLog {
+  readonly updates: readonly Uint8Array[];
+  /** Total payload bytes, for compaction decisions. */
+  readonly bytes: number;
+}
+
+/** The storage port. See the file header for the contract. */
+export interface Store {
+  /** Durably appends updates to several rooms at once (one group commit). */
+  appendUpdates(batch: ReadonlyMap<string, readonly Uint8Array[]>): Promise<void>;
+  /** Everything stored for `room`, in order; empty for an unknown room. */
+  loadRoom(room: string): Promise<RoomLog>;
+  /** Atomically replaces the room's log with one snapshot update (compaction). */
+  replaceRoom(room: string, snapshot: Uint8Array): Promise<void>;
+
+  putSession(session: SessionRecord): Promise<void>;
+  getSession(id: string, now: number): Promise<SessionRecord | undefined>;
+  deleteSession(id: string): Promise<void>;
+  /** Deletes every session of (org, user); resolves to how many there were. */
+  deleteUserSessions(orgId: string, userId: string): Promise<number>;
+
+  putTicket(ticket: TicketRecord): Promise<void>;
+  /** Consumes a ticket: the first take of a live ticket is `ok`, every later one `used`. */
+  takeTicket(id: string, now: number): Promise<TicketTake>;
+
+  /** Stores the sealed refresh token of (org, user); `sealed` is opaque ciphertext. */
+  putToken(orgId: string, userId: string, sealed: string): Promise<void>;
+  getToken(orgId: string, userId: string): Promise<string | undefined>;
+  deleteToken(orgId: string, userId: string): Promise<void>;
+  /** Every (org, user) with a stored token, so their sync workers resume after a restart. */
+  listTokenOwners(): Promise<Array<{ orgId: string; userId: string }>>;
+
+  /** Flushes and releases files. Further calls fail. */
+  close(): Promise<void>;
+}
+
+/** A store failure (IO, corruption that cannot be skipped). */
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+}

@@ -1,0 +1,307 @@
+/**
+ * One book's sync worker (DESIGN §5): decides when to run a cycle with the engine's trigger
+ * policy, and runs the engine's runner on the room's live Y.Doc with the user's own
+ * Salesforce port.
+ *
+ * Invariants:
+ * - at most one cycle per book at a time; a trigger during a cycle is remembered, not lost;
+ * - the `sending` receipts of a cycle are committed to the store (`flush`) before any write
+ *   reaches Salesforce, so a server killed mid-push resumes by looking keys up;
+ * - the first cycle of a worker treats every `sending` receipt as abandoned (no call of this
+ *   process can be in flight yet), so a restart resolves them by lookup at once;
+ * - a failing cycle backs off (the trigger policy's retry) and never throws out of the worker;
+ * - `Revoked` stops the worker and tells its owner, which revokes the user everywhere.
+ */
+import {
+  bookMaps,
+  type CycleReport,
+  DEFAULT_TRIGGER_CONFIG,
+  INITIAL_TRIGGER_STATE,
+  type Intent,
+  isFinalStatus,
+  nextRunAt,
+  reduceTrigger,
+  runCycle,
+  SALESFORCE_ORIGIN,
+  type SalesforceId,
+  type SalesforcePort,
+  type TriggerConfig,
+  type TriggerEvent,
+  type TriggerState,
+} from "@tandem/engine";
+import { Cause, Effect, Exit } from "effect";
+import type * as Y from "yjs";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../obs/logger.js";
+import type { SyncMetrics } from "./sync-metrics.js";
+
+/** What the worker needs from the room registry. */
+export interface WorkerRooms {
+  lease(room: string): Promise<{ readonly doc: Y.Doc; release(): void }>;
+  /** Commits every queued update to the store. */
+  flush(): Promise<void>;
+  listen(listeners: {
+    onLoaded?: ((room: string, doc: Y.Doc) => void) | undefined;
+    onUnloaded?: ((room: string) => void) | undefined;
+  }): () => void;
+  /** The live doc of a loaded room, if loaded. */
+  loadedDoc(room: string): Y.Doc | undefined;
+}
+
+/** Options of {@link BookWorker}. */
+export interface BookWorkerOptions {
+  readonly orgId: string;
+  readonly userId: SalesforceId;
+  readonly room: string;
+  readonly rooms: WorkerRooms;
+  /** The user's port; called before each cycle (it may refresh tokens). */
+  readonly port: () => Promise<SalesforcePort>;
+  /** Called once when Salesforce revoked the user's grant; the worker has stopped. */
+  readonly onRevoked: (message: string) => void;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly logger: Logger;
+  readonly metrics: SyncMetrics;
+  readonly trigger?: Partial<TriggerConfig> | undefined;
+  readonly activityWindowDays?: number | undefined;
+}
+
+/** The worker's state, for `/api/status`. */
+export interface WorkerStatus {
+  readonly state: "idle" | "syncing" | "backoff" | "stopped";
+  readonly stoppedReason: string | null;
+  readonly nextRunAt: number | null;
+  readonly lastReport: CycleReport | null;
+  readonly lastError: string | null;
+  readonly failures: number;
+}
+
+/** Runs the sync cycles of one book. See the file header. */
+export class BookWorker {
+  private state: TriggerState = INITIAL_TRIGGER_STATE;
+  private readonly config: TriggerConfig;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private stopped: string | null = null;
+  private lastReport: CycleReport | null = null;
+  private lastError: string | null = null;
+  private readonly waiters: Array<() => void> = [];
+  private unlisten: (() => void) | undefined;
+  private observed: { doc: Y.Doc; off: () => void } | undefined;
+
+  constructor(private readonly o: BookWorkerOptions) {
+    this.config = { ...DEFAULT_TRIGGER_CONFIG, ...o.trigger };
+  }
+
+  /** Starts watching the room and schedules the first cycle (due at once). */
+  start(): void {
+    this.unlisten = this.o.rooms.listen({
+      onLoaded: (room, doc) => {
+        if (room === this.o.room) this.observe(doc);
+      },
+      onUnloaded: (room) => {
+        if (room === this.o.room) this.unobserve();
+      },
+    });
+    const doc = this.o.rooms.loadedDoc(this.o.room);
+    if (doc) this.observe(doc);
+    this.schedule();
+  }
+
+  /** A device of this user connected to the book. */
+  deviceConnected(): void {
+    this.event({ type: "deviceConnected", at: this.o.clock.now() });
+  }
+
+  /** A device of this user left the book. */
+  deviceDisconnected(): void {
+    this.event({ type: "deviceDisconnected", at: this.o.clock.now() });
+  }
+
+  /** "Sync now": runs a cycle as soon as none is running; resolves when one has finished. */
+  syncNow(): Promise<WorkerStatus> {
+    if (this.stopped !== null) return Promise.resolve(this.status());
+    return new Promise((resolve) => {
+      this.waiters.push(() => resolve(this.status()));
+      if (this.running === undefined) this.runNow();
+    });
+  }
+
+  /** The worker's state. */
+  status(): WorkerStatus {
+    const failed = this.state.failures > 0;
+    return {
+      state: this.stopped !== null ? "stopped" : this.running !== undefined ? "syncing" : failed ? "backoff" : "idle",
+      stoppedReason: this.stopped,
+      nextRunAt: this.stopped !== null ? null : nextRunAt(this.state, this.config),
+      lastReport: this.lastReport,
+      lastError: this.lastError,
+      failures: this.state.failures,
+    };
+  }
+
+  /** Stops scheduling; waits for a cycle in progress. Idempotent. */
+  async stop(reason = "stopped"): Promise<void> {
+    if (this.stopped === null) this.stopped = reason;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unlisten?.();
+    this.unobserve();
+    await this.running;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private observe(doc: Y.Doc): void {
+    if (this.observed?.doc === doc) return;
+    this.unobserve();
+    const intents = bookMaps(doc).intents;
+    const onIntents = (event: Y.YMapEvent<Intent>, tx: Y.Transaction): void => {
+      if (tx.origin === SALESFORCE_ORIGIN) return;
+      for (const change of event.changes.keys.values()) {
+        if (change.action === "add") {
+          this.event({ type: "intent", at: this.o.clock.now() });
+          return;
+        }
+      }
+    };
+    intents.observe(onIntents);
+    this.observed = { doc, off: () => intents.unobserve(onIntents) };
+  }
+
+  private unobserve(): void {
+    this.observed?.off();
+    this.observed = undefined;
+  }
+
+  private event(e: TriggerEvent): void {
+    if (this.stopped !== null) return;
+    this.state = reduceTrigger(this.state, e, this.config);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped !== null) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const at = nextRunAt(this.state, this.config);
+    if (at === null) return;
+    const delay = Math.max(0, at - this.o.clock.now());
+    this.timer = setTimeout(() => this.runNow(), delay);
+    // A pending schedule must not keep a process alive on its own.
+    this.timer.unref?.();
+  }
+
+  private runNow(): void {
+    if (this.running !== undefined || this.stopped !== null) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.state = reduceTrigger(this.state, { type: "cycleStarted", at: this.o.clock.now() }, this.config);
+    this.running = this.cycle().finally(() => {
+      this.running = undefined;
+      for (const w of this.waiters.splice(0)) w();
+      this.schedule();
+    });
+  }
+
+  private async cycle(): Promise<void> {
+    const started = this.o.clock.now();
+    let ok = false;
+    let usage: { used: number; max: number } | undefined;
+    let lease: { readonly doc: Y.Doc; release(): void } | undefined;
+    let attempted = false;
+    try {
+      const port = await this.o.port();
+      lease = await this.o.rooms.lease(this.o.room);
+      attempted = true;
+      const exit = await Effect.runPromiseExit(
+        runCycle({
+          doc: lease.doc,
+          port,
+          userId: this.o.userId,
+          orgId: this.o.orgId,
+          now: () => new Date(this.o.clock.now()),
+          random: this.o.random,
+          beforeWrite: () => Effect.tryPromise(() => this.o.rooms.flush()),
+          activityWindowDays: this.o.activityWindowDays,
+          sendingLeaseMs: this.cycles === 0 ? 0 : undefined,
+        }),
+      );
+      const u = port.usage();
+      usage = { used: u.used, max: u.max };
+      this.o.metrics.salesforceCalls += u.callsMade - this.callsSeen;
+      this.callsSeen = u.callsMade;
+      if (u.max > 0) this.o.metrics.setUsage(this.o.orgId, u.used, u.max);
+      this.o.metrics.setQueued(this.o.room, openIntents(lease.doc));
+      if (Exit.isSuccess(exit)) {
+        ok = true;
+        this.lastReport = exit.value;
+        this.lastError = null;
+        this.o.metrics.cycle(exit.value.skipped ? "skipped" : "ok", (this.o.clock.now() - started) / 1000);
+        this.o.logger.log("info", "sync.cycle", {
+          room: this.o.room,
+          ms: this.o.clock.now() - started,
+          pushed: exit.value.pushed,
+          applied: exit.value.applied,
+          failed: exit.value.failed,
+          calls: exit.value.apiUsage.callsMade,
+        });
+      } else {
+        this.fail(Cause.squash(exit.cause), started);
+      }
+    } catch (err) {
+      this.fail(err, started);
+    } finally {
+      if (attempted) this.cycles++;
+      lease?.release();
+      this.state = reduceTrigger(
+        this.state,
+        { type: "cycleFinished", at: this.o.clock.now(), ok, apiUsage: usage },
+        this.config,
+      );
+    }
+  }
+
+  private callsSeen = 0;
+  private cycles = 0;
+
+  private fail(error: unknown, started: number): void {
+    const tag = tagOf(error);
+    const message = messageOf(error);
+    this.lastError = message;
+    this.o.metrics.cycle("failed", (this.o.clock.now() - started) / 1000);
+    this.o.metrics.error(tag);
+    this.o.logger.log("warn", "sync.cycle_failed", { room: this.o.room, error: tag, message });
+    if (tag === "Revoked" || tag === "invalid_grant") {
+      this.stopped = "revoked";
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.o.onRevoked(message);
+    }
+  }
+}
+
+function openIntents(doc: Y.Doc): number {
+  const { intents, receipts } = bookMaps(doc);
+  let open = 0;
+  for (const id of intents.keys()) {
+    const r = receipts.get(id);
+    if (r === undefined || !isFinalStatus(r.status)) open++;
+  }
+  return open;
+}
+
+function tagOf(error: unknown): string {
+  if (typeof error === "object" && error !== null) {
+    const e = error as { _tag?: unknown; error?: { _tag?: unknown }; code?: unknown };
+    if (e._tag === "CycleFailed" && typeof e.error?._tag === "string") return e.error._tag;
+    if (typeof e._tag === "string") return e._tag;
+    if (typeof e.code === "string") return e.code;
+  }
+  return "Error";
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
+  return String(error);
+}

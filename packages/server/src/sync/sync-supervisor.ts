@@ -1,0 +1,161 @@
+/**
+ * The sync supervisor: one {@link BookWorker} per signed-in book, started at sign-in,
+ * resumed for every stored grant when the server starts, stopped on logout or revocation.
+ *
+ * Invariants: at most one worker per room; a worker acts only with its own user's tokens;
+ * a revoked grant stops the worker and revokes the user's sessions and sockets.
+ */
+import type { SalesforceId, SalesforcePort, TriggerConfig } from "@tandem/engine";
+import { readSalesforceId } from "@tandem/engine";
+import { createSalesforcePort, type SalesforceTokens } from "@tandem/salesforce-adapter";
+import type { OrgConfig } from "../auth/org-config.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../obs/logger.js";
+import { BookWorker, type WorkerRooms, type WorkerStatus } from "./book-worker.js";
+import type { SyncMetrics } from "./sync-metrics.js";
+
+/** Where workers get and keep their user's tokens. */
+export interface WorkerTokens {
+  /** The user's current tokens; rejects when there is no grant or it was revoked. */
+  get(orgId: string, userId: string): Promise<SalesforceTokens>;
+  /** Keeps tokens Salesforce refreshed (sealed at rest). */
+  save(orgId: string, userId: string, tokens: SalesforceTokens): Promise<void>;
+  /** Every (org, user) with a stored grant, to resume their workers. */
+  owners(): Promise<ReadonlyArray<{ readonly orgId: string; readonly userId: string }>>;
+  /** Revokes the user everywhere: sessions, sockets, stored grant. */
+  revoke(orgId: string, userId: string, reason: string): Promise<void>;
+}
+
+/** Options of {@link SyncSupervisor}. */
+export interface SyncSupervisorOptions {
+  readonly rooms: WorkerRooms;
+  readonly tokens: WorkerTokens;
+  readonly org: OrgConfig;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly logger: Logger;
+  readonly metrics: SyncMetrics;
+  readonly roomOf: (orgId: string, userId: string) => string;
+  readonly trigger?: Partial<TriggerConfig> | undefined;
+  readonly activityWindowDays?: number | undefined;
+  readonly apiVersion?: string | undefined;
+  /** Builds a user's port; defaults to the jsforce adapter. */
+  readonly createPort?:
+    | ((args: { tokens: SalesforceTokens; onTokenRefresh: (t: SalesforceTokens) => void }) => SalesforcePort)
+    | undefined;
+}
+
+/** Book workers of one server. See the file header. */
+export class SyncSupervisor {
+  private readonly workers = new Map<string, BookWorker>();
+  private closed = false;
+
+  constructor(private readonly o: SyncSupervisorOptions) {}
+
+  /** Starts the worker of (org, user) unless it runs already; returns it. */
+  ensure(orgId: string, userId: string): BookWorker | undefined {
+    if (this.closed) return undefined;
+    const room = this.o.roomOf(orgId, userId);
+    const existing = this.workers.get(room);
+    if (existing && existing.status().state !== "stopped") return existing;
+    let sfUserId: SalesforceId;
+    try {
+      sfUserId = readSalesforceId(userId);
+    } catch {
+      this.o.logger.log("warn", "sync.bad_user_id", { room });
+      return undefined;
+    }
+    let port: SalesforcePort | undefined;
+    const worker = new BookWorker({
+      orgId,
+      userId: sfUserId,
+      room,
+      rooms: this.o.rooms,
+      port: async () => {
+        if (port) return port;
+        const tokens = await this.o.tokens.get(orgId, userId);
+        const onTokenRefresh = (t: SalesforceTokens): void => {
+          this.o.tokens.save(orgId, userId, t).catch((err: unknown) => {
+            this.o.logger.log("error", "sync.token_save_failed", { room, message: String(err) });
+          });
+        };
+        port = (this.o.createPort ?? this.defaultPort)({ tokens, onTokenRefresh });
+        return port;
+      },
+      onRevoked: (message) => {
+        this.o.logger.log("warn", "sync.revoked", { room, message });
+        this.workers.delete(room);
+        this.o.metrics.workers = this.workers.size;
+        this.o.tokens.revoke(orgId, userId, "invalid_grant").catch((err: unknown) => {
+          this.o.logger.log("error", "sync.revoke_failed", { room, message: String(err) });
+        });
+      },
+      clock: this.o.clock,
+      random: this.o.random,
+      logger: this.o.logger,
+      metrics: this.o.metrics,
+      trigger: this.o.trigger,
+      activityWindowDays: this.o.activityWindowDays,
+    });
+    this.workers.set(room, worker);
+    this.o.metrics.workers = this.workers.size;
+    worker.start();
+    return worker;
+  }
+
+  /** Starts a worker for every stored grant (after a restart). */
+  async resume(): Promise<number> {
+    const owners = await this.o.tokens.owners();
+    for (const { orgId, userId } of owners) this.ensure(orgId, userId);
+    return owners.length;
+  }
+
+  /** The worker of a room, if running. */
+  worker(room: string): BookWorker | undefined {
+    return this.workers.get(room);
+  }
+
+  /** A device connected to a room. */
+  connected(room: string): void {
+    this.workers.get(room)?.deviceConnected();
+  }
+
+  /** A device left a room. */
+  disconnected(room: string): void {
+    this.workers.get(room)?.deviceDisconnected();
+  }
+
+  /** The status of a room's worker, or `null` when none runs. */
+  status(room: string): WorkerStatus | null {
+    return this.workers.get(room)?.status() ?? null;
+  }
+
+  /** Stops the worker of (org, user), e.g. on logout or revocation. */
+  async stop(orgId: string, userId: string, reason: string): Promise<void> {
+    const room = this.o.roomOf(orgId, userId);
+    const worker = this.workers.get(room);
+    this.workers.delete(room);
+    this.o.metrics.workers = this.workers.size;
+    await worker?.stop(reason);
+  }
+
+  /** Stops every worker, waiting for cycles in progress. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.workers.values()];
+    this.workers.clear();
+    this.o.metrics.workers = 0;
+    await Promise.all(all.map((w) => w.stop("server closing")));
+  }
+
+  private readonly defaultPort = (args: {
+    tokens: SalesforceTokens;
+    onTokenRefresh: (t: SalesforceTokens) => void;
+  }): SalesforcePort =>
+    createSalesforcePort({
+      tokens: args.tokens,
+      oauth: { loginUrl: this.o.org.loginUrl, clientId: this.o.org.clientId, clientSecret: this.o.org.clientSecret },
+      onTokenRefresh: args.onTokenRefresh,
+      apiVersion: this.o.apiVersion,
+    });
+}

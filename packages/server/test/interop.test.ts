@@ -1,0 +1,160 @@
+/**
+ * Interop: stock y-websocket 3.1.0 providers (Node, `ws`, no BroadcastChannel) converge
+ * through the relay under random edits, disconnects and reconnects; an offline client
+ * catches up when it reconnects.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import { connectProvider, startTestServer, type TestServer, waitFor } from "./helpers.js";
+
+const ORG = "00D000000000001AAA";
+const USER = "005000000000001AAA";
+const ROOM = `book:${ORG}:${USER}`;
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ idleGraceMs: 50 });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+interface Client {
+  doc: Y.Doc;
+  provider: WebsocketProvider;
+}
+
+async function client(): Promise<Client> {
+  const doc = new Y.Doc();
+  const provider = connectProvider(t.server.url, ROOM, doc, await t.ticket(ORG, USER));
+  return { doc, provider };
+}
+
+async function reconnect(c: Client): Promise<void> {
+  c.provider.params = { ticket: await t.ticket(ORG, USER) };
+  c.provider.connect();
+}
+
+/** A canonical (key-sorted) rendering of the edited types, comparable across replicas. */
+function snapshot(doc: Y.Doc): string {
+  const m = doc.getMap("m").toJSON();
+  const sorted = Object.keys(m)
+    .sort()
+    .map((k) => [k, m[k]]);
+  return JSON.stringify({ map: sorted, text: doc.getText("t").toString(), arr: doc.getArray("a").toJSON() });
+}
+
+function randomEdit(doc: Y.Doc, rnd: () => number, tag: string): void {
+  const k = Math.floor(rnd() * 5);
+  doc.transact(() => {
+    if (k === 0) doc.getMap("m").set(`k${Math.floor(rnd() * 10)}`, `${tag}-${Math.floor(rnd() * 1000)}`);
+    else if (k === 1) doc.getText("t").insert(Math.floor(rnd() * (doc.getText("t").length + 1)), tag);
+    else if (k === 2 && doc.getText("t").length > 0) doc.getText("t").delete(0, 1);
+    else doc.getArray("a").push([`${tag}${Math.floor(rnd() * 100)}`]);
+  });
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let r = Math.imul(a ^ (a >>> 15), 1 | a);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function converge(clients: Client[]): Promise<void> {
+  await waitFor(() => {
+    const first = snapshot(clients[0]?.doc ?? new Y.Doc());
+    return clients.every((c) => c.provider.synced && snapshot(c.doc) === first);
+  }, "convergence");
+}
+
+async function scenario(n: number, seed: number): Promise<void> {
+  const rnd = mulberry32(seed);
+  const clients: Client[] = [];
+  for (let i = 0; i < n; i++) clients.push(await client());
+  await waitFor(() => clients.every((c) => c.provider.synced), "initial sync");
+  for (let round = 0; round < 6; round++) {
+    for (let e = 0; e < 20; e++) {
+      const c = clients[Math.floor(rnd() * n)];
+      if (c) randomEdit(c.doc, rnd, `c${round}${e}`);
+    }
+    // Drop one client, let it edit offline, then bring it back with a fresh ticket.
+    const off = clients[Math.floor(rnd() * n)];
+    if (off) {
+      off.provider.disconnect();
+      for (let e = 0; e < 5; e++) randomEdit(off.doc, rnd, `off${round}${e}`);
+      for (let e = 0; e < 5; e++) {
+        const other = clients[Math.floor(rnd() * n)];
+        if (other && other !== off) randomEdit(other.doc, rnd, `on${round}${e}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+      await reconnect(off);
+    }
+    await converge(clients);
+  }
+  const final = snapshot(clients[0]?.doc ?? new Y.Doc());
+  for (const c of clients) {
+    expect(snapshot(c.doc)).toEqual(final);
+    c.provider.destroy();
+  }
+  // A newcomer loads everything from the relay.
+  const late = await client();
+  await waitFor(() => late.provider.synced, "late sync");
+  await waitFor(() => snapshot(late.doc) === final, "late client catch-up");
+  late.provider.destroy();
+}
+
+describe("stock y-websocket clients", () => {
+  it("two clients converge under random edits, disconnects and reconnects", async () => {
+    await scenario(2, 1);
+  });
+
+  it("five clients converge under random edits, disconnects and reconnects", async () => {
+    await scenario(5, 2);
+  });
+
+  it("an offline client catches up on everything it missed when it reconnects", async () => {
+    const a = await client();
+    const b = await client();
+    await waitFor(() => a.provider.synced && b.provider.synced, "sync");
+    b.provider.disconnect();
+    for (let i = 0; i < 50; i++) a.doc.getMap("offline").set(`k${i}`, i);
+    await waitFor(
+      () => t.server.metrics.updatesCommitted > 0 && t.server.rooms.get(ROOM)?.doc.getMap("offline").size === 50,
+      "relay has edits",
+    );
+    await reconnect(b);
+    await waitFor(() => b.doc.getMap("offline").size === 50, "offline client caught up");
+    expect(b.doc.getMap("offline").toJSON()).toEqual(a.doc.getMap("offline").toJSON());
+    a.provider.destroy();
+    b.provider.destroy();
+  });
+
+  it("delivers server-side writes made through a room lease to connected clients, durably", async () => {
+    const a = await client();
+    await waitFor(() => a.provider.synced, "sync");
+    const lease = await t.server.rooms.lease(ROOM);
+    lease.doc.transact(() => lease.doc.getMap("meta").set("schemaVersion", 1), "salesforce");
+    await waitFor(() => a.doc.getMap("meta").get("schemaVersion") === 1, "lease write delivered");
+    lease.release();
+    const replay = new Y.Doc();
+    for (const u of (await t.store.loadRoom(ROOM)).updates) Y.applyUpdate(replay, u);
+    expect(replay.getMap("meta").get("schemaVersion")).toBe(1);
+    a.provider.destroy();
+  });
+
+  it("relays awareness between clients and removes a client's state when it leaves", async () => {
+    const a = await client();
+    const b = await client();
+    a.provider.awareness.setLocalStateField("user", { color: "red" });
+    await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID) !== undefined, "awareness relayed");
+    expect(b.provider.awareness.getStates().get(a.doc.clientID)).toEqual({ user: { color: "red" } });
+    a.provider.destroy();
+    await waitFor(() => !b.provider.awareness.getStates().has(a.doc.clientID), "awareness removed");
+    b.provider.destroy();
+  });
+});

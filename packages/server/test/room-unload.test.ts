@@ -1,0 +1,91 @@
+/**
+ * Room unload: after the last connection leaves, a room unloads after its grace period, its
+ * Y.Doc is destroyed, the registry holds no reference to it (checked with WeakRefs after a
+ * forced GC) and the heap returns to its baseline.
+ */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import * as Y from "yjs";
+import { encodeUpdateMessage } from "../src/relay/protocol.js";
+import { startTestServer, type TestServer, waitFor } from "./helpers.js";
+
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+const ORG = "00D000000000001AAA";
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({ idleGraceMs: 20 });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function visit(i: number): Promise<void> {
+  const user = `005${String(i).padStart(15, "0")}`;
+  const ticket = await t.ticket(ORG, user);
+  const ws = new WebSocket(`${t.server.url.replace(/^http/, "ws")}/sync/book:${ORG}:${user}?ticket=${ticket}`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once("message", () => resolve());
+    ws.once("error", reject);
+  });
+  const doc = new Y.Doc();
+  let update: Uint8Array = new Uint8Array();
+  doc.on("update", (u: Uint8Array) => {
+    update = u;
+  });
+  doc.getText("t").insert(0, "x".repeat(20_000 + i));
+  ws.send(encodeUpdateMessage(update));
+  await waitFor(
+    () => (t.server.rooms.get(`book:${ORG}:${user}`)?.doc.getText("t").length ?? 0) > 0,
+    "update committed",
+  );
+  ws.close();
+  await new Promise((r) => ws.once("close", r));
+}
+
+function heap(): number {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+describe("idle room unload", () => {
+  it("unloads every room after its last connection leaves and frees its memory", async () => {
+    const docs: WeakRef<Y.Doc>[] = [];
+    const stop = t.server.rooms.listen({ onLoaded: (_room, doc) => docs.push(new WeakRef(doc)) });
+    // Warm up code paths before the baseline.
+    for (let i = 0; i < 20; i++) await visit(i);
+    await waitFor(() => t.server.rooms.size === 0, "warm-up rooms unloaded");
+    const baseline = heap();
+
+    const n = 200;
+    for (let i = 100; i < 100 + n; i++) await visit(i);
+    await waitFor(() => t.server.rooms.size === 0, "all rooms unloaded");
+    expect(t.server.metrics.roomsLoaded).toBe(0);
+    expect(t.server.relay.connectionCount).toBe(0);
+    for (const ref of docs) expect(ref.deref()?.isDestroyed ?? true).toBe(true);
+    // deref() keeps its target alive until the current job ends (WeakRef KeepDuringJob).
+    await new Promise((r) => setTimeout(r, 0));
+    const after = heap();
+    expect(docs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    // 200 rooms of ~20 KB of text each would hold over 4 MB if anything retained them.
+    expect(after - baseline).toBeLessThan(2 * 1024 * 1024);
+    stop();
+  });
+
+  it("keeps a room loaded while a lease holds it, and reloads it with its content", async () => {
+    const lease = await t.server.rooms.lease(`book:${ORG}:005LEASE00000000A`);
+    lease.doc.getMap("meta").set("schemaVersion", 1);
+    await t.server.rooms.flush();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(t.server.rooms.get(lease.room)).toBeDefined();
+    lease.release();
+    await waitFor(() => t.server.rooms.get(lease.room) === undefined, "lease room unloaded");
+    const again = await t.server.rooms.lease(lease.room);
+    expect(again.doc.getMap("meta").get("schemaVersion")).toBe(1);
+    again.release();
+  });
+});

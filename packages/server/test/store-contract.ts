@@ -1,0 +1,147 @@
+/**
+ * The store contract suite: every {@link Store} implementation runs these tests
+ * (`describeStoreContract(name, open)`), so the memory store and the file store are
+ * interchangeable for the relay and the auth service.
+ */
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import type { Store } from "../src/store/store.js";
+
+/** Opens a fresh, empty store; `reopen` (durable stores only) opens the same data again. */
+export interface StoreFactory {
+  open(): Promise<{ store: Store; reopen?: (() => Promise<Store>) | undefined }>;
+}
+
+function update(doc: Y.Doc, f: (d: Y.Doc) => void): Uint8Array {
+  let out: Uint8Array = new Uint8Array();
+  const h = (u: Uint8Array): void => {
+    out = u;
+  };
+  doc.on("update", h);
+  doc.transact(() => f(doc));
+  doc.off("update", h);
+  return out;
+}
+
+/** Runs the contract against one implementation. */
+export function describeStoreContract(name: string, factory: StoreFactory): void {
+  describe(`Store contract: ${name}`, () => {
+    it("returns appended updates in order, per room, and nothing for an unknown room", async () => {
+      const { store } = await factory.open();
+      const doc = new Y.Doc();
+      const u1 = update(doc, (d) => d.getMap("m").set("a", 1));
+      const u2 = update(doc, (d) => d.getMap("m").set("b", 2));
+      await store.appendUpdates(new Map([["r1", [u1]]]));
+      await store.appendUpdates(
+        new Map([
+          ["r1", [u2]],
+          ["r2", [u1]],
+        ]),
+      );
+      const r1 = await store.loadRoom("r1");
+      expect(r1.updates.map((u) => [...u])).toEqual([[...u1], [...u2]]);
+      expect(r1.bytes).toBe(u1.length + u2.length);
+      expect((await store.loadRoom("r2")).updates).toHaveLength(1);
+      expect((await store.loadRoom("nope")).updates).toHaveLength(0);
+      await store.close();
+    });
+
+    it("keeps its own copy of appended bytes", async () => {
+      const { store } = await factory.open();
+      const bytes = new Uint8Array([0, 0]);
+      await store.appendUpdates(new Map([["r", [bytes]]]));
+      bytes[0] = 9;
+      expect([...((await store.loadRoom("r")).updates[0] ?? [])]).toEqual([0, 0]);
+      await store.close();
+    });
+
+    it("replaceRoom swaps the log for one snapshot, and later appends follow it in call order", async () => {
+      const { store } = await factory.open();
+      const doc = new Y.Doc();
+      const updates = Array.from({ length: 20 }, (_, i) => update(doc, (d) => d.getMap("m").set("k", i)));
+      await store.appendUpdates(new Map([["r", updates]]));
+      const snapshot = Y.encodeStateAsUpdate(doc);
+      const after = update(doc, (d) => d.getMap("m").set("z", true));
+      // Issued without awaiting: order of calls must be the order of effects.
+      const p1 = store.replaceRoom("r", snapshot);
+      const p2 = store.appendUpdates(new Map([["r", [after]]]));
+      await Promise.all([p1, p2]);
+      const log = await store.loadRoom("r");
+      expect(log.updates).toHaveLength(2);
+      const replay = new Y.Doc();
+      for (const u of log.updates) Y.applyUpdate(replay, u);
+      expect(replay.getMap("m").toJSON()).toEqual({ k: 19, z: true });
+      await store.close();
+    });
+
+    it("sessions: put, get while live, expire, delete one, delete all of a user", async () => {
+      const { store } = await factory.open();
+      const base = { orgId: "o", name: "N", createdAt: 0 };
+      await store.putSession({ ...base, id: "s1", userId: "u1", expiresAt: 100 });
+      await store.putSession({ ...base, id: "s2", userId: "u1", expiresAt: 100 });
+      await store.putSession({ ...base, id: "s3", userId: "u2", expiresAt: 100 });
+      expect((await store.getSession("s1", 50))?.userId).toBe("u1");
+      expect(await store.getSession("s1", 100)).toBeUndefined();
+      await store.deleteSession("s3");
+      expect(await store.getSession("s3", 50)).toBeUndefined();
+      expect(await store.deleteUserSessions("o", "u1")).toBe(2);
+      expect(await store.getSession("s2", 50)).toBeUndefined();
+      await store.close();
+    });
+
+    it("tickets are single use: ok once, then used; expired and unknown are told apart", async () => {
+      const { store } = await factory.open();
+      const t = { orgId: "o", userId: "u", room: "book:o:u" };
+      await store.putTicket({ ...t, id: "t1", expiresAt: 1000 });
+      await store.putTicket({ ...t, id: "t2", expiresAt: 1000 });
+      const [a, b] = await Promise.all([store.takeTicket("t1", 10), store.takeTicket("t1", 10)]);
+      expect([a.kind, b.kind].sort()).toEqual(["ok", "used"]);
+      expect((await store.takeTicket("t2", 1000)).kind).toBe("expired");
+      expect((await store.takeTicket("t2", 10)).kind).toBe("used");
+      expect((await store.takeTicket("nope", 10)).kind).toBe("unknown");
+      await store.close();
+    });
+
+    it("tokens: put, get, overwrite, delete", async () => {
+      const { store } = await factory.open();
+      await store.putToken("o", "u", "sealed-1");
+      await store.putToken("o", "u", "sealed-2");
+      await store.putToken("o", "v", "sealed-3");
+      expect(await store.getToken("o", "u")).toBe("sealed-2");
+      await store.deleteToken("o", "u");
+      expect(await store.getToken("o", "u")).toBeUndefined();
+      expect(await store.getToken("o", "v")).toBe("sealed-3");
+      expect(await store.listTokenOwners()).toEqual([{ orgId: "o", userId: "v" }]);
+      await store.close();
+    });
+
+    it("refuses use after close", async () => {
+      const { store } = await factory.open();
+      await store.close();
+      await expect(store.appendUpdates(new Map([["r", [new Uint8Array([0, 0])]]]))).rejects.toThrow();
+    });
+
+    it("durable stores: everything survives a reopen", async () => {
+      const { store, reopen } = await factory.open();
+      if (!reopen) {
+        await store.close();
+        return;
+      }
+      const doc = new Y.Doc();
+      await store.appendUpdates(new Map([["r", [update(doc, (d) => d.getText("t").insert(0, "hi"))]]]));
+      await store.putSession({ id: "s", orgId: "o", userId: "u", name: "N", createdAt: 0, expiresAt: 100 });
+      await store.putTicket({ id: "t", orgId: "o", userId: "u", room: "book:o:u", expiresAt: 100 });
+      await store.takeTicket("t", 1);
+      await store.putToken("o", "u", "sealed");
+      await store.close();
+      const again = await reopen();
+      const replay = new Y.Doc();
+      for (const u of (await again.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+      expect(replay.getText("t").toString()).toBe("hi");
+      expect((await again.getSession("s", 1))?.userId).toBe("u");
+      expect((await again.takeTicket("t", 1)).kind).toBe("used");
+      expect(await again.getToken("o", "u")).toBe("sealed");
+      await again.close();
+    });
+  });
+}
