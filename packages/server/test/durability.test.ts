@@ -4,17 +4,16 @@
  * had received from the server is present. Sessions survive the restart too. The org is the
  * real emulator, reached over HTTP as a separately started org (SF_CLIENT_ID/SECRET).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { type ChildServer, startChildServer } from "./child-server.js";
 import { connectProvider, waitFor } from "./helpers.js";
 
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 let emu: Emulator;
 let dir: string;
 const children: ChildProcess[] = [];
@@ -29,37 +28,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      "--conditions=@tandem/source",
-      "--import",
-      "tsx",
-      cli,
-      "--port",
-      "0",
-      "--data-dir",
-      join(dir, "data"),
-      "--salesforce",
-      emu.url,
-    ],
-    {
-      env: { ...process.env, SF_CLIENT_ID: emu.clientId, SF_CLIENT_SECRET: emu.clientSecret },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const line = buf.split("\n")[0];
-      if (buf.includes("\n") && line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)));
-  });
-  return { child, url };
+async function startChild(): Promise<ChildServer> {
+  const started = await startChildServer(join(dir, "data"), emu);
+  children.push(started.child);
+  return started;
 }
 
 async function login(url: string): Promise<string> {

@@ -4,17 +4,16 @@
  * Task after the server died. The restarted server resumes the book's worker from the stored
  * grant, resolves the `sending` receipt by looking its key up, and never writes a second Task.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { bookMaps, createDevice } from "@tandem/engine";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ChildServer, startChildServer } from "./child-server.js";
 import { type Device, openDevice, orgSession, signIn, until } from "./sync-helpers.js";
 
-const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 let emu: Emulator;
 let dir: string;
 const children: ChildProcess[] = [];
@@ -31,23 +30,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function startChild(): Promise<{ child: ChildProcess; url: string }> {
-  const args = ["--conditions=@tandem/source", "--import", "tsx", cli, "--port", "0"];
-  const child = spawn(process.execPath, [...args, "--data-dir", join(dir, "data"), "--salesforce", emu.url], {
-    env: { ...process.env, SF_CLIENT_ID: emu.clientId, SF_CLIENT_SECRET: emu.clientSecret },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let buf = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buf += d.toString();
-      const line = buf.split("\n")[0];
-      if (buf.includes("\n") && line) resolve((JSON.parse(line) as { url: string }).url);
-    });
-    child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)));
-  });
-  return { child, url };
+async function startChild(): Promise<ChildServer> {
+  const started = await startChildServer(join(dir, "data"), emu);
+  children.push(started.child);
+  return started;
 }
 
 describe("a server killed mid-push", () => {

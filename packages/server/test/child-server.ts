@@ -1,0 +1,36 @@
+/**
+ * The real `tandem-server` CLI in a child process (file store under `dataDir`), against a
+ * separately started org, for tests that kill and restart it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+
+/** A started child server. */
+export interface ChildServer {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+/** Starts the CLI on a free port and resolves once it printed its ready line. */
+export async function startChildServer(
+  dataDir: string,
+  org: { url: string; clientId: string; clientSecret: string },
+): Promise<ChildServer> {
+  const args = ["--conditions=@tandem/source", "--import", "tsx", cli, "--port", "0"];
+  const child = spawn(process.execPath, [...args, "--data-dir", dataDir, "--salesforce", org.url], {
+    env: { ...process.env, SF_CLIENT_ID: org.clientId, SF_CLIENT_SECRET: org.clientSecret },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split("\n")[0];
+      if (buf.includes("\n") && line) resolve((JSON.parse(line) as { url: string }).url);
+    });
+    child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)));
+  });
+  return { child, url };
+}
