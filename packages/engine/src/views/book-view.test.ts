@@ -188,6 +188,11 @@ describe("book view: activities and last interaction", () => {
       refId: id("00T", 1),
       contactId: ADA,
     });
+    // An open follow-up Task due later is a to-do, not an interaction.
+    m.activities.set(id("00T", 2), { ...task(2, ADA, OPP, "2026-02-01"), Status: "Not Started" });
+    expect(view.getOpportunity(OPP)?.lastInteraction).toMatchObject({ refId: id("00T", 1) });
+    expect(view.getOpportunity(OPP)?.keyContacts[0]?.lastInteraction).toMatchObject({ refId: id("00T", 1) });
+    m.activities.delete(id("00T", 2));
     m.interactions.set("i1", {
       id: "i1",
       email: "ada.lovelace@acme.example",

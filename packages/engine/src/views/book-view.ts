@@ -81,6 +81,11 @@ const activityAt = (a: ActivityRecord): string | null => a.StartDateTime ?? a.Ac
 const latest = (a: LastInteraction | null, b: LastInteraction | null): LastInteraction | null =>
   a === null ? b : b === null ? a : b.at > a.at ? b : a;
 
+/** An open Task is a to-do (often due later), not something that happened with a contact. */
+function isOpenTask(a: ActivityRecord | undefined): boolean {
+  return a !== undefined && a.Type === "Task" && a.Status !== "Completed";
+}
+
 function loggedStatus(status: ReceiptStatus): ActivityStatus | null {
   switch (status) {
     case "pending":
@@ -363,6 +368,7 @@ export function createBookView(doc: Y.Doc): BookView {
       const a = maps.activities.get(id);
       const at = a === undefined ? null : activityAt(a);
       if (a === undefined || at === null || (best !== null && at <= best.at)) continue;
+      if (isOpenTask(a)) continue;
       best = {
         at,
         source: "activity",
@@ -504,7 +510,7 @@ export function createBookView(doc: Y.Doc): BookView {
     let lastInteraction: LastInteraction | null = null;
     for (const k of keyContacts) lastInteraction = latest(lastInteraction, k.lastInteraction);
     for (const item of activities) {
-      if (item.status === "failed") continue;
+      if (item.status === "failed" || isOpenTask(maps.activities.get(item.key))) continue;
       if (lastInteraction !== null && item.at <= lastInteraction.at) break;
       lastInteraction = {
         at: item.at,
