@@ -19,3 +19,21 @@ export function formatDate(date: string | null, locale = "en-US"): string {
     new Date(Date.UTC(y, m - 1, d)),
   );
 }
+
+/** Formats an ISO datetime (or a `YYYY-MM-DD` date) as a short local date and time. */
+export function formatDateTime(iso: string | null, locale = "en-US", timeZone?: string): string {
+  if (iso === null) return "—";
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return formatDate(iso, locale);
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    dateStyle: "medium",
+    timeStyle: "short",
+    ...(timeZone === undefined ? {} : { timeZone }),
+  }).format(date);
+}
+
+/** Formats a probability percentage, `null` as "—". */
+export function formatPercent(value: number | null): string {
+  return value === null ? "—" : `${Math.round(value)}%`;
+}

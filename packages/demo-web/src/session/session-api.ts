@@ -1,0 +1,157 @@
+/**
+ * The client side of the server's session API (DESIGN §10): who is signed in, the demo users,
+ * sync tickets, sign out. Also remembers the last session on this device so a cold start can
+ * open the book from IndexedDB before the network answers.
+ *
+ * Invariants: every call is same-origin with the session cookie; a 401 is a value
+ * (`signed-out`), a network failure is a value (`offline`), never an exception for the caller.
+ */
+
+/** `GET /api/me`. */
+export interface Me {
+  readonly orgId: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly room: string;
+}
+
+/** A user offered on the sign-in screen. */
+export interface DemoUser {
+  readonly username: string;
+  readonly name: string;
+}
+
+/** Result of asking who is signed in. */
+export type MeResult =
+  | { readonly kind: "signed-in"; readonly me: Me }
+  | { readonly kind: "signed-out" }
+  | { readonly kind: "offline"; readonly reason: string };
+
+/** A sync ticket (`POST /api/sync-ticket`). */
+export interface SyncTicket {
+  readonly ticket: string;
+  readonly room: string;
+  readonly expiresAt: string;
+}
+
+/** The API could not give a ticket. */
+export class TicketError extends Error {
+  override readonly name = "TicketError";
+  constructor(
+    message: string,
+    readonly signedOut: boolean,
+  ) {
+    super(message);
+  }
+}
+
+function isMe(value: unknown): value is Me {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.orgId === "string" &&
+    typeof v.userId === "string" &&
+    typeof v.name === "string" &&
+    typeof v.room === "string"
+  );
+}
+
+/** Asks the server who is signed in. */
+export async function fetchMe(base = ""): Promise<MeResult> {
+  // Offline, do not even try: the request would only fail (and log a network error).
+  if (typeof navigator !== "undefined" && !navigator.onLine) return { kind: "offline", reason: "offline" };
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/me`, { credentials: "same-origin", headers: { accept: "application/json" } });
+  } catch (cause) {
+    return { kind: "offline", reason: cause instanceof Error ? cause.message : String(cause) };
+  }
+  if (response.status === 401 || response.status === 403) return { kind: "signed-out" };
+  if (!response.ok) return { kind: "offline", reason: `server answered ${response.status}` };
+  const body: unknown = await response.json();
+  if (!isMe(body)) return { kind: "offline", reason: "unexpected /api/me answer" };
+  return { kind: "signed-in", me: body };
+}
+
+/** The demo users, if the server offers them (`GET /api/demo-users`); otherwise an empty list. */
+export async function fetchDemoUsers(base = ""): Promise<DemoUser[]> {
+  try {
+    const response = await fetch(`${base}/api/demo-users`, { headers: { accept: "application/json" } });
+    if (!response.ok) return [];
+    const body: unknown = await response.json();
+    const list = Array.isArray(body)
+      ? body
+      : typeof body === "object" && body !== null && Array.isArray((body as { users?: unknown }).users)
+        ? (body as { users: unknown[] }).users
+        : [];
+    return list.flatMap((u): DemoUser[] => {
+      if (typeof u !== "object" || u === null) return [];
+      const { username, name } = u as Record<string, unknown>;
+      return typeof username === "string" ? [{ username, name: typeof name === "string" ? name : username }] : [];
+    });
+  } catch {
+    return [];
+  }
+}
+
+/** Gets a fresh single-use ticket for the websocket. */
+export async function fetchSyncTicket(base = ""): Promise<SyncTicket> {
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/sync-ticket`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { accept: "application/json" },
+    });
+  } catch (cause) {
+    throw new TicketError(`network: ${cause instanceof Error ? cause.message : String(cause)}`, false);
+  }
+  if (response.status === 401 || response.status === 403) throw new TicketError("Your session ended", true);
+  if (!response.ok) throw new TicketError(`server answered ${response.status}`, false);
+  const body = (await response.json()) as Partial<SyncTicket>;
+  if (typeof body.ticket !== "string" || typeof body.room !== "string") throw new TicketError("bad ticket", false);
+  return { ticket: body.ticket, room: body.room, expiresAt: String(body.expiresAt ?? "") };
+}
+
+/** Ends the server session. Network failures are ignored: the local wipe happens anyway. */
+export async function signOut(base = ""): Promise<void> {
+  try {
+    await fetch(`${base}/auth/logout`, { method: "POST", credentials: "same-origin" });
+  } catch {
+    // Offline sign-out still wipes this device; the server session expires on its own.
+  }
+}
+
+/** The URL that starts the OAuth login for a user. */
+export function loginUrl(username: string): string {
+  return `/auth/login?login_hint=${encodeURIComponent(username)}`;
+}
+
+const SESSION_KEY = "tandem.session";
+const DEVICE_KEY = "tandem.device";
+
+/** The session remembered on this device (for offline cold starts), if any. */
+export function rememberedSession(storage: Storage): Me | null {
+  try {
+    const value: unknown = JSON.parse(storage.getItem(SESSION_KEY) ?? "null");
+    return isMe(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Remembers (or forgets, with null) the signed-in session on this device. */
+export function rememberSession(storage: Storage, me: Me | null): void {
+  if (me === null) storage.removeItem(SESSION_KEY);
+  else storage.setItem(SESSION_KEY, JSON.stringify(me));
+}
+
+/** This browser's stable device id. */
+export function deviceId(storage: Storage): string {
+  const existing = storage.getItem(DEVICE_KEY);
+  if (existing !== null) return existing;
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  const id = `web-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  storage.setItem(DEVICE_KEY, id);
+  return id;
+}

@@ -1,0 +1,201 @@
+/**
+ * One book on this device: its Y.Doc, persisted in IndexedDB (y-indexeddb) and replicated
+ * through the server's relay (y-websocket) with a fresh single-use ticket for every connection
+ * attempt (DESIGN §7).
+ *
+ * Invariants: IndexedDB is opened first, so a cold start shows the local book before the
+ * network answers; the provider never reconnects on its own with a spent ticket (every
+ * (re)connect goes through {@link BookConnection.reconnect}, which fetches a new one); the
+ * browser's offline event closes the socket and the online event reopens it at once.
+ */
+import { IndexeddbPersistence } from "y-indexeddb";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import type { SyncTicket } from "../session/session-api.js";
+import { TicketError } from "../session/session-api.js";
+
+/** The User Timing mark set when the book has been read from IndexedDB. */
+export const LOCAL_LOADED_MARK = "tandem:local-book-loaded";
+
+/** The connection's state, for the status bar. */
+export interface ConnectionState {
+  readonly online: boolean;
+  readonly connection: "connecting" | "connected" | "disconnected";
+  readonly synced: boolean;
+  readonly localLoaded: boolean;
+  readonly connectionError: string | null;
+  readonly signedOut: boolean;
+  readonly lastSyncedAt: string | null;
+}
+
+/** What a connection needs from its environment. */
+export interface BookConnectionOptions {
+  readonly room: string;
+  /** Base websocket URL of the relay, e.g. `wss://host/sync`. */
+  readonly syncUrl: string;
+  readonly fetchTicket: () => Promise<SyncTicket>;
+  /** Window to listen to online/offline events on; defaults to the global one. */
+  readonly target?: Window | undefined;
+}
+
+/** A book document kept in IndexedDB and in sync with the relay. */
+export class BookConnection {
+  readonly doc: Y.Doc;
+  readonly room: string;
+  readonly #persistence: IndexeddbPersistence;
+  readonly #provider: WebsocketProvider;
+  readonly #options: BookConnectionOptions;
+  readonly #listeners = new Set<() => void>();
+  readonly #target: Window;
+  #state: ConnectionState;
+  #wantConnected = false;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | null = null;
+  #ticketInFlight = false;
+  #closed = false;
+  readonly #onOnline = () => {
+    this.#set({ online: true });
+    this.#attempt = 0;
+    this.reconnect();
+  };
+  readonly #onOffline = () => {
+    this.#set({ online: false });
+    this.#wantConnected = false;
+    this.#provider.disconnect();
+  };
+
+  constructor(options: BookConnectionOptions) {
+    this.#options = options;
+    this.room = options.room;
+    this.#target = options.target ?? window;
+    this.doc = new Y.Doc();
+    this.#state = {
+      online: this.#target.navigator.onLine,
+      connection: "disconnected",
+      synced: false,
+      localLoaded: false,
+      connectionError: null,
+      signedOut: false,
+      lastSyncedAt: null,
+    };
+    this.#persistence = new IndexeddbPersistence(options.room, this.doc);
+    void this.#persistence.whenSynced.then(() => {
+      // A User Timing mark the cold-start benchmark reads: the local book is in memory.
+      if (performance.getEntriesByName(LOCAL_LOADED_MARK).length === 0) performance.mark(LOCAL_LOADED_MARK);
+      this.#set({ localLoaded: true });
+    });
+    this.#provider = new WebsocketProvider(options.syncUrl, options.room, this.doc, { connect: false });
+    this.#provider.on("status", ({ status }) => {
+      this.#set({ connection: status, ...(status === "connected" ? { connectionError: null } : {}) });
+    });
+    this.#provider.on("sync", (synced: boolean) => {
+      if (synced) this.#attempt = 0;
+      this.#set({ synced, ...(synced ? { lastSyncedAt: new Date().toISOString() } : {}) });
+    });
+    this.#provider.on("connection-close", () => {
+      // Stop the provider's own reconnect (it would reuse the spent ticket) and reconnect
+      // through a fresh ticket instead.
+      this.#provider.shouldConnect = false;
+      this.#set({ synced: false });
+      if (this.#wantConnected) this.#scheduleReconnect();
+    });
+    this.#provider.on("closed", ({ code, reason }) => {
+      this.#set({ connectionError: `The server closed the connection (${code}${reason ? `: ${reason}` : ""})` });
+    });
+    this.#target.addEventListener("online", this.#onOnline);
+    this.#target.addEventListener("offline", this.#onOffline);
+  }
+
+  /** The current state. */
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  /** Resolves once the local IndexedDB copy has been loaded into the doc. */
+  whenLocalLoaded(): Promise<void> {
+    return this.#persistence.whenSynced.then(() => undefined);
+  }
+
+  /** Subscribes to state changes; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #set(patch: Partial<ConnectionState>): void {
+    this.#state = { ...this.#state, ...patch };
+    for (const listener of this.#listeners) listener();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#retryTimer !== null) return;
+    const delay = Math.min(250 * 2 ** this.#attempt, 10_000);
+    this.#attempt++;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      this.reconnect();
+    }, delay);
+  }
+
+  /** Connects (or reconnects) with a fresh ticket, unless offline, signed out or already connecting. */
+  reconnect(): void {
+    if (this.#closed || this.#state.signedOut) return;
+    this.#wantConnected = true;
+    if (!this.#target.navigator.onLine) {
+      this.#set({ online: false });
+      return;
+    }
+    if (this.#ticketInFlight || this.#provider.ws !== null) return;
+    this.#ticketInFlight = true;
+    this.#set({ connection: "connecting" });
+    this.#options
+      .fetchTicket()
+      .then((ticket) => {
+        this.#ticketInFlight = false;
+        if (this.#closed || !this.#wantConnected) return;
+        this.#provider.params = { ticket: ticket.ticket };
+        this.#provider.connect();
+      })
+      .catch((error: unknown) => {
+        this.#ticketInFlight = false;
+        if (error instanceof TicketError && error.signedOut) {
+          this.#set({
+            signedOut: true,
+            connection: "disconnected",
+            connectionError: "Your session ended — sign in again",
+          });
+          return;
+        }
+        this.#set({ connection: "disconnected" });
+        this.#scheduleReconnect();
+      });
+  }
+
+  /** Closes the socket and IndexedDB (the local data stays). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#wantConnected = false;
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#target.removeEventListener("online", this.#onOnline);
+    this.#target.removeEventListener("offline", this.#onOffline);
+    this.#provider.destroy();
+    await this.#persistence.destroy();
+    this.doc.destroy();
+  }
+
+  /** Closes everything and deletes this book's IndexedDB database. */
+  async wipe(): Promise<void> {
+    await this.close();
+    await deleteDatabase(this.room);
+  }
+}
+
+/** Deletes one IndexedDB database, resolving when done (or blocked by another tab). */
+export function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(name);
+    request.onsuccess = () => resolve();
+    request.onblocked = () => resolve();
+    request.onerror = () => reject(request.error ?? new Error(`could not delete ${name}`));
+  });
+}

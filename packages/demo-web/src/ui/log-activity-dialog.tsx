@@ -1,0 +1,163 @@
+/**
+ * The "Log a call, email, meeting or note" dialog, opened from an opportunity or one of its
+ * contacts. Submitting writes a `logActivity` intent to the local document: it shows at once,
+ * online or offline, and its receipt follows it to Salesforce.
+ */
+
+import type { ActivityKind } from "@tandem/engine";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { activitySubject } from "../book/protocol.js";
+import type { ContactView } from "../book/view-model.js";
+import { useBook } from "./book-context.js";
+
+const KINDS: ReadonlyArray<{ kind: ActivityKind; label: string }> = [
+  { kind: "call", label: "Call" },
+  { kind: "email", label: "Email" },
+  { kind: "meeting", label: "Meeting" },
+  { kind: "note", label: "Note" },
+];
+
+function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(
+    date.getMinutes(),
+  )}`;
+}
+
+/** Props of {@link LogActivityDialog}. */
+export interface LogActivityDialogProps {
+  readonly opportunityId: string;
+  readonly opportunityName: string;
+  readonly contacts: readonly ContactView[];
+  readonly initialContactId: string | null;
+  readonly onClose: () => void;
+  readonly onLogged?: ((intentId: string) => void) | undefined;
+}
+
+/** The modal dialog. */
+export function LogActivityDialog(props: LogActivityDialogProps) {
+  const { device } = useBook();
+  const [error, setError] = useState<string | null>(null);
+  const ref = useRef<HTMLDialogElement>(null);
+  const [kind, setKind] = useState<ActivityKind>("call");
+  const [contactId, setContactId] = useState(props.initialContactId ?? props.contacts[0]?.id ?? "");
+  const [subject, setSubject] = useState("");
+  const [notes, setNotes] = useState("");
+  const [when, setWhen] = useState(() => localInputValue(new Date()));
+  const [minutes, setMinutes] = useState("");
+
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog !== null && !dialog.open) dialog.showModal();
+  }, []);
+
+  const contact = props.contacts.find((c) => c.id === contactId) ?? null;
+  const defaultSubject = activitySubject(kind, contact?.name ?? null);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (contact === null) return;
+    const occurred = new Date(when);
+    const duration = Number(minutes);
+    const result = device.logActivity({
+      opportunityId: props.opportunityId,
+      contactId: contact.id,
+      type: kind,
+      subject: subject.trim() === "" ? defaultSubject : subject.trim(),
+      description: notes.trim() === "" ? undefined : notes.trim(),
+      occurredAt: Number.isNaN(occurred.getTime()) ? new Date() : occurred,
+      durationSeconds:
+        kind === "call" && minutes.trim() !== "" && Number.isFinite(duration) ? Math.round(duration * 60) : undefined,
+    });
+    if (!result.ok) {
+      setError(result.error.message);
+      return;
+    }
+    props.onLogged?.(result.value.id);
+    ref.current?.close();
+  };
+
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby="log-title" onClose={props.onClose} data-testid="log-dialog">
+      <form onSubmit={submit} className="stack">
+        <h2 id="log-title">Log activity</h2>
+        <p className="muted small">On {props.opportunityName}</p>
+        <fieldset className="segmented">
+          <legend>Type</legend>
+          {KINDS.map((k) => (
+            <label key={k.kind} className={kind === k.kind ? "selected" : ""}>
+              <input
+                type="radio"
+                name="kind"
+                value={k.kind}
+                checked={kind === k.kind}
+                onChange={() => setKind(k.kind)}
+              />
+              {k.label}
+            </label>
+          ))}
+        </fieldset>
+        <div className="field">
+          <label htmlFor="log-contact">Contact</label>
+          <select id="log-contact" value={contactId} onChange={(e) => setContactId(e.target.value)} required>
+            {props.contacts.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+                {c.tier === "key" ? " (Key)" : ""}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="log-subject">Subject</label>
+          <input
+            id="log-subject"
+            value={subject}
+            placeholder={defaultSubject}
+            onChange={(e) => setSubject(e.target.value)}
+          />
+        </div>
+        <div className="field-row">
+          <div className="field">
+            <label htmlFor="log-when">When</label>
+            <input
+              id="log-when"
+              type="datetime-local"
+              value={when}
+              onChange={(e) => setWhen(e.target.value)}
+              required
+            />
+          </div>
+          {kind === "call" && (
+            <div className="field">
+              <label htmlFor="log-minutes">Duration (minutes)</label>
+              <input
+                id="log-minutes"
+                inputMode="numeric"
+                value={minutes}
+                onChange={(e) => setMinutes(e.target.value)}
+              />
+            </div>
+          )}
+        </div>
+        <div className="field">
+          <label htmlFor="log-notes">Notes</label>
+          <textarea id="log-notes" rows={4} value={notes} onChange={(e) => setNotes(e.target.value)} />
+        </div>
+        {error !== null && (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row-actions">
+          <button type="submit" className="primary" disabled={contact === null} data-testid="log-submit">
+            Log {KINDS.find((k) => k.kind === kind)?.label.toLowerCase()}
+          </button>
+          <button type="button" onClick={() => ref.current?.close()}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * The always-visible sync status bar: online/offline, last synced, pending count, errors, and a
+ * progress indicator while a first sync loads the book.
+ */
+import { useEffect, useMemo, useState } from "react";
+import { pendingCount, problemCount } from "../book/view-model.js";
+import { syncStatusText } from "../sync/status-text.js";
+import { useConnectionState, useSnapshot } from "./book-context.js";
+
+function useNow(intervalMs: number): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(new Date()), intervalMs);
+    return () => clearInterval(timer);
+  }, [intervalMs]);
+  return now;
+}
+
+function errorText(error: unknown): string | null {
+  if (error === null || error === undefined) return null;
+  if (typeof error === "string") return error;
+  if (typeof error === "object" && "message" in error) return String((error as { message: unknown }).message);
+  return String(error);
+}
+
+/** The sync status bar. */
+export function StatusBar() {
+  const snapshot = useSnapshot();
+  const state = useConnectionState();
+  const now = useNow(15_000);
+  const pending = useMemo(() => pendingCount(snapshot), [snapshot]);
+  const problems = useMemo(() => problemCount(snapshot), [snapshot]);
+  const text = syncStatusText(
+    {
+      online: state.online,
+      connection: state.connection,
+      synced: state.synced,
+      localLoaded: state.localLoaded,
+      empty: snapshot.opportunities.length === 0,
+      workerState: snapshot.sync.state === "unknown" ? null : snapshot.sync.state,
+      lastSuccessAt: snapshot.sync.lastSuccessAt,
+      lastError: errorText(snapshot.sync.lastError),
+      pending,
+      problems,
+      connectionError: state.connectionError,
+    },
+    now,
+  );
+  return (
+    <div className={`status-bar tone-${text.tone}`} data-testid="sync-status" data-tone={text.tone}>
+      <span className="status-dot" aria-hidden="true" />
+      <span role="status" className="status-headline" data-testid="sync-headline">
+        {text.headline}
+      </span>
+      <span className="status-item" data-testid="sync-last">
+        {text.lastSynced}
+      </span>
+      <span className="status-item" data-testid="sync-pending">
+        {text.pending}
+      </span>
+      {text.problems !== null && (
+        <span className="status-item status-problem" data-testid="sync-problems">
+          {text.problems}
+        </span>
+      )}
+      {text.loading && <progress className="status-progress" aria-label="Loading your book" />}
+    </div>
+  );
+}
