@@ -23,6 +23,7 @@ import { createMemoryStore } from "./store/memory-store.js";
 interface EmbeddedOrg {
   readonly org: OrgConfig;
   readonly users: unknown;
+  readonly demoUsers: ReadonlyArray<{ readonly username: string; readonly name: string }>;
   close(): Promise<void>;
 }
 
@@ -34,6 +35,7 @@ async function embeddedEmulator(dataFile: string | undefined): Promise<EmbeddedO
     org: { loginUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret },
     // As the emulator's own ready line lists them: id, username, password, name.
     users: emu.users.map((u) => ({ id: u.id, username: u.username, password: u.password, name: u.name })),
+    demoUsers: emu.users.map((u) => ({ username: u.username, name: u.name })),
     close: () => emu.close(),
   };
 }
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     host: args.host,
     publicUrl: args.publicUrl,
     staticDir,
+    demoUsers: embedded?.demoUsers,
   });
   const ready: Record<string, unknown> = { url: server.url, salesforceUrl: org.loginUrl };
   if (embedded) ready.users = embedded.users;

@@ -65,6 +65,11 @@ export interface TandemServerOptions {
   /** Session and ticket lifetimes (ms). */
   readonly sessionTtlMs?: number | undefined;
   readonly ticketTtlMs?: number | undefined;
+  /**
+   * Users of an embedded demo org, listed by `GET /api/demo-users` for one-click sign-in
+   * (usernames and names only). Empty for a real org.
+   */
+  readonly demoUsers?: ReadonlyArray<{ readonly username: string; readonly name: string }> | undefined;
   /** Sync workers (on by default); `false` runs the relay alone. */
   readonly sync?: SyncOptions | false | undefined;
 }
@@ -213,6 +218,8 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     ),
   );
   app.route("/", createAuthRoutes({ auth, logger, publicUrl }));
+  const demoUsers = (o.demoUsers ?? []).map((u) => ({ username: u.username, name: u.name }));
+  app.get("/api/demo-users", (c) => c.json({ users: demoUsers }));
   if (supervisor) app.route("/", createSyncRoutes({ auth, rooms, supervisor, publicUrl }));
   if (o.staticDir) app.use("*", staticFiles(o.staticDir));
   app.notFound((c) => c.json({ error: "not_found" }, 404));

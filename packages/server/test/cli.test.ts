@@ -34,6 +34,9 @@ describe("tandem-server CLI", () => {
     expect(Object.keys(ready).sort()).toEqual(["salesforceUrl", "url", "users"]);
     const first = ready.users[0];
     expect(first?.username).toBeTruthy();
+    // The embedded org's users are offered for one-click sign-in: names only, no passwords.
+    const demo = (await (await fetch(`${ready.url}/api/demo-users`)).json()) as { users: unknown[] };
+    expect(demo.users).toEqual(ready.users.map((u) => ({ username: u.username, name: u.name })));
 
     const start = await fetch(`${ready.url}/auth/login?login_hint=${encodeURIComponent(first?.username ?? "")}`, {
       redirect: "manual",
