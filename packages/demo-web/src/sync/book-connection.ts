@@ -153,6 +153,12 @@ export class BookConnection {
       .then((ticket) => {
         this.#ticketInFlight = false;
         if (this.#closed || !this.#wantConnected) return;
+        // The device may have gone offline while the ticket was on its way; the online event
+        // reconnects with a fresh ticket.
+        if (!this.#target.navigator.onLine) {
+          this.#set({ online: false, connection: "disconnected" });
+          return;
+        }
         this.#provider.params = { ticket: ticket.ticket };
         this.#provider.connect();
       })
