@@ -113,11 +113,11 @@ export class AuthService {
     });
     const who = await fetchIdentity(this.fetchFn, tokens.idUrl, tokens.accessToken);
     if (tokens.refreshToken) {
-      await this.o.store.putToken(
-        who.orgId,
-        who.userId,
-        this.o.cipher.seal(tokens.refreshToken, aad(who.orgId, who.userId)),
-      );
+      await this.writeGrant(who.orgId, who.userId, {
+        r: tokens.refreshToken,
+        a: tokens.accessToken,
+        i: tokens.instanceUrl,
+      });
     }
     this.access.set(aad(who.orgId, who.userId), { accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl });
     const secret = randomSecret(32);
@@ -177,7 +177,7 @@ export class AuthService {
     this.o.logger.log("info", "auth.revoked", { orgId, userId, reason, sessions });
     if (sealed) {
       try {
-        await revokeToken(this.fetchFn, this.o.org, this.o.cipher.open(sealed, aad(orgId, userId)));
+        await revokeToken(this.fetchFn, this.o.org, this.openGrant(sealed, orgId, userId).r);
       } catch (err) {
         this.o.logger.log("warn", "auth.revoke_at_org_failed", {
           orgId,
@@ -205,23 +205,34 @@ export class AuthService {
   ): Promise<{ instanceUrl: string; accessToken: string; refreshToken: string }> {
     const refreshToken = await this.refreshToken(orgId, userId);
     if (!refreshToken) throw new OAuthError("no refresh token stored for this user", "no_refresh_token");
-    const access = this.accessToken(orgId, userId) ?? (await this.refreshAccessToken(orgId, userId));
+    const stored = await this.readGrant(orgId, userId);
+    const access =
+      this.accessToken(orgId, userId) ??
+      (stored?.a !== undefined && stored.i !== undefined
+        ? { accessToken: stored.a, instanceUrl: stored.i }
+        : undefined) ??
+      (await this.refreshAccessToken(orgId, userId));
     return { instanceUrl: access.instanceUrl, accessToken: access.accessToken, refreshToken };
   }
 
   /**
-   * Keeps tokens Salesforce refreshed for a worker: the access token in memory (DESIGN §7),
-   * and a rotated refresh token sealed in the store.
+   * Keeps the tokens Salesforce refreshed for a worker, in memory and sealed in the store
+   * (so a restarted server acts at once, without another refresh).
    */
   async rememberTokens(
     orgId: string,
     userId: string,
     tokens: { instanceUrl: string; accessToken: string; refreshToken: string },
   ): Promise<void> {
+    const current = await this.readGrant(orgId, userId);
+    // A revoked user stays revoked: a refresh racing the revocation must not bring the grant back.
+    if (current === undefined) return;
     this.access.set(aad(orgId, userId), { accessToken: tokens.accessToken, instanceUrl: tokens.instanceUrl });
-    if (tokens.refreshToken && tokens.refreshToken !== (await this.refreshToken(orgId, userId))) {
-      await this.o.store.putToken(orgId, userId, this.o.cipher.seal(tokens.refreshToken, aad(orgId, userId)));
-    }
+    await this.writeGrant(orgId, userId, {
+      r: tokens.refreshToken || current.r,
+      a: tokens.accessToken,
+      i: tokens.instanceUrl,
+    });
   }
 
   /** Subscribes to revocations; returns an unsubscribe function. */
@@ -232,8 +243,26 @@ export class AuthService {
 
   /** The decrypted refresh token of (org, user), if stored. */
   async refreshToken(orgId: string, userId: string): Promise<string | undefined> {
+    return (await this.readGrant(orgId, userId))?.r;
+  }
+
+  /** The stored grant of (org, user): refresh token, and the last access token with its instance. */
+  private async readGrant(orgId: string, userId: string): Promise<SealedGrant | undefined> {
     const sealed = await this.o.store.getToken(orgId, userId);
-    return sealed === undefined ? undefined : this.o.cipher.open(sealed, aad(orgId, userId));
+    return sealed === undefined ? undefined : this.openGrant(sealed, orgId, userId);
+  }
+
+  private openGrant(sealed: string, orgId: string, userId: string): SealedGrant {
+    const plain = this.o.cipher.open(sealed, aad(orgId, userId));
+    // A grant sealed before access tokens were kept is the bare refresh token.
+    if (!plain.startsWith("{")) return { r: plain };
+    const g = JSON.parse(plain) as Partial<SealedGrant>;
+    if (typeof g.r !== "string") throw new OAuthError("stored grant has no refresh token", "bad_grant");
+    return { r: g.r, ...(typeof g.a === "string" ? { a: g.a } : {}), ...(typeof g.i === "string" ? { i: g.i } : {}) };
+  }
+
+  private async writeGrant(orgId: string, userId: string, grant: SealedGrant): Promise<void> {
+    await this.o.store.putToken(orgId, userId, this.o.cipher.seal(JSON.stringify(grant), aad(orgId, userId)));
   }
 
   /** The in-memory access token of (org, user), if any. */
@@ -250,8 +279,7 @@ export class AuthService {
     if (!refresh) throw new OAuthError("no refresh token stored for this user", "no_refresh_token");
     try {
       const t = await refreshTokens(this.fetchFn, this.o.org, refresh);
-      if (t.refreshToken)
-        await this.o.store.putToken(orgId, userId, this.o.cipher.seal(t.refreshToken, aad(orgId, userId)));
+      await this.writeGrant(orgId, userId, { r: t.refreshToken ?? refresh, a: t.accessToken, i: t.instanceUrl });
       const token = { accessToken: t.accessToken, instanceUrl: t.instanceUrl };
       this.access.set(aad(orgId, userId), token);
       return token;
@@ -261,6 +289,13 @@ export class AuthService {
       throw err;
     }
   }
+}
+
+/** What the store keeps, sealed, per (org, user): `r` refresh token, `a` access token, `i` instance URL. */
+interface SealedGrant {
+  readonly r: string;
+  readonly a?: string | undefined;
+  readonly i?: string | undefined;
 }
 
 function aad(orgId: string, userId: string): string {
