@@ -72,6 +72,19 @@ async function login(username: string): Promise<string> {
 }
 
 describe("OAuth sign-in, sessions and tickets", () => {
+  it("/api/session answers 200 whether or not someone is signed in", async () => {
+    const anon = await fetch(`${t.server.url}/api/session`);
+    expect(anon.status).toBe(200);
+    expect(await anon.json()).toEqual({ signedIn: false });
+    const bob = user(1);
+    const cookie = await login(bob.username);
+    const res = await fetch(`${t.server.url}/api/session`, { headers: { cookie } });
+    expect(await res.json()).toEqual({
+      signedIn: true,
+      me: { orgId: emu.orgId, userId: bob.id, name: bob.name, room: `book:${emu.orgId}:${bob.id}` },
+    });
+  });
+
   it("signs in with PKCE, answers /api/me, issues a ticket that joins the user's room, and logout closes the socket", async () => {
     const alice = user(0);
     const cookie = await login(alice.username);

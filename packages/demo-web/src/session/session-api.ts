@@ -62,15 +62,19 @@ export async function fetchMe(base = ""): Promise<MeResult> {
   if (typeof navigator !== "undefined" && !navigator.onLine) return { kind: "offline", reason: "offline" };
   let response: Response;
   try {
-    response = await fetch(`${base}/api/me`, { credentials: "same-origin", headers: { accept: "application/json" } });
+    // `/api/session` answers 200 signed in or not, so a signed-out start logs no HTTP error.
+    response = await fetch(`${base}/api/session`, {
+      credentials: "same-origin",
+      headers: { accept: "application/json" },
+    });
   } catch (cause) {
     return { kind: "offline", reason: cause instanceof Error ? cause.message : String(cause) };
   }
-  if (response.status === 401 || response.status === 403) return { kind: "signed-out" };
   if (!response.ok) return { kind: "offline", reason: `server answered ${response.status}` };
-  const body: unknown = await response.json();
-  if (!isMe(body)) return { kind: "offline", reason: "unexpected /api/me answer" };
-  return { kind: "signed-in", me: body };
+  const body = (await response.json()) as { signedIn?: unknown; me?: unknown };
+  if (body.signedIn === false) return { kind: "signed-out" };
+  if (body.signedIn !== true || !isMe(body.me)) return { kind: "offline", reason: "unexpected /api/session answer" };
+  return { kind: "signed-in", me: body.me };
 }
 
 /** The demo users, if the server offers them (`GET /api/demo-users`); otherwise an empty list. */

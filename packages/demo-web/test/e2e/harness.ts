@@ -200,9 +200,8 @@ export interface WatchedPage {
 /**
  * Opens a page in a context and records console errors and uncaught exceptions.
  *
- * @remarks One error is part of the server's contract and not the app's: Chromium logs every
- * 4xx response as a console error, and `GET /api/me` answers 401 when nobody is signed in,
- * which is how the app learns to show the sign-in screen. Only that one is ignored.
+ * @remarks A real app logs none; the only message ignored is the browser's own network error
+ * for a socket cut by the test's `context.setOffline(true)` (below).
  */
 export async function openPage(context: BrowserContext, expectedErrors: readonly RegExp[] = []): Promise<WatchedPage> {
   const page = await context.newPage();
@@ -210,12 +209,10 @@ export async function openPage(context: BrowserContext, expectedErrors: readonly
   // Chromium itself reports a socket that was opening when the test cut the network
   // (`context.setOffline(true)`) as ERR_INTERNET_DISCONNECTED; the app cannot prevent a race
   // with the browser's own offline switch, so only that network message is ignored.
-  const expected = (text: string, url: string) =>
-    expectedErrors.some((re) => re.test(text)) ||
-    (/status of 401/.test(text) && /\/api\/me$/.test(url)) ||
-    /net::ERR_INTERNET_DISCONNECTED/.test(text);
+  const expected = (text: string) =>
+    expectedErrors.some((re) => re.test(text)) || /net::ERR_INTERNET_DISCONNECTED/.test(text);
   page.on("console", (message) => {
-    if (message.type() === "error" && !expected(message.text(), message.location().url)) {
+    if (message.type() === "error" && !expected(message.text())) {
       errors.push(`${message.text()} (${message.location().url})`);
     }
   });

@@ -1,7 +1,7 @@
 /**
  * HTTP routes of sign-in and the session API:
  * `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`, `GET /api/me`,
- * `POST /api/sync-ticket`.
+ * `GET /api/session`, `POST /api/sync-ticket`.
  *
  * Cookies: `tandem_session` (HttpOnly, SameSite=Lax, Path=/, Secure on https) holds the
  * session secret; `tandem_login` (HttpOnly, SameSite=Lax, Path=/auth, 10 min) binds the OAuth
@@ -76,6 +76,18 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono {
     await o.auth.logout(getCookie(c, SESSION_COOKIE));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.body(null, 204);
+  });
+
+  // For a client that does not know yet whether it is signed in: always 200, so a signed-out
+  // start is not an HTTP error in the browser's console.
+  app.get("/api/session", async (c) => {
+    const s = await o.auth.session(getCookie(c, SESSION_COOKIE));
+    c.header("cache-control", "no-store");
+    if (!s) return c.json({ signedIn: false });
+    return c.json({
+      signedIn: true,
+      me: { orgId: s.orgId, userId: s.userId, name: s.name, room: roomOf(s.orgId, s.userId) },
+    });
   });
 
   app.get("/api/me", async (c) => {
