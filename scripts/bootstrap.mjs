@@ -29,6 +29,19 @@ function pnpm(args) {
   return result.status ?? 1;
 }
 
+// The browser tests drive Debian's Chromium (a test tool's own browser download cannot work
+// here). Install it when missing and we may (root with apt-get); otherwise say what is needed.
+if (task === "test" && !existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) {
+  const canApt = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+  if (canApt) {
+    console.log("tandem: installing Debian's chromium for the browser tests…");
+    const apt = spawnSync("bash", [join(root, "scripts", "ci-system-deps.sh"), "chromium"], { stdio: "inherit" });
+    if (apt.status !== 0) process.exit(apt.status ?? 1);
+  } else {
+    console.warn("tandem: the browser tests need Chromium at /usr/bin/chromium (or CHROMIUM_PATH); install it first.");
+  }
+}
+
 const marker = join(root, "node_modules", ".modules.yaml");
 const lock = join(root, "pnpm-lock.yaml");
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
