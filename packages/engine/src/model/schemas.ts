@@ -219,6 +219,16 @@ export const SyncStatusSchema = Schema.Struct({
   lastSuccessAt: Schema.NullOr(DateTimeString),
   lastError: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String, at: DateTimeString })),
   apiUsage: Schema.Struct({ used: Schema.Finite, max: Schema.Finite }),
+  /** Records mirrored when the status was written (DESIGN §9); absent in docs written before. */
+  records: Schema.optional(
+    Schema.Struct({
+      opportunities: Schema.Finite,
+      accounts: Schema.Finite,
+      contacts: Schema.Finite,
+      contactRoles: Schema.Finite,
+      activities: Schema.Finite,
+    }),
+  ),
 });
 /** The worker's sync status. */
 export type SyncStatus = typeof SyncStatusSchema.Type;

@@ -2,6 +2,7 @@ import { Cause, Exit } from "effect";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { bookMaps } from "../doc/layout.js";
+import type { SyncStatus } from "../model/schemas.js";
 import { createBookFixture } from "../testing/book-fixture.js";
 import { createBookView } from "../views/book-view.js";
 import { CycleFailed } from "./runner.js";
@@ -23,6 +24,14 @@ describe("runner cycle", () => {
     expect(maps.contacts.size).toBe(3);
     expect(maps.activities.size).toBe(1);
     expect(maps.meta.get("schemaVersion")).toBe(1);
+    // The sync status carries the record counts (DESIGN §9).
+    expect((maps.meta.get("sync") as SyncStatus).records).toEqual({
+      opportunities: 2,
+      accounts: maps.accounts.size,
+      contacts: 3,
+      contactRoles: maps.contactRoles.size,
+      activities: 1,
+    });
 
     const device = f.device("phone");
     const logged = device.logActivity({

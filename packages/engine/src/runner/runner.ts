@@ -13,6 +13,7 @@
  */
 import { Data, Duration, Effect, Schedule } from "effect";
 import type * as Y from "yjs";
+import { bookMaps } from "../doc/layout.js";
 import { checkBookVersion, type OpenBookError, openBook } from "../doc/version.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { SyncStatus } from "../model/schemas.js";
@@ -95,6 +96,17 @@ export interface CycleReport {
 
 const DAY = 86_400_000;
 
+function recordCounts(doc: Y.Doc): NonNullable<SyncStatus["records"]> {
+  const m = bookMaps(doc);
+  return {
+    opportunities: m.opportunities.size,
+    accounts: m.accounts.size,
+    contacts: m.contacts.size,
+    contactRoles: m.contactRoles.size,
+    activities: m.activities.size,
+  };
+}
+
 function mirroredIdsOf(doc: Y.Doc): MirroredIds {
   const s = readBookState(doc);
   return {
@@ -140,6 +152,7 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
       lastSuccessAt: state === "idle" ? now().toISOString() : (previous?.lastSuccessAt ?? null),
       lastError,
       apiUsage: { used: usage.used, max: usage.max },
+      records: recordCounts(doc),
     };
   };
   const recordSync = (sync: SyncStatus) =>

@@ -291,6 +291,8 @@ describe("book view: pending edits, conflicts, sync status and subscriptions", (
       state: "error",
       lastError: { code: "RateLimited" },
       apiUsage: { used: 5, max: 10 },
+      // A status written before record counts existed shows none.
+      records: null,
     });
     view.dispose();
   });

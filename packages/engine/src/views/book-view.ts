@@ -551,6 +551,7 @@ export function createBookView(doc: Y.Doc): BookView {
       lastSuccessAt: raw?.lastSuccessAt ?? null,
       lastError: raw?.lastError ?? null,
       apiUsage: raw?.apiUsage ?? null,
+      records: raw?.records ?? null,
       queued,
       sending,
       failed: failedIntents.size,

@@ -111,6 +111,8 @@ export interface SyncView {
   readonly lastSuccessAt: string | null;
   readonly lastError: SyncStatus["lastError"];
   readonly apiUsage: SyncStatus["apiUsage"] | null;
+  /** Records mirrored at the last status the worker wrote. */
+  readonly records: NonNullable<SyncStatus["records"]> | null;
   readonly queued: number;
   readonly sending: number;
   readonly failed: number;
