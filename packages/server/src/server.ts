@@ -151,7 +151,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
             loadedDoc: (room) => rooms.get(room)?.doc,
           },
           tokens: {
-            get: (orgId, userId) => auth.workerTokens(orgId, userId),
+            get: (orgId, userId, options) => auth.workerTokens(orgId, userId, options),
             save: (orgId, userId, tokens) => auth.rememberTokens(orgId, userId, tokens),
             owners: () => o.store.listTokenOwners(),
             revoke: (orgId, userId, reason) => auth.revokeUser(orgId, userId, reason),

@@ -214,6 +214,19 @@ describe("sync workers", () => {
     expect(metrics).toMatch(/tandem_salesforce_calls_total [1-9]/);
   });
 
+  it("a stale instance URL (the org moved) heals: the worker rebuilds its connection from refreshed tokens", async () => {
+    await t.server.sync?.stop(emu.orgId, user.id, "test restart");
+    const tokens = await t.server.auth.workerTokens(emu.orgId, user.id);
+    // Port 9 on loopback refuses connections: every call to this "instance" fails.
+    await t.server.auth.rememberTokens(emu.orgId, user.id, { ...tokens, instanceUrl: "http://127.0.0.1:9" });
+    const first = await fetch(`${t.server.url}/api/sync`, { method: "POST", headers: { cookie: cookieA } });
+    const { worker } = (await first.json()) as { worker: { lastError: string | null } };
+    expect(worker.lastError).not.toBeNull();
+    await syncNow(cookieA);
+    expect(t.server.sync?.status(a.room)).toMatchObject({ lastError: null, state: "idle" });
+    expect((await t.server.auth.workerTokens(emu.orgId, user.id)).instanceUrl).toBe(emu.url);
+  }, 90_000);
+
   it("a grant revoked at the org ends the sessions, closes the sockets and stops the worker", async () => {
     expect(emu.control.revokeUser(user.id)).toBe(true);
     emu.control.expireAccessTokens(user.id);

@@ -195,17 +195,20 @@ export class AuthService {
   }
 
   /**
-   * The tokens a sync worker acts with: the in-memory access token, or a fresh one from the
-   * stored refresh token. Rejects when the user has no grant, or it was revoked (which revokes
-   * the user, as {@link refreshAccessToken} does).
+   * The tokens a sync worker acts with: the in-memory access token, else the sealed one from
+   * the store, else a fresh one from the refresh token; `fresh` refreshes first (a connection
+   * failed: the access token or the instance URL may be stale). Rejects when the user has no
+   * grant, or it was revoked (which revokes the user, as {@link refreshAccessToken} does).
    */
   async workerTokens(
     orgId: string,
     userId: string,
+    options: { readonly fresh?: boolean | undefined } = {},
   ): Promise<{ instanceUrl: string; accessToken: string; refreshToken: string }> {
-    const refreshToken = await this.refreshToken(orgId, userId);
-    if (!refreshToken) throw new OAuthError("no refresh token stored for this user", "no_refresh_token");
+    if (options.fresh) await this.refreshAccessToken(orgId, userId);
     const stored = await this.readGrant(orgId, userId);
+    const refreshToken = stored?.r;
+    if (!refreshToken) throw new OAuthError("no refresh token stored for this user", "no_refresh_token");
     const access =
       this.accessToken(orgId, userId) ??
       (stored?.a !== undefined && stored.i !== undefined

@@ -58,6 +58,8 @@ export interface BookWorkerOptions {
   readonly port: () => Promise<SalesforcePort>;
   /** Called once when Salesforce revoked the user's grant; the worker has stopped. */
   readonly onRevoked: (message: string) => void;
+  /** Called after any other failed cycle, with the error's tag (e.g. to rebuild the port). */
+  readonly onFailed?: ((tag: string) => void) | undefined;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
@@ -276,6 +278,8 @@ export class BookWorker {
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       this.o.onRevoked(message);
+    } else {
+      this.o.onFailed?.(tag);
     }
   }
 }

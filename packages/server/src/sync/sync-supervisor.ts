@@ -16,8 +16,11 @@ import type { SyncMetrics } from "./sync-metrics.js";
 
 /** Where workers get and keep their user's tokens. */
 export interface WorkerTokens {
-  /** The user's current tokens; rejects when there is no grant or it was revoked. */
-  get(orgId: string, userId: string): Promise<SalesforceTokens>;
+  /**
+   * The user's current tokens; rejects when there is no grant or it was revoked. `fresh`
+   * asks the org for a new access token (and its current instance URL) first.
+   */
+  get(orgId: string, userId: string, options?: { readonly fresh?: boolean | undefined }): Promise<SalesforceTokens>;
   /** Keeps tokens Salesforce refreshed (sealed at rest). */
   save(orgId: string, userId: string, tokens: SalesforceTokens): Promise<void>;
   /** Every (org, user) with a stored grant, to resume their workers. */
@@ -66,6 +69,7 @@ export class SyncSupervisor {
       return undefined;
     }
     let port: SalesforcePort | undefined;
+    let fresh = false;
     const worker = new BookWorker({
       orgId,
       userId: sfUserId,
@@ -73,7 +77,8 @@ export class SyncSupervisor {
       rooms: this.o.rooms,
       port: async () => {
         if (port) return port;
-        const tokens = await this.o.tokens.get(orgId, userId);
+        const tokens = await this.o.tokens.get(orgId, userId, { fresh });
+        fresh = false;
         const onTokenRefresh = (t: SalesforceTokens): void => {
           this.o.tokens.save(orgId, userId, t).catch((err: unknown) => {
             this.o.logger.log("error", "sync.token_save_failed", { room, message: String(err) });
@@ -81,6 +86,14 @@ export class SyncSupervisor {
         };
         port = (this.o.createPort ?? this.defaultPort)({ tokens, onTokenRefresh });
         return port;
+      },
+      // A connection that failed may hold a stale access token or instance URL (an org moved, an
+      // emulator restarted on another port): rebuild it from freshly refreshed tokens.
+      onFailed: (tag) => {
+        if (tag === "Unavailable" || tag === "SessionExpired" || tag === "OutcomeUnknown") {
+          port = undefined;
+          fresh = true;
+        }
       },
       onRevoked: (message) => {
         this.o.logger.log("warn", "sync.revoked", { room, message });
