@@ -58,10 +58,9 @@ export class SyncMetrics {
       "# HELP tandem_sync_cycle_seconds Duration of sync cycles.",
       "# TYPE tandem_sync_cycle_seconds histogram",
     );
-    let cumulative = 0;
+    // `cycle()` counts an observation in every bucket it fits, so buckets are already cumulative.
     for (let i = 0; i < DURATION_BUCKETS.length; i++) {
-      cumulative = this.buckets[i] ?? 0;
-      lines.push(`tandem_sync_cycle_seconds_bucket{le="${DURATION_BUCKETS[i]}"} ${cumulative}`);
+      lines.push(`tandem_sync_cycle_seconds_bucket{le="${DURATION_BUCKETS[i]}"} ${this.buckets[i] ?? 0}`);
     }
     lines.push(`tandem_sync_cycle_seconds_bucket{le="+Inf"} ${this.durationCount}`);
     lines.push(
