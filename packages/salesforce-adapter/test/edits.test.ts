@@ -4,13 +4,13 @@
  * `conflict` receipt (base, mine, theirs); an untouched field applies; a write the user may
  * not make ends `failed` with Salesforce's reason.
  */
-import { bookMaps, createDevice, runCycle, type SalesforceId } from "@tandem/engine";
+import { bookMaps, createDevice } from "@tandem/engine";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
-import { Effect, Exit } from "effect";
+import { Exit } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { SignedInTokens } from "../src/auth/oauth.js";
-import { connectionFor, portFor, queryAllRows, signIn } from "./harness.js";
+import { connectionFor, portFor, queryAllRows, runnerCycle, signIn } from "./harness.js";
 
 let sf: Emulator;
 let me: SignedInTokens;
@@ -38,19 +38,7 @@ describe("field edits and permissions through the runner", () => {
   it("conflict with theirs for a field changed since; an untouched field applies; a forbidden write fails with the reason", async () => {
     const doc = new Y.Doc();
     const port = portFor(sf, me, { now: () => sf.control.now() });
-    const cycle = () =>
-      Effect.runPromiseExit(
-        runCycle({
-          doc,
-          port,
-          userId: me.userId as SalesforceId,
-          now: () => sf.control.now(),
-          random: Math.random,
-          beforeWrite: () => Effect.void,
-          retry: { baseMs: 5, times: 2 },
-          sendingLeaseMs: 0,
-        }),
-      );
+    const cycle = () => runnerCycle(sf, me, doc, port, { retry: { baseMs: 5, times: 2 }, sendingLeaseMs: 0 });
     expect(Exit.isSuccess(await cycle())).toBe(true);
     const maps = bookMaps(doc);
     const [opp] = [...maps.opportunities.values()];

@@ -5,20 +5,13 @@
  * assertion counts the Tasks in the emulator: exactly one per logged activity, every receipt
  * final.
  */
-import {
-  bookMaps,
-  createDevice,
-  idempotencyKeyFor,
-  runCycle,
-  type SalesforceId,
-  type SalesforcePort,
-} from "@tandem/engine";
+import { bookMaps, createDevice, idempotencyKeyFor, type SalesforcePort } from "@tandem/engine";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import { Effect, Exit } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { SignedInTokens } from "../src/auth/oauth.js";
-import { clearFaults, connectionFor, injectFault, portFor, queryAllRows, signIn } from "./harness.js";
+import { clearFaults, connectionFor, injectFault, portFor, queryAllRows, runnerCycle, signIn } from "./harness.js";
 
 let sf: Emulator;
 let me: SignedInTokens;
@@ -38,22 +31,15 @@ afterAll(async () => {
 function createWorker(port: () => SalesforcePort) {
   const state = { doc: new Y.Doc(), disk: null as Uint8Array | null };
   const cycle = () =>
-    Effect.runPromiseExit(
-      runCycle({
-        doc: state.doc,
-        port: port(),
-        userId: me.userId as SalesforceId,
-        now: () => sf.control.now(),
-        random: Math.random,
-        beforeWrite: (doc) =>
-          Effect.sync(() => {
-            state.disk = Y.encodeStateAsUpdate(doc);
-          }),
-        retry: { baseMs: 5, times: 4 },
-        batchSize: 3,
-        sendingLeaseMs: 0,
-      }),
-    );
+    runnerCycle(sf, me, state.doc, port(), {
+      beforeWrite: (doc) =>
+        Effect.sync(() => {
+          state.disk = Y.encodeStateAsUpdate(doc);
+        }),
+      retry: { baseMs: 5, times: 4 },
+      batchSize: 3,
+      sendingLeaseMs: 0,
+    });
   /** The worker dies: everything not on disk is lost. */
   const crash = () => {
     const doc = new Y.Doc();

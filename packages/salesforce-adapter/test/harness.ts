@@ -3,7 +3,15 @@
  * authorization-code + PKCE flow, build a port for them, keep a local mirror the way the
  * runner would, and talk to the emulator's control API over HTTP.
  */
-import type { MirroredIds, SalesforceId, ScopePull, Watermarks } from "@tandem/engine";
+import {
+  type MirroredIds,
+  type RunnerOptions,
+  runCycle,
+  type SalesforceId,
+  type SalesforcePort,
+  type ScopePull,
+  type Watermarks,
+} from "@tandem/engine";
 import { Effect } from "effect";
 import { Connection } from "jsforce";
 import { createAuthorizeUrl, exchangeCode, type SignedInTokens } from "../src/auth/oauth.js";
@@ -147,3 +155,27 @@ export async function expectedScope(conn: Connection, userId: string) {
 }
 
 export const sorted = (values: Iterable<string>) => [...values].sort();
+
+/**
+ * One engine runner cycle on `doc` as the signed-in user, on the emulator's clock; nothing is
+ * persisted before writes unless `overrides.beforeWrite` says so.
+ */
+export function runnerCycle(
+  emulator: { readonly control: { now(): Date } },
+  tokens: SignedInTokens,
+  doc: RunnerOptions["doc"],
+  port: SalesforcePort,
+  overrides: Partial<RunnerOptions> = {},
+) {
+  return Effect.runPromiseExit(
+    runCycle({
+      doc,
+      port,
+      userId: tokens.userId as SalesforceId,
+      now: () => emulator.control.now(),
+      random: Math.random,
+      beforeWrite: () => Effect.void,
+      ...overrides,
+    }),
+  );
+}

@@ -2,13 +2,13 @@
  * An email match promotes a contact to Key, end to end through the engine's runner with this
  * adapter against the emulator: the next cycle brings that contact's activities into the book.
  */
-import { bookMaps, createDevice, runCycle, type SalesforceId } from "@tandem/engine";
+import { bookMaps, createDevice } from "@tandem/engine";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
-import { Effect, Exit } from "effect";
+import { Exit } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { SignedInTokens } from "../src/auth/oauth.js";
-import { connectionFor, portFor, queryAllRows, signIn } from "./harness.js";
+import { connectionFor, portFor, queryAllRows, runnerCycle, signIn } from "./harness.js";
 
 let sf: Emulator;
 let me: SignedInTokens;
@@ -28,17 +28,7 @@ describe("promotion by email match", () => {
   it("a contact whose address the user exchanged email with joins the Key contacts, with its activities", async () => {
     const doc = new Y.Doc();
     const port = portFor(sf, me, { now: () => sf.control.now() });
-    const cycle = () =>
-      Effect.runPromiseExit(
-        runCycle({
-          doc,
-          port,
-          userId: me.userId as SalesforceId,
-          now: () => sf.control.now(),
-          random: Math.random,
-          beforeWrite: () => Effect.void,
-        }),
-      );
+    const cycle = () => runnerCycle(sf, me, doc, port);
     expect(Exit.isSuccess(await cycle())).toBe(true);
     const maps = bookMaps(doc);
     const roleContacts = new Set([...maps.contactRoles.values()].map((r) => r.ContactId));
