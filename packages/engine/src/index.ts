@@ -33,6 +33,7 @@ export {
   SALESFORCE_ORIGIN,
   SCHEMA_VERSION,
 } from "./doc/layout.js";
+export { loadBook, MIRROR_MAP_NAMES, setRecord, shareRecordStrings } from "./doc/record-content.js";
 export {
   type BookIssue,
   BookVersionTooNewError,

@@ -2,13 +2,15 @@
  * Applying a plan to a book document: the engine's one mutation of the mirror, receipts and
  * meta, in ONE transaction with origin `salesforce` (DESIGN §5.4).
  *
- * Invariants: values deep-equal to the current ones are not written (zero Yjs updates for an
+ * Invariants: records are written as Yjs JSON content (see record-content.ts); values
+ * deep-equal to the current ones are not written (zero Yjs updates for an
  * unchanged snapshot); a receipt is written only if it moves forward from the doc's current
  * receipt, so a late or racing plan can never move a receipt back.
  */
 import type * as Y from "yjs";
 import { jsonEqual } from "../doc/json-equal.js";
 import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
+import { setRecord } from "../doc/record-content.js";
 import { canTransition } from "../model/schemas.js";
 import type { Plan } from "./plan.js";
 
@@ -38,7 +40,7 @@ export function applyPlan(doc: Y.Doc, plan: Plan): ApplyReport {
   if (plan.upserts.length + plan.deletes.length + plan.receipts.length + plan.meta.length === 0) {
     return { upserts, deletes, receipts, meta };
   }
-  doc.transact(() => {
+  doc.transact((transaction) => {
     for (const d of plan.deletes) {
       const map = maps[d.map] as Y.Map<unknown>;
       if (map.has(d.id)) {
@@ -49,7 +51,7 @@ export function applyPlan(doc: Y.Doc, plan: Plan): ApplyReport {
     for (const u of plan.upserts) {
       const map = maps[u.map] as Y.Map<unknown>;
       if (jsonEqual(map.get(u.id), u.value)) continue;
-      map.set(u.id, u.value);
+      setRecord(transaction, map, u.id, u.value);
       upserts++;
     }
     for (const r of plan.receipts) {
