@@ -5,8 +5,11 @@
  * and read the writer's send timestamp; only writers hold a real Y.Doc.
  *
  * IPC: `connect` {peer, urls, rooms} → opens sockets and waits for initial sync;
- * `run` {writers, updates, intervalMs} → writers send, resolves with deliveries and latencies;
- * `close` → closes every socket.
+ * `run` {writers, updates, intervalMs} → writers send on a fixed schedule, resolves with
+ * deliveries and latencies; `saturate` {writers, updates} → unpaced closed loop for rooms of
+ * one writer and its readers: each writer sends its next update (encoded before the clock
+ * starts) as soon as a reader of its room has its previous one, so the pace is set by how fast
+ * the server relays, not by a schedule; `close` → closes every socket.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -26,6 +29,16 @@ let clients: Client[] = [];
 let latencies: number[] = [];
 let deliveries = 0;
 let lastReceive = 0;
+/**
+ * Next update seq. Unique across runs: each seq is also the map key the update writes, and a
+ * key written again by another writer's document is a conflict that servers re-encoding
+ * updates from their own document forward as deleted content, which no reader can count.
+ */
+let nextSeq = 0;
+/** Send time by seq in `saturate` runs, whose updates are encoded before they are sent. */
+let sentAt: Map<number, number> | undefined;
+/** Called for every update a reader counts (closed-loop runs). */
+let onDelivery: ((reader: Client, seq: number) => void) | undefined;
 const now = (): number => performance.timeOrigin + performance.now();
 
 function frame(c: Client, write: (e: encoding.Encoder) => void): Uint8Array {
@@ -64,7 +77,8 @@ function onMessage(c: Client, data: Buffer): void {
     c.seen.add(v.seq);
     deliveries++;
     lastReceive = t;
-    if (latencies.length < 2_000_000) latencies.push(t - v.ts);
+    if (latencies.length < 2_000_000) latencies.push(t - (sentAt ? (sentAt.get(v.seq) ?? t) : v.ts));
+    onDelivery?.(c, v.seq);
   }
 }
 
@@ -110,9 +124,11 @@ async function connect(peer: string, urls: string[], rooms: string[]): Promise<v
   }
 }
 
-async function run(writers: number[], updates: number, intervalMs: number, expected: number): Promise<unknown> {
+function reset(writers: number[]): void {
   latencies = [];
   deliveries = 0;
+  sentAt = undefined;
+  onDelivery = undefined;
   for (const c of clients) {
     c.seen.clear();
     c.writer = false;
@@ -121,6 +137,17 @@ async function run(writers: number[], updates: number, intervalMs: number, expec
     const c = clients[i];
     if (c) c.writer = true;
   }
+}
+
+function summary(expected: number, seconds: number): Record<string, number> {
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+  return { deliveries, expected, seconds, p50: q(0.5), p99: q(0.99) };
+}
+
+async function run(writers: number[], updates: number, intervalMs: number, expected: number): Promise<unknown> {
+  reset(writers);
   const docs = writers.map((i) => {
     const c = clients[i];
     if (!c) throw new Error("no such writer");
@@ -137,10 +164,9 @@ async function run(writers: number[], updates: number, intervalMs: number, expec
     return doc;
   });
   const started = now();
-  let seq = 0;
   for (let u = 0; u < updates; u++) {
     for (const doc of docs) {
-      const s = seq++;
+      const s = nextSeq++;
       doc.getMap("m").set(`k${s}`, { ts: now(), seq: s });
     }
     await new Promise((r) => setTimeout(r, intervalMs));
@@ -148,16 +174,68 @@ async function run(writers: number[], updates: number, intervalMs: number, expec
   const sendEnd = now();
   const deadline = Date.now() + 30_000;
   while (deliveries < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  latencies.sort((a, b) => a - b);
-  const q = (p: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  return {
-    deliveries,
-    expected,
-    seconds: (Math.max(lastReceive, sendEnd) - started) / 1000,
-    p50: q(0.5),
-    p99: q(0.99),
+  return summary(expected, (Math.max(lastReceive, sendEnd) - started) / 1000);
+}
+
+/** A writer of a closed-loop run: its encoded updates and the one in flight. */
+interface LoopWriter {
+  writer: Client;
+  frames: Uint8Array[];
+  seqs: number[];
+  next: number;
+  inFlight: number | undefined;
+}
+
+/** The closed loop of `saturate`: one writer per room, `updates` updates each, one in flight. */
+async function saturate(writers: number[], updates: number, expected: number): Promise<unknown> {
+  reset(writers);
+  const byRoom = new Map<string, LoopWriter>();
+  for (const i of writers) {
+    const c = clients[i];
+    if (!c) throw new Error("no such writer");
+    if (byRoom.has(c.room)) throw new Error("saturate takes one writer per room");
+    const frames: Uint8Array[] = [];
+    const seqs: number[] = [];
+    const doc = new Y.Doc();
+    doc.on("update", (u: Uint8Array) => {
+      frames.push(
+        frame(c, (e) => {
+          encoding.writeVarUint(e, 0);
+          encoding.writeVarUint(e, 2);
+          encoding.writeVarUint8Array(e, u);
+        }),
+      );
+    });
+    for (let u = 0; u < updates; u++) {
+      const s = nextSeq++;
+      seqs.push(s);
+      doc.getMap("m").set(`k${s}`, { ts: 0, seq: s });
+    }
+    byRoom.set(c.room, { writer: c, frames, seqs, next: 0, inFlight: undefined });
+  }
+  const sent = new Map<number, number>();
+  const sendNext = (w: LoopWriter): void => {
+    const f = w.frames[w.next];
+    const s = w.seqs[w.next];
+    w.inFlight = s;
+    if (f === undefined || s === undefined) return;
+    w.next++;
+    sent.set(s, now());
+    w.writer.ws.send(f);
   };
+  sentAt = sent;
+  onDelivery = (reader, s) => {
+    // The first reader to get the update in flight releases the writer's next one.
+    const w = byRoom.get(reader.room);
+    if (w && w.inFlight === s) sendNext(w);
+  };
+  const started = now();
+  for (const w of byRoom.values()) sendNext(w);
+  const deadline = Date.now() + 60_000;
+  while (deliveries < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  const result = summary(expected, (lastReceive - started) / 1000);
+  onDelivery = undefined;
+  return result;
 }
 
 process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => {
@@ -175,6 +253,11 @@ process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => 
             m.intervalMs as number,
             m.expected as number,
           )) as object),
+        });
+      } else if (m.cmd === "saturate") {
+        process.send?.({
+          id: m.id,
+          ...((await saturate(m.writers as number[], m.updates as number, m.expected as number)) as object),
         });
       } else if (m.cmd === "close") {
         await Promise.all(

@@ -4,7 +4,7 @@
  * its own server process, driven by one client process with the same harness.
  *
  * Scenarios: fan-out in one room (100 and 500 clients), 1,000 idle connections, 500 rooms × 2
- * clients, and memory after every client left. Prints `BENCH {…}` lines. Sizes can be scaled
+ * clients (paced for latency, then unpaced for throughput), and memory after every client left. Prints `BENCH {…}` lines. Sizes can be scaled
  * down with TANDEM_BENCH_SCALE (default 1); TANDEM_BENCH_PEERS=tandem,… runs only some peers;
  * TANDEM_BENCH_NODE_FLAGS adds Node flags to every server (e.g. `--max-semi-space-size=1`,
  * which keeps V8's young generation from growing during the connection ramp and so makes the
@@ -151,18 +151,63 @@ async function runPeer(peer: Peer): Promise<void> {
     const { urls, rooms } = await urlsFor(peer, server, users);
     await clients.call("connect", { peer, urls, rooms });
     const updates = 20;
+    const intervalMs = 50;
     const writers = Array.from({ length: roomsN }, (_, i) => i * 2);
     const before = await stats();
-    const r = (await clients.call("run", { writers, updates, intervalMs: 50, expected: updates * roomsN })) as Record<
+    const r = (await clients.call("run", { writers, updates, intervalMs, expected: updates * roomsN })) as Record<
       string,
       number
     >;
     const after = await stats();
     const delivered = r.deliveries ?? 0;
+    // Unpaced, on the same sockets: each writer sends its next update as soon as its room's
+    // reader has the previous one, so the rate is what the server relays. The paced run's rate
+    // is its schedule: 500 × 20 updates / (20 × 50 ms + the clients' own send work), whatever
+    // the server, since its last updates arrive before the last 50 ms wait ends.
+    const loopUpdates = 40;
+    const loopBefore = await stats();
+    const l = (await clients.call("saturate", {
+      writers,
+      updates: loopUpdates,
+      expected: loopUpdates * roomsN,
+    })) as Record<string, number>;
+    const loopAfter = await stats();
+    const loopDelivered = l.deliveries ?? 0;
     const suite = `relay ${roomsN} rooms x 2 clients`;
-    bench(suite, "updates/s", delivered / (r.seconds ?? 1), "1/s", peer, `${delivered}/${r.expected} delivered`);
-    bench(suite, "server CPU per update", (after.cpuMicros - before.cpuMicros) / Math.max(1, delivered), "µs", peer);
-    bench(suite, "latency p99", r.p99 ?? Number.NaN, "ms", peer);
+    bench(
+      suite,
+      "updates/s",
+      loopDelivered / (l.seconds ?? 1),
+      "1/s",
+      peer,
+      `unpaced, one update in flight per room: ${loopDelivered}/${l.expected} delivered`,
+    );
+    bench(
+      suite,
+      "server CPU per update",
+      (loopAfter.cpuMicros - loopBefore.cpuMicros) / Math.max(1, loopDelivered),
+      "µs",
+      peer,
+      "unpaced",
+    );
+    const paced = `paced: ${updates} updates per writer, one every ${intervalMs} ms`;
+    bench(
+      suite,
+      "paced updates/s",
+      delivered / (r.seconds ?? 1),
+      "1/s",
+      peer,
+      `${paced}; ${delivered}/${r.expected} delivered`,
+    );
+    bench(
+      suite,
+      "paced server CPU per update",
+      (after.cpuMicros - before.cpuMicros) / Math.max(1, delivered),
+      "µs",
+      peer,
+      paced,
+    );
+    bench(suite, "latency p99", r.p99 ?? Number.NaN, "ms", peer, paced);
     await clients.call("close");
   }
 

@@ -82,6 +82,19 @@ describe("websocket admission", () => {
     expect(loaded).not.toContain(roomOf(BOB));
   });
 
+  it("closes a used ticket presented after its expiry with 4410, though the store forgot it", async () => {
+    const ticket = await t.ticket(ORG, ALICE);
+    const doc = new Y.Doc();
+    const provider = connectProvider(t.server.url, roomOf(ALICE), doc, ticket);
+    await waitFor(() => provider.synced, "first use admitted");
+    provider.destroy();
+    now += 31_000;
+    expect((await rawConnect(`${ws}/${roomOf(ALICE)}?ticket=${ticket}`)).code).toBe(CloseCode.ticketExpired);
+    // A forged value cannot claim a later expiry: its hash is unknown.
+    const forged = `${(now + 60_000).toString(36)}${ticket.slice(ticket.indexOf("."))}`;
+    expect((await rawConnect(`${ws}/${roomOf(ALICE)}?ticket=${forged}`)).code).toBe(CloseCode.unknownTicket);
+  });
+
   it("closes a malformed room path with 4400", async () => {
     const r = await rawConnect(`${ws}/%E0%A4%A?ticket=x`);
     expect(r.code).toBe(CloseCode.badRequest);

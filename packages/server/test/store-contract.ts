@@ -74,6 +74,28 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.close();
     });
 
+    it("evictRoom changes nothing the room loads, and appends after it follow in order", async () => {
+      const { store, reopen } = await factory.open();
+      const doc = new Y.Doc();
+      const u1 = update(doc, (d) => d.getMap("m").set("a", 1));
+      const u2 = update(doc, (d) => d.getMap("m").set("b", 2));
+      await store.appendUpdates(new Map([["r", [u1]]]));
+      // Issued without awaiting, as the relay does when rooms unload.
+      const evicted = Promise.all([store.evictRoom("r"), store.evictRoom("never-loaded")]);
+      await store.appendUpdates(new Map([["r", [u2]]]));
+      await evicted;
+      expect((await store.loadRoom("r")).updates.map((u) => [...u])).toEqual([[...u1], [...u2]]);
+      expect((await store.loadRoom("never-loaded")).updates).toHaveLength(0);
+      await store.evictRoom("r");
+      await store.close();
+      if (!reopen) return;
+      const again = await reopen();
+      const replay = new Y.Doc();
+      for (const u of (await again.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+      expect(replay.getMap("m").toJSON()).toEqual({ a: 1, b: 2 });
+      await again.close();
+    });
+
     it("sessions: put, get while live, expire, delete one, delete all of a user", async () => {
       const { store } = await factory.open();
       const base = { orgId: "o", name: "N", createdAt: 0 };
@@ -99,6 +121,22 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect((await store.takeTicket("t2", 1000)).kind).toBe("expired");
       expect((await store.takeTicket("t2", 10)).kind).toBe("used");
       expect((await store.takeTicket("nope", 10)).kind).toBe("unknown");
+      await store.close();
+    });
+
+    it("forgets tickets once expired, used or not, and never admits a used one again", async () => {
+      const { store } = await factory.open();
+      const t = { orgId: "o", userId: "u", room: "book:o:u" };
+      await store.putTicket({ ...t, id: "used", expiresAt: 1000 });
+      await store.putTicket({ ...t, id: "unused", expiresAt: 1000 });
+      await store.putTicket({ ...t, id: "later", expiresAt: 5000 });
+      expect((await store.takeTicket("used", 10)).kind).toBe("ok");
+      expect((await store.takeTicket("used", 999)).kind).toBe("used");
+      expect((await store.takeTicket("used", 1001)).kind).toBe("unknown");
+      expect((await store.takeTicket("unused", 1001)).kind).toBe("unknown");
+      // A clock stepping back after the store forgot a ticket does not revive it.
+      expect((await store.takeTicket("used", 10)).kind).not.toBe("ok");
+      expect((await store.takeTicket("later", 1001)).kind).toBe("ok");
       await store.close();
     });
 

@@ -7,6 +7,8 @@
  *   access token in memory only, and creates a session bound to (org, user).
  * - Sessions and tickets are random 256-bit secrets; the store keeps only their SHA-256.
  * - Tickets are single use, 30 s by default, and name the owner's room `book:<org>:<user>`.
+ *   A ticket value carries its expiry (`ticket-value.ts`), so nothing about it needs to be
+ *   kept once it has expired.
  * - `revokeUser` deletes every session and the token of (org, user), revokes the refresh
  *   token at the org (best effort, logged) and notifies listeners (the relay closes the
  *   user's sockets; a sync worker stops).
@@ -26,6 +28,7 @@ import {
 import type { OrgConfig } from "./org-config.js";
 import { createPkce } from "./pkce.js";
 import { hashSecret, randomSecret } from "./secret-hash.js";
+import { createTicketValue } from "./ticket-value.js";
 import type { TokenCipher } from "./token-cipher.js";
 
 /** Options of {@link AuthService}. */
@@ -148,9 +151,9 @@ export class AuthService {
    * without an OAuth round trip: it needs only an (org, user) pair, never a flag on the server.
    */
   async issueTicket(who: { orgId: string; userId: string }): Promise<IssuedTicket> {
-    const ticket = randomSecret(32);
     const room = roomOf(who.orgId, who.userId);
     const expiresAt = this.o.clock.now() + (this.o.ticketTtlMs ?? 30_000);
+    const ticket = createTicketValue(expiresAt);
     await this.o.store.putTicket({ id: hashSecret(ticket), orgId: who.orgId, userId: who.userId, room, expiresAt });
     return { ticket, room, expiresAt };
   }

@@ -6,6 +6,8 @@
  * - Admission happens before any document is loaded: the ticket is consumed and checked
  *   against the room (`book:<org>:<user>` of the ticket owner); a refused socket is upgraded
  *   only to be closed at once with a distinct close code (see `close-codes.ts`) and a log line.
+ *   A ticket the store no longer knows is reported as expired when the expiry its value
+ *   carries has passed (the store forgets tickets once expired), as unknown otherwise.
  * - Frames are normalised to `Uint8Array` once, here; everything past this file sees bytes.
  * - A bad frame, a rate-limit breach or a slow reader closes that socket only.
  * - No module state: everything hangs off a `Relay` instance built by the composition root.
@@ -14,6 +16,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import { hashSecret } from "../auth/secret-hash.js";
+import { readTicketExpiry } from "../auth/ticket-value.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
@@ -184,12 +187,16 @@ export class Relay {
     }
     const ticket = q === -1 ? null : new URLSearchParams(rawUrl.slice(q + 1)).get("ticket");
     if (!ticket) return { ok: false, code: CloseCode.noTicket, room };
-    const take = await this.options.store.takeTicket(hashSecret(ticket), this.options.clock.now());
+    const now = this.options.clock.now();
+    const take = await this.options.store.takeTicket(hashSecret(ticket), now);
     switch (take.kind) {
-      case "unknown":
-        return { ok: false, code: CloseCode.unknownTicket, room };
+      case "unknown": {
+        const expiresAt = readTicketExpiry(ticket);
+        const expired = expiresAt !== undefined && expiresAt <= now;
+        return { ok: false, code: expired ? CloseCode.ticketExpired : CloseCode.unknownTicket, room };
+      }
       case "used":
-        return { ok: false, code: CloseCode.ticketReused, room, orgId: take.ticket.orgId, userId: take.ticket.userId };
+        return { ok: false, code: CloseCode.ticketReused, room };
       case "expired":
         return { ok: false, code: CloseCode.ticketExpired, room, orgId: take.ticket.orgId, userId: take.ticket.userId };
       case "ok": {

@@ -11,8 +11,10 @@
  * 500-client room costs one merge, one write and one encode per tick, not per message.
  *
  * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
- * `idleGraceMs` (its document is destroyed and the registry forgets it). Injected, never global.
+ * `idleGraceMs`: its document is destroyed, the registry forgets it and the store is told to
+ * drop what it keeps in memory for it (`evictRoom`). Injected, never global.
  */
+import { shareRecordStrings } from "@tandem/engine";
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
@@ -242,6 +244,8 @@ export class RoomRegistry {
         }
       }
     }, REMOTE_ORIGIN);
+    // Decoding gives each book record its own copy of every id: share them (ADR 0003).
+    shareRecordStrings(room.doc);
     room.logRecords = log.updates.length;
     room.logBytes = log.bytes;
     this.rooms.set(name, room);
@@ -286,6 +290,10 @@ export class RoomRegistry {
     this.awarenessDirty.delete(room);
     room.doc.destroy();
     this.options.metrics.roomsLoaded = this.rooms.size;
+    this.options.store.evictRoom(room.name).catch((err: unknown) => {
+      // Eviction only frees memory: a failed one loses nothing stored and changes no load.
+      this.options.logger.log("error", "store.evict_failed", { room: room.name, error: String(err) });
+    });
     for (const l of this.listeners) l.onUnloaded?.(room.name);
   }
 

@@ -13,8 +13,11 @@
  *   `fdatasync` before it resolves (group commit: the relay calls it once per event-loop tick,
  *   for every dirty room at once). The batch is also kept in memory (`walTail`) until a
  *   checkpoint (WAL over `checkpointBytes`, or close) appends it to the room files, fsyncs them
- *   and empties the WAL; `loadRoom` returns room file + WAL tail. On open, the WAL is replayed
- *   into the room files (duplicates are harmless: Yjs updates are idempotent) before anything.
+ *   and empties the WAL; `loadRoom` returns room file + WAL tail. `evictRoom` does the same for
+ *   one unloaded room at once (the WAL keeps its records until the next checkpoint), so the
+ *   memory held per room lasts as long as the room is loaded, not until the WAL fills. On open,
+ *   the WAL is replayed into the room files (duplicates are harmless: Yjs updates are
+ *   idempotent) before anything.
  * - A torn tail (crash mid-append) is ignored on load and truncated away before the next append.
  * - `replaceRoom` writes the snapshot to a temporary file, fsyncs it, renames it over the log
  *   and fsyncs the directory: a crash leaves either the old log or the new one, whole.
@@ -44,7 +47,10 @@ import { StoreError } from "./store.js";
 export interface FileStoreOptions {
   /** The data directory; created if missing. */
   readonly dir: string;
-  /** How long used/expired tickets are remembered after expiry (ms). Default 60 000. */
+  /**
+   * How long a ticket (used or not) is remembered after its expiry (ms). Default 0: the
+   * ticket value carries its expiry, so nothing needs remembering once it has passed.
+   */
   readonly ticketGraceMs?: number | undefined;
   /** WAL size that triggers a checkpoint (WAL-only updates moved to room files, WAL emptied). Default 16 MiB. */
   readonly checkpointBytes?: number | undefined;
@@ -61,7 +67,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   const dir = options.dir;
   const roomsDir = join(dir, "rooms");
   mkdirSync(roomsDir, { recursive: true, mode: 0o700 });
-  const grace = options.ticketGraceMs ?? 60_000;
+  const grace = options.ticketGraceMs ?? 0;
   const kv = new KvTables();
   const kvPath = join(dir, "kv.log");
 
@@ -86,8 +92,10 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   /** Committed updates that so far are durable only in the WAL (room files lag), per room. */
   const walTail = new Map<string, Uint8Array[]>();
   let walBytes = 0;
-  /** Rooms whose file was checked for a torn tail since open. */
+  /** Rooms whose file was checked for a torn tail since open (forgotten again on eviction). */
   const repaired = new Set<string>();
+  /** Rooms `evictRoom` was called for that no eviction has handled yet. */
+  const evicting = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
   let closed = false;
   let takes = 0;
@@ -117,17 +125,23 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     }
   };
 
-  /** Moves every WAL-only update into its room file durably, then empties the WAL. */
-  const checkpoint = async (): Promise<void> => {
-    const rooms = [...walTail];
+  /** Moves the WAL-only updates of `rooms` into their room files durably (64 files at a time). */
+  const moveTails = async (rooms: readonly string[]): Promise<void> => {
     for (let i = 0; i < rooms.length; i += 64) {
       await Promise.all(
-        rooms.slice(i, i + 64).map(async ([room, updates]) => {
+        rooms.slice(i, i + 64).map(async (room) => {
+          const updates = walTail.get(room);
+          if (updates === undefined) return;
           await appendToRoomFile(room, updates);
           walTail.delete(room);
         }),
       );
     }
+  };
+
+  /** Moves every WAL-only update into its room file durably, then empties the WAL. */
+  const checkpoint = async (): Promise<void> => {
+    await moveTails([...walTail.keys()]);
     await walHandle.truncate(0);
     await walHandle.datasync();
     walBytes = 0;
@@ -163,7 +177,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       await kvHandle.datasync();
       options.onWrite?.((performance.now() - started) / 1000);
       kvOps += bufs.length;
-      const live = kv.sessions.size + kv.tickets.size * 2 + kv.tokens.size;
+      const live = kv.sessions.size + kv.tickets.size + kv.usedTickets.size + kv.tokens.size;
       if (kvOps > 1000 && kvOps > live * 4) await compactKv();
     }).then(
       () => {
@@ -258,6 +272,17 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         options.onWrite?.((performance.now() - started) / 1000);
       });
     },
+    evictRoom(room) {
+      if (!closed) evicting.add(room);
+      return serial(async () => {
+        // The first of a burst of evictions handles every room requested so far, so 500 rooms
+        // unloading together cost 64-way parallel fsyncs, not 500 sequential ones.
+        const rooms = [...evicting];
+        evicting.clear();
+        await moveTails(rooms);
+        for (const r of rooms) repaired.delete(r);
+      });
+    },
     async putSession(session) {
       kv.apply({ t: "session", v: session });
       await logKv([{ t: "session", v: session }]);
@@ -281,7 +306,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       await logKv([{ t: "ticket", v: ticket }]);
     },
     async takeTicket(id, now): Promise<TicketTake> {
-      if (++takes % 256 === 0) kv.prune(now, grace);
+      kv.prune(now, grace, ++takes % 256 === 0);
       // Decide and mark synchronously so two concurrent takes cannot both succeed.
       const { result, op } = kv.decideTake(id, now);
       if (op) {

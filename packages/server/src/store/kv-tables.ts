@@ -3,8 +3,14 @@
  * (as its materialised view) the file store.
  *
  * Every mutation is expressed as a {@link KvOp} so the file store can log exactly what the
- * tables applied and replay it on start. Used tickets stay (as tombstones) until they expire
- * so a second use is reported as `used`, not `unknown`.
+ * tables applied and replay it on start.
+ *
+ * Tickets: a live ticket's record is kept until it is taken or expires. Taking it removes the
+ * record, so it can never be taken again; what remains is a tombstone (hash → expiry, about
+ * 100 bytes) so that a second use is reported as `used`, not `unknown`. Records and
+ * tombstones are dropped once expired: a ticket value carries its expiry, so the relay tells
+ * an expired ticket from a forged one without them. Rows are kept in issue order, so pruning
+ * visits only what it drops.
  */
 import type { SessionRecord, TicketRecord, TicketTake } from "./store.js";
 
@@ -14,19 +20,18 @@ export type KvOp =
   | { readonly t: "session-del"; readonly id: string }
   | { readonly t: "user-sessions-del"; readonly orgId: string; readonly userId: string }
   | { readonly t: "ticket"; readonly v: TicketRecord }
-  | { readonly t: "ticket-used"; readonly id: string }
+  /** `expiresAt` is set when the op alone must rebuild the tombstone (log compaction). */
+  | { readonly t: "ticket-used"; readonly id: string; readonly expiresAt?: number | undefined }
   | { readonly t: "token"; readonly orgId: string; readonly userId: string; readonly sealed: string }
   | { readonly t: "token-del"; readonly orgId: string; readonly userId: string };
-
-interface TicketRow {
-  readonly ticket: TicketRecord;
-  used: boolean;
-}
 
 /** Sessions, tickets and tokens with the single-use ticket rule. */
 export class KvTables {
   readonly sessions = new Map<string, SessionRecord>();
-  readonly tickets = new Map<string, TicketRow>();
+  /** Live (not yet taken) tickets, in issue order. */
+  readonly tickets = new Map<string, TicketRecord>();
+  /** Taken tickets: hash → expiry, in order of use. */
+  readonly usedTickets = new Map<string, number>();
   readonly tokens = new Map<string, string>();
 
   /** Applies one op; returns a value for ops that report one. */
@@ -49,11 +54,12 @@ export class KvTables {
         return n;
       }
       case "ticket":
-        this.tickets.set(op.v.id, { ticket: op.v, used: false });
+        if (!this.usedTickets.has(op.v.id)) this.tickets.set(op.v.id, op.v);
         return 0;
       case "ticket-used": {
-        const row = this.tickets.get(op.id);
-        if (row) row.used = true;
+        const expiresAt = this.tickets.get(op.id)?.expiresAt ?? op.expiresAt;
+        this.tickets.delete(op.id);
+        if (expiresAt !== undefined) this.usedTickets.set(op.id, expiresAt);
         return 0;
       }
       case "token":
@@ -67,27 +73,38 @@ export class KvTables {
 
   /** Decides a ticket take; the caller applies (and logs) the returned op when present. */
   decideTake(id: string, now: number): { result: TicketTake; op?: KvOp } {
-    const row = this.tickets.get(id);
-    if (!row) return { result: { kind: "unknown" } };
-    if (row.used) return { result: { kind: "used", ticket: row.ticket } };
+    const ticket = this.tickets.get(id);
+    if (!ticket) return { result: this.usedTickets.has(id) ? { kind: "used" } : { kind: "unknown" } };
+    // An expired take uses the ticket up too, so no clock step back can revive it.
     const op: KvOp = { t: "ticket-used", id };
-    if (row.ticket.expiresAt <= now) return { result: { kind: "expired", ticket: row.ticket }, op };
-    return { result: { kind: "ok", ticket: row.ticket }, op };
+    if (ticket.expiresAt <= now) return { result: { kind: "expired", ticket }, op };
+    return { result: { kind: "ok", ticket }, op };
   }
 
-  /** Drops tickets expired for more than `graceMs` and expired sessions. */
-  prune(now: number, graceMs: number): void {
-    for (const [id, row] of this.tickets) if (row.ticket.expiresAt + graceMs < now) this.tickets.delete(id);
-    for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id);
+  /**
+   * Drops tickets (live or used) whose expiry is more than `graceMs` before `now`. `full`
+   * scans every ticket and also drops expired sessions; otherwise each table is scanned in
+   * order up to the first row it keeps, so a row can outlive its expiry by at most one ticket
+   * lifetime (tickets are issued with one lifetime, so issue order is nearly expiry order).
+   */
+  prune(now: number, graceMs: number, full = false): void {
+    const cutoff = now - graceMs;
+    for (const [id, t] of this.tickets) {
+      if (t.expiresAt < cutoff) this.tickets.delete(id);
+      else if (!full) break;
+    }
+    for (const [id, expiresAt] of this.usedTickets) {
+      if (expiresAt < cutoff) this.usedTickets.delete(id);
+      else if (!full) break;
+    }
+    if (full) for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id);
   }
 
   /** The ops that rebuild the current tables (for log compaction). */
   *snapshot(): Generator<KvOp> {
     for (const v of this.sessions.values()) yield { t: "session", v };
-    for (const row of this.tickets.values()) {
-      yield { t: "ticket", v: row.ticket };
-      if (row.used) yield { t: "ticket-used", id: row.ticket.id };
-    }
+    for (const v of this.tickets.values()) yield { t: "ticket", v };
+    for (const [id, expiresAt] of this.usedTickets) yield { t: "ticket-used", id, expiresAt };
     for (const [key, sealed] of this.tokens) {
       const [orgId = "", userId = ""] = key.split("\u0000");
       yield { t: "token", orgId, userId, sealed };

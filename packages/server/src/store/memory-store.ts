@@ -10,7 +10,10 @@ import { StoreError } from "./store.js";
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
-  /** How long a used or expired ticket is remembered after expiry (ms). Default 60 000. */
+  /**
+   * How long a ticket (used or not) is remembered after its expiry (ms). Default 0: the
+   * ticket value carries its expiry, so nothing needs remembering once it has passed.
+   */
   readonly ticketGraceMs?: number | undefined;
 }
 
@@ -22,7 +25,7 @@ export interface MemoryStoreOptions {
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const rooms = new Map<string, { updates: Uint8Array[]; bytes: number }>();
   const kv = new KvTables();
-  const grace = options.ticketGraceMs ?? 60_000;
+  const grace = options.ticketGraceMs ?? 0;
   let closed = false;
   let takes = 0;
   const check = (): void => {
@@ -52,6 +55,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       check();
       rooms.set(room, { updates: [snapshot.slice()], bytes: snapshot.length });
     },
+    async evictRoom() {
+      // The room's log is this store's only copy of it: nothing to drop.
+      check();
+    },
     async putSession(session: SessionRecord) {
       check();
       kv.apply({ t: "session", v: session });
@@ -75,7 +82,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async takeTicket(id, now): Promise<TicketTake> {
       check();
-      if (++takes % 256 === 0) kv.prune(now, grace);
+      kv.prune(now, grace, ++takes % 256 === 0);
       const { result, op } = kv.decideTake(id, now);
       if (op) kv.apply(op);
       return result;

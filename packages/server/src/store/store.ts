@@ -7,7 +7,12 @@
  *   durable (survives `kill -9` for durable stores) and will be returned by `loadRoom`.
  * - Room operations take effect in call order: an append issued after `replaceRoom` lands
  *   after the snapshot, never inside the replaced log.
- * - `takeTicket` is single-use and atomic: of two concurrent takes, at most one is `ok`.
+ * - `takeTicket` is single-use and atomic: of two concurrent takes, at most one is `ok`. A
+ *   ticket, used or not, is forgotten once it has expired (a later take is `unknown`; stores
+ *   may be configured to wait a grace period): the ticket value carries its expiry, so the
+ *   relay still tells an expired ticket from a forged one.
+ * - Memory a store keeps per room or per ticket is released once it is not needed: after
+ *   `evictRoom` for a room, after expiry for a ticket.
  * - The store never sees a plaintext token, session id or ticket: callers pass hashes and
  *   sealed secrets.
  */
@@ -35,7 +40,7 @@ export interface TicketRecord {
 export type TicketTake =
   | { readonly kind: "ok"; readonly ticket: TicketRecord }
   | { readonly kind: "unknown" }
-  | { readonly kind: "used"; readonly ticket: TicketRecord }
+  | { readonly kind: "used" }
   | { readonly kind: "expired"; readonly ticket: TicketRecord };
 
 /** What a room's log holds: updates in append order (a snapshot first after compaction). */
@@ -53,6 +58,13 @@ export interface Store {
   loadRoom(room: string): Promise<RoomLog>;
   /** Atomically replaces the room's log with one snapshot update (compaction). */
   replaceRoom(room: string, snapshot: Uint8Array): Promise<void>;
+  /**
+   * Tells the store that the caller unloaded `room`: the store drops what it keeps in memory
+   * for the room (the file store moves the room's WAL-only updates into the room's file).
+   * Changes nothing `loadRoom` returns and nothing about durability; safe at any time, also
+   * for a room still loaded (it is then only an early checkpoint of that room).
+   */
+  evictRoom(room: string): Promise<void>;
 
   putSession(session: SessionRecord): Promise<void>;
   getSession(id: string, now: number): Promise<SessionRecord | undefined>;
@@ -61,7 +73,10 @@ export interface Store {
   deleteUserSessions(orgId: string, userId: string): Promise<number>;
 
   putTicket(ticket: TicketRecord): Promise<void>;
-  /** Consumes a ticket: the first take of a live ticket is `ok`, every later one `used`. */
+  /**
+   * Consumes a ticket: the first take of a live ticket is `ok` (`expired` after its expiry),
+   * every later one `used`, until the store forgets the ticket after its expiry (`unknown`).
+   */
   takeTicket(id: string, now: number): Promise<TicketTake>;
 
   /** Stores the sealed refresh token of (org, user); `sealed` is opaque ciphertext. */
