@@ -6,10 +6,10 @@
  *
  * IPC: `connect` {peer, urls, rooms} → opens sockets and waits for initial sync;
  * `run` {writers, updates, intervalMs} → writers send on a fixed schedule, resolves with
- * deliveries and latencies; `saturate` {writers, updates} → unpaced closed loop for rooms of
- * one writer and its readers: each writer sends its next update (encoded before the clock
- * starts) as soon as a reader of its room has its previous one, so the pace is set by how fast
- * the server relays, not by a schedule; `close` → closes every socket.
+ * deliveries and latencies; `saturate` {writers, updates} → unpaced closed loop: each writer
+ * sends its next update (encoded before the clock starts) as soon as a reader of its room has
+ * its previous one, so the pace is set by how fast the server relays, not by a schedule (one
+ * writer per room, or several in one room for fan-out); `close` → closes every socket.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -28,6 +28,8 @@ interface Client {
 let clients: Client[] = [];
 let latencies: number[] = [];
 let deliveries = 0;
+/** Update messages readers received (one may carry several updates). */
+let frames = 0;
 let lastReceive = 0;
 /**
  * Next update seq. Unique across runs: each seq is also the map key the update writes, and a
@@ -68,6 +70,7 @@ function onMessage(c: Client, data: Buffer): void {
   const update = decoding.readVarUint8Array(d);
   if (sub === 1) c.synced = true;
   if (c.writer) return;
+  frames++;
   const t = now();
   const { structs } = Y.decodeUpdate(update);
   for (const s of structs) {
@@ -127,6 +130,7 @@ async function connect(peer: string, urls: string[], rooms: string[]): Promise<v
 function reset(writers: number[]): void {
   latencies = [];
   deliveries = 0;
+  frames = 0;
   sentAt = undefined;
   onDelivery = undefined;
   for (const c of clients) {
@@ -143,7 +147,7 @@ function summary(expected: number, seconds: number): Record<string, number> {
   latencies.sort((a, b) => a - b);
   const q = (p: number): number =>
     latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
-  return { deliveries, expected, seconds, p50: q(0.5), p99: q(0.99) };
+  return { deliveries, frames, expected, seconds, p50: q(0.5), p99: q(0.99) };
 }
 
 async function run(writers: number[], updates: number, intervalMs: number, expected: number): Promise<unknown> {
@@ -177,23 +181,23 @@ async function run(writers: number[], updates: number, intervalMs: number, expec
   return summary(expected, (Math.max(lastReceive, sendEnd) - started) / 1000);
 }
 
-/** A writer of a closed-loop run: its encoded updates and the one in flight. */
+/** A writer of a closed-loop run: its encoded updates and the next to send. */
 interface LoopWriter {
   writer: Client;
   frames: Uint8Array[];
   seqs: number[];
   next: number;
-  inFlight: number | undefined;
 }
 
-/** The closed loop of `saturate`: one writer per room, `updates` updates each, one in flight. */
-async function saturate(writers: number[], updates: number, expected: number): Promise<unknown> {
+/** The closed loop of `saturate`: `updates` updates per writer, `window` in flight per writer. */
+async function saturate(writers: number[], updates: number, expected: number, window: number): Promise<unknown> {
   reset(writers);
-  const byRoom = new Map<string, LoopWriter>();
+  const loop: LoopWriter[] = [];
+  /** The writer of each update in flight, by seq. */
+  const inFlight = new Map<number, LoopWriter>();
   for (const i of writers) {
     const c = clients[i];
     if (!c) throw new Error("no such writer");
-    if (byRoom.has(c.room)) throw new Error("saturate takes one writer per room");
     const frames: Uint8Array[] = [];
     const seqs: number[] = [];
     const doc = new Y.Doc();
@@ -211,26 +215,28 @@ async function saturate(writers: number[], updates: number, expected: number): P
       seqs.push(s);
       doc.getMap("m").set(`k${s}`, { ts: 0, seq: s });
     }
-    byRoom.set(c.room, { writer: c, frames, seqs, next: 0, inFlight: undefined });
+    loop.push({ writer: c, frames, seqs, next: 0 });
   }
   const sent = new Map<number, number>();
   const sendNext = (w: LoopWriter): void => {
     const f = w.frames[w.next];
     const s = w.seqs[w.next];
-    w.inFlight = s;
     if (f === undefined || s === undefined) return;
+    inFlight.set(s, w);
     w.next++;
     sent.set(s, now());
     w.writer.ws.send(f);
   };
   sentAt = sent;
-  onDelivery = (reader, s) => {
-    // The first reader to get the update in flight releases the writer's next one.
-    const w = byRoom.get(reader.room);
-    if (w && w.inFlight === s) sendNext(w);
+  onDelivery = (_reader, s) => {
+    // The first reader to get an update in flight releases its writer's next one.
+    const w = inFlight.get(s);
+    if (w === undefined) return;
+    inFlight.delete(s);
+    sendNext(w);
   };
   const started = now();
-  for (const w of byRoom.values()) sendNext(w);
+  for (let k = 0; k < window; k++) for (const w of loop) sendNext(w);
   const deadline = Date.now() + 60_000;
   while (deliveries < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   const result = summary(expected, (lastReceive - started) / 1000);
@@ -257,7 +263,12 @@ process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => 
       } else if (m.cmd === "saturate") {
         process.send?.({
           id: m.id,
-          ...((await saturate(m.writers as number[], m.updates as number, m.expected as number)) as object),
+          ...((await saturate(
+            m.writers as number[],
+            m.updates as number,
+            m.expected as number,
+            (m.window as number | undefined) ?? 1,
+          )) as object),
         });
       } else if (m.cmd === "close") {
         await Promise.all(
