@@ -11,6 +11,8 @@
  * RSS-per-connection figure less noisy).
  */
 import { type ChildProcess, fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 
 const PEERS = ["tandem", "y-websocket-server", "hocuspocus"] as const;
@@ -46,6 +48,19 @@ class Ipc {
   }
 }
 
+/**
+ * Fork options that pin a child to one CPU with `taskset` (server on CPU 0, clients on CPU 1)
+ * when the machine has two or more and `taskset` exists, so that server and clients do not
+ * trade cores from run to run. `TANDEM_BENCH_PIN=0` turns it off.
+ */
+function pinnedTo(cpu: number, argv: string[]): { execPath?: string; execArgv: string[] } {
+  const taskset = "/usr/bin/taskset";
+  if (process.env.TANDEM_BENCH_PIN === "0" || availableParallelism() < 2 || !existsSync(taskset)) {
+    return { execArgv: argv };
+  }
+  return { execPath: taskset, execArgv: ["-c", String(cpu), process.execPath, ...argv] };
+}
+
 async function startServer(peer: Peer): Promise<{ ipc: Ipc; url: string }> {
   const flags = process.env.TANDEM_BENCH_NODE_FLAGS?.split(" ").filter((f) => f.length > 0) ?? [];
   const profile = process.env.TANDEM_BENCH_PROFILE
@@ -56,7 +71,7 @@ async function startServer(peer: Peer): Promise<{ ipc: Ipc; url: string }> {
   const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
   const child = fork(fileURLToPath(new URL("./peer-server.ts", import.meta.url)), [peer], {
     env,
-    execArgv: serverArgv,
+    ...pinnedTo(0, serverArgv),
     stdio: ["ignore", "pipe", "inherit", "ipc"],
   });
   const url = await new Promise<string>((resolve) => {
@@ -71,7 +86,7 @@ async function startServer(peer: Peer): Promise<{ ipc: Ipc; url: string }> {
 
 async function startClients(): Promise<Ipc> {
   const child = fork(fileURLToPath(new URL("./bench-clients.ts", import.meta.url)), [], {
-    execArgv,
+    ...pinnedTo(1, execArgv),
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   await new Promise<void>((resolve) => child.once("message", () => resolve()));
@@ -102,6 +117,24 @@ const FAN_OUT_WINDOW = Number(process.env.TANDEM_BENCH_WINDOW ?? "8");
 /** Updates per fan-out writer in the unpaced run: long enough for a stable rate. */
 const FAN_OUT_UNPACED_UPDATES = 300;
 
+/** Repetitions of each fan-out and 500-room measurement; each figure is their median. */
+const REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_REPEAT ?? "3"));
+
+const num = (v: unknown, fallback = 0): number => (typeof v === "number" ? v : fallback);
+
+/** Runs `once` REPEAT times and returns the median of each figure. */
+async function medianOf<K extends string>(once: () => Promise<Record<K, number>>): Promise<Record<K, number>> {
+  const runs: Record<K, number>[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await once());
+  const first = runs[0] as Record<K, number>;
+  const out = {} as Record<K, number>;
+  for (const key of Object.keys(first) as K[]) {
+    const xs = runs.map((r) => r[key]).sort((a, b) => a - b);
+    out[key] = xs[Math.floor(xs.length / 2)] ?? Number.NaN;
+  }
+  return out;
+}
+
 async function runPeer(peer: Peer): Promise<void> {
   const server = await startServer(peer);
   const clients = await startClients();
@@ -112,67 +145,59 @@ async function runPeer(peer: Peer): Promise<void> {
     const users = Array.from({ length: size }, () => `005FAN${String(size).padStart(12, "0")}`);
     const { urls, rooms } = await urlsFor(peer, server, users);
     await clients.call("connect", { peer, urls, rooms });
-    // Ten writers edit every 10 ms, so several updates reach the server in the same tick.
+    // Ten writers edit every 10 ms, so several updates reach the server in the same tick (the
+    // paced run: latency and CPU under a fixed load; its rate is partly the schedule). Then an
+    // unpaced closed loop keeps FAN_OUT_WINDOW updates per writer in flight (the next is sent
+    // as soon as a reader has an earlier one): the rate server and client process reach together.
     const rounds = 100;
     const writers = Array.from({ length: 10 }, (_, i) => i);
-    const before = await stats();
-    const r = (await clients.call("run", {
-      writers,
-      updates: rounds,
-      intervalMs: 10,
-      expected: rounds * writers.length * (size - writers.length),
-    })) as Record<string, number>;
-    const after = await stats();
-    const deliveries = r.deliveries ?? 0;
+    const readers = size - writers.length;
+    const m = await medianOf(async () => {
+      const before = await stats();
+      const r = await clients.call("run", {
+        writers,
+        updates: rounds,
+        intervalMs: 10,
+        expected: rounds * 10 * readers,
+      });
+      const mid = await stats();
+      const l = await clients.call("saturate", {
+        writers,
+        updates: FAN_OUT_UNPACED_UPDATES,
+        window: FAN_OUT_WINDOW,
+        expected: FAN_OUT_UNPACED_UPDATES * 10 * readers,
+      });
+      const after = await stats();
+      const paced = num(r.deliveries);
+      const loop = num(l.deliveries);
+      return {
+        pacedRate: paced / num(r.seconds, 1),
+        p50: num(r.p50, Number.NaN),
+        p99: num(r.p99, Number.NaN),
+        pacedCpu: (mid.cpuMicros - before.cpuMicros) / Math.max(1, paced),
+        pacedLost: rounds * 10 * readers - paced,
+        loopRate: loop / num(l.seconds, 1),
+        loopCpu: (after.cpuMicros - mid.cpuMicros) / Math.max(1, loop),
+        loopLost: FAN_OUT_UNPACED_UPDATES * 10 * readers - loop,
+        perMessage: loop / Math.max(1, num(l.frames)),
+      };
+    });
     const suite = `relay fan-out ${size} clients`;
-    // The paced run gives latency and CPU under a fixed load; its rate is partly the schedule
-    // (100 rounds 10 ms apart). The unpaced closed loop keeps FAN_OUT_WINDOW updates per writer
-    // in flight (the next is sent as soon as a reader has an earlier one): the rate the server
-    // and the one client process reach together.
-    const loopBefore = await stats();
-    const l = (await clients.call("saturate", {
-      writers,
-      updates: FAN_OUT_UNPACED_UPDATES,
-      window: FAN_OUT_WINDOW,
-      expected: FAN_OUT_UNPACED_UPDATES * writers.length * (size - writers.length),
-    })) as Record<string, number>;
-    const loopAfter = await stats();
-    const loopDelivered = l.deliveries ?? 0;
+    const paced = `paced: 10 writers, ${rounds} rounds 10 ms apart; median of ${REPEAT}`;
+    const unpaced = `unpaced: 10 writers × ${FAN_OUT_UNPACED_UPDATES} updates, ${FAN_OUT_WINDOW} in flight each; median of ${REPEAT}`;
+    bench(suite, "deliveries/s (paced)", m.pacedRate, "1/s", peer, `${paced}; undelivered ${m.pacedLost}`);
+    bench(suite, "latency p50", m.p50, "ms", peer, paced);
+    bench(suite, "latency p99", m.p99, "ms", peer, paced);
+    bench(suite, "server CPU per delivery (paced)", m.pacedCpu, "µs", peer, paced);
     bench(
       suite,
       "deliveries/s (unpaced)",
-      loopDelivered / (l.seconds ?? 1),
+      m.loopRate,
       "1/s",
       peer,
-      `unpaced, ${FAN_OUT_WINDOW} updates in flight per writer: ${loopDelivered}/${l.expected} delivered in ${l.frames ?? 0} messages`,
+      `${unpaced}; ${m.perMessage.toFixed(1)} updates per message; undelivered ${m.loopLost}`,
     );
-    bench(
-      suite,
-      "server CPU per delivery (unpaced)",
-      (loopAfter.cpuMicros - loopBefore.cpuMicros) / Math.max(1, loopDelivered),
-      "µs",
-      peer,
-      "unpaced",
-    );
-    const paced = `paced: ${writers.length} writers, ${rounds} rounds 10 ms apart`;
-    bench(
-      suite,
-      "deliveries/s (paced)",
-      deliveries / (r.seconds ?? 1),
-      "1/s",
-      peer,
-      `${paced}: ${deliveries}/${r.expected}`,
-    );
-    bench(suite, "latency p50", r.p50 ?? Number.NaN, "ms", peer, paced);
-    bench(suite, "latency p99", r.p99 ?? Number.NaN, "ms", peer, paced);
-    bench(
-      suite,
-      "server CPU per delivery (paced)",
-      (after.cpuMicros - before.cpuMicros) / Math.max(1, deliveries),
-      "µs",
-      peer,
-      paced,
-    );
+    bench(suite, "server CPU per delivery (unpaced)", m.loopCpu, "µs", peer, unpaced);
     await clients.call("close");
   }
 
@@ -201,62 +226,38 @@ async function runPeer(peer: Peer): Promise<void> {
     await clients.call("connect", { peer, urls, rooms });
     const updates = 20;
     const intervalMs = 50;
-    const writers = Array.from({ length: roomsN }, (_, i) => i * 2);
-    const before = await stats();
-    const r = (await clients.call("run", { writers, updates, intervalMs, expected: updates * roomsN })) as Record<
-      string,
-      number
-    >;
-    const after = await stats();
-    const delivered = r.deliveries ?? 0;
-    // Unpaced, on the same sockets: each writer sends its next update as soon as its room's
-    // reader has the previous one, so the rate is what the server relays. The paced run's rate
-    // is its schedule: 500 × 20 updates / (20 × 50 ms + the clients' own send work), whatever
-    // the server, since its last updates arrive before the last 50 ms wait ends.
     const loopUpdates = 40;
-    const loopBefore = await stats();
-    const l = (await clients.call("saturate", {
-      writers,
-      updates: loopUpdates,
-      expected: loopUpdates * roomsN,
-    })) as Record<string, number>;
-    const loopAfter = await stats();
-    const loopDelivered = l.deliveries ?? 0;
+    const writers = Array.from({ length: roomsN }, (_, i) => i * 2);
+    // Paced: its rate is mostly its schedule, 500 × 20 updates / (20 × 50 ms + the clients' own
+    // send work), whatever the server. Unpaced, on the same sockets: each writer sends its next
+    // update as soon as its room's reader has the previous one, so the rate is what the server
+    // relays.
+    const m = await medianOf(async () => {
+      const before = await stats();
+      const r = await clients.call("run", { writers, updates, intervalMs, expected: updates * roomsN });
+      const mid = await stats();
+      const l = await clients.call("saturate", { writers, updates: loopUpdates, expected: loopUpdates * roomsN });
+      const after = await stats();
+      const paced = num(r.deliveries);
+      const loop = num(l.deliveries);
+      return {
+        pacedRate: paced / num(r.seconds, 1),
+        pacedCpu: (mid.cpuMicros - before.cpuMicros) / Math.max(1, paced),
+        p99: num(r.p99, Number.NaN),
+        pacedLost: updates * roomsN - paced,
+        loopRate: loop / num(l.seconds, 1),
+        loopCpu: (after.cpuMicros - mid.cpuMicros) / Math.max(1, loop),
+        loopLost: loopUpdates * roomsN - loop,
+      };
+    });
     const suite = `relay ${roomsN} rooms x 2 clients`;
-    bench(
-      suite,
-      "updates/s (unpaced)",
-      loopDelivered / (l.seconds ?? 1),
-      "1/s",
-      peer,
-      `unpaced, one update in flight per room: ${loopDelivered}/${l.expected} delivered`,
-    );
-    bench(
-      suite,
-      "server CPU per update (unpaced)",
-      (loopAfter.cpuMicros - loopBefore.cpuMicros) / Math.max(1, loopDelivered),
-      "µs",
-      peer,
-      "unpaced",
-    );
-    const paced = `paced: ${updates} updates per writer, one every ${intervalMs} ms`;
-    bench(
-      suite,
-      "updates/s (paced)",
-      delivered / (r.seconds ?? 1),
-      "1/s",
-      peer,
-      `${paced}; ${delivered}/${r.expected} delivered`,
-    );
-    bench(
-      suite,
-      "server CPU per update (paced)",
-      (after.cpuMicros - before.cpuMicros) / Math.max(1, delivered),
-      "µs",
-      peer,
-      paced,
-    );
-    bench(suite, "latency p99", r.p99 ?? Number.NaN, "ms", peer, paced);
+    const paced = `paced: ${updates} updates per writer, one every ${intervalMs} ms; median of ${REPEAT}`;
+    const unpaced = `unpaced: ${loopUpdates} updates per writer, one in flight; median of ${REPEAT}`;
+    bench(suite, "updates/s (paced)", m.pacedRate, "1/s", peer, `${paced}; undelivered ${m.pacedLost}`);
+    bench(suite, "server CPU per update (paced)", m.pacedCpu, "µs", peer, paced);
+    bench(suite, "latency p99", m.p99, "ms", peer, paced);
+    bench(suite, "updates/s (unpaced)", m.loopRate, "1/s", peer, `${unpaced}; undelivered ${m.loopLost}`);
+    bench(suite, "server CPU per update (unpaced)", m.loopCpu, "µs", peer, unpaced);
     await clients.call("close");
   }
 
