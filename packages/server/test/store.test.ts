@@ -22,6 +22,16 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** The two updates of typing `word` then "!" into a fresh doc's text `t`. */
+function twoEdits(word: string): Uint8Array[] {
+  const doc = new Y.Doc();
+  const updates: Uint8Array[] = [];
+  doc.on("update", (u: Uint8Array) => updates.push(u));
+  doc.getText("t").insert(0, word);
+  doc.getText("t").insert(word.length, "!");
+  return updates;
+}
+
 describeStoreContract("memory", { open: async () => ({ store: createMemoryStore() }) });
 describeStoreContract("file", {
   open: async () => {
@@ -83,11 +93,7 @@ describe("file store recovery", () => {
 
   it("recovers updates that reached only the write-ahead log when the process dies before a checkpoint", async () => {
     const dir = tempDir();
-    const doc = new Y.Doc();
-    const updates: Uint8Array[] = [];
-    doc.on("update", (u: Uint8Array) => updates.push(u));
-    doc.getText("t").insert(0, "durable");
-    doc.getText("t").insert(7, "!");
+    const updates = twoEdits("durable");
     const crashed = await openFileStore({ dir });
     await crashed.appendUpdates(new Map([["r", updates.slice()]]));
     // Crash before any checkpoint: nothing has reached a room file, only the WAL has it.
@@ -102,11 +108,7 @@ describe("file store recovery", () => {
 
   it("evictRoom moves the room's WAL-only updates into its file at once; a crash after it loses nothing", async () => {
     const dir = tempDir();
-    const doc = new Y.Doc();
-    const updates: Uint8Array[] = [];
-    doc.on("update", (u: Uint8Array) => updates.push(u));
-    doc.getText("t").insert(0, "evicted");
-    doc.getText("t").insert(7, "!");
+    const updates = twoEdits("evicted");
     const crashed = await openFileStore({ dir });
     await crashed.appendUpdates(new Map([["r", updates.slice()]]));
     expect(readdirSync(join(dir, "rooms"))).toEqual([]);
