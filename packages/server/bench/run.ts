@@ -176,6 +176,7 @@ async function runPeer(peer: Peer): Promise<void> {
         p99: num(r.p99, Number.NaN),
         pacedCpu: (mid.cpuMicros - before.cpuMicros) / Math.max(1, paced),
         pacedLost: rounds * 10 * readers - paced,
+        pacedPerMessage: paced / Math.max(1, num(r.frames)),
         loopRate: loop / num(l.seconds, 1),
         loopCpu: (after.cpuMicros - mid.cpuMicros) / Math.max(1, loop),
         loopLost: FAN_OUT_UNPACED_UPDATES * 10 * readers - loop,
@@ -185,7 +186,14 @@ async function runPeer(peer: Peer): Promise<void> {
     const suite = `relay fan-out ${size} clients`;
     const paced = `paced: 10 writers, ${rounds} rounds 10 ms apart; median of ${REPEAT}`;
     const unpaced = `unpaced: 10 writers × ${FAN_OUT_UNPACED_UPDATES} updates, ${FAN_OUT_WINDOW} in flight each; median of ${REPEAT}`;
-    bench(suite, "deliveries/s (paced)", m.pacedRate, "1/s", peer, `${paced}; undelivered ${m.pacedLost}`);
+    bench(
+      suite,
+      "deliveries/s (paced)",
+      m.pacedRate,
+      "1/s",
+      peer,
+      `${paced}; ${m.pacedPerMessage.toFixed(1)} updates per message; undelivered ${m.pacedLost}`,
+    );
     bench(suite, "latency p50", m.p50, "ms", peer, paced);
     bench(suite, "latency p99", m.p99, "ms", peer, paced);
     bench(suite, "server CPU per delivery (paced)", m.pacedCpu, "µs", peer, paced);
