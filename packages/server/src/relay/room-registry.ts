@@ -4,7 +4,7 @@
  *
  * Group commit: a client update is applied to the room's document at once (so Yjs' own
  * refusal closes only the sender) and queued with server-side writes; once per event-loop
- * tick (setImmediate) every dirty room's queue is merged into one update, all rooms are
+ * tick (setImmediate, after one more poll pass) every dirty room's queue is merged into one update, all rooms are
  * appended to the store in ONE durable write, and only then is the merged update broadcast.
  * Sync step-1 answers (which read the document) wait while the room holds anything not yet
  * durable. So an update is durable before the server forwards it or answers with it, and a
@@ -299,25 +299,27 @@ export class RoomRegistry {
 
   private markDirty(room: Room): void {
     this.dirty.add(room);
-    if (!this.scheduled) {
-      this.scheduled = true;
+    if (!this.scheduled) this.scheduleCommit();
+  }
+
+  /**
+   * Commits after one more pass of the event loop's poll phase, so that the rest of a burst
+   * of messages (a client's edits sent together arrive over several reads) joins the batch.
+   */
+  private scheduleCommit(): void {
+    this.scheduled = true;
+    setImmediate(() =>
       setImmediate(() => {
         this.scheduled = false;
         if (!this.committing) void this.commit();
-      });
-    }
+      }),
+    );
   }
 
   private commit(): Promise<void> {
     const run = this.runCommit().finally(() => {
       this.committing = undefined;
-      if (this.dirty.size > 0 && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          if (!this.committing) void this.commit();
-        });
-      }
+      if (this.dirty.size > 0 && !this.scheduled) this.scheduleCommit();
     });
     this.committing = run;
     return run;
