@@ -9,6 +9,9 @@
  * Sync step-1 answers (which read the document) wait while the room holds anything not yet
  * durable. So an update is durable before the server forwards it or answers with it, and a
  * 500-client room costs one merge, one write and one encode per tick, not per message.
+ * Commits are pipelined: when a write completes, what arrived meanwhile starts its write
+ * before the completed batch is broadcast, so the disk and the sockets work at the same time;
+ * the store completes writes in order, so batches still go out in order.
  *
  * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
  * `idleGraceMs`: its document is destroyed, the registry forgets it and the store is told to
@@ -69,7 +72,10 @@ export class RoomRegistry {
   private readonly listeners = new Set<RoomListeners>();
   private scheduled = false;
   private awarenessScheduled = false;
+  /** The latest commit; the store completes commits in the order they were issued. */
   private committing: Promise<void> | undefined;
+  /** Commits in flight: one, or two while one broadcasts as the next one's write starts. */
+  private commits = 0;
   private closed = false;
   private readonly idleGraceMs: number;
   private readonly compactAfter: number;
@@ -187,7 +193,7 @@ export class RoomRegistry {
     const answer = (): void => {
       if (room.peers.has(peer)) peer.send(answerSyncStep1(room.doc, stateVector));
     };
-    if (room.pending.length > 0 || room.local.length > 0 || room.inFlight) room.deferred.push(answer);
+    if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) room.deferred.push(answer);
     else answer();
   }
 
@@ -273,7 +279,7 @@ export class RoomRegistry {
     if (
       room.pending.length > 0 ||
       room.local.length > 0 ||
-      room.inFlight ||
+      room.inFlight > 0 ||
       this.dirty.has(room) ||
       this.committing !== undefined
     ) {
@@ -311,15 +317,18 @@ export class RoomRegistry {
     setImmediate(() =>
       setImmediate(() => {
         this.scheduled = false;
-        if (!this.committing) void this.commit();
+        // With a commit in flight, the dirty rooms go with the next commit it starts.
+        if (this.commits === 0) void this.commit();
       }),
     );
   }
 
   private commit(): Promise<void> {
+    this.commits++;
     const run = this.runCommit().finally(() => {
-      this.committing = undefined;
-      if (this.dirty.size > 0 && !this.scheduled) this.scheduleCommit();
+      this.commits--;
+      if (this.committing === run) this.committing = undefined;
+      if (this.dirty.size > 0 && !this.scheduled && this.commits === 0) this.scheduleCommit();
     });
     this.committing = run;
     return run;
@@ -336,7 +345,7 @@ export class RoomRegistry {
       room.pendingOrigin = undefined;
       room.local = [];
       if (all.length === 0) continue;
-      room.inFlight = true;
+      room.inFlight++;
       const merged = all.length === 1 && all[0] !== undefined ? all[0] : Y.mergeUpdates(all);
       batch.set(room.name, [merged]);
       work.push({ room, merged, origin, count: all.length });
@@ -351,16 +360,19 @@ export class RoomRegistry {
       for (const { room } of work) {
         // The document now holds updates that are not durable: drop every peer so the room
         // unloads and reloads from what the store really has.
-        room.inFlight = false;
+        room.inFlight--;
         room.deferred = [];
         for (const p of [...room.peers]) p.close(CloseCode.storeFailure, "store failure");
       }
       return;
     }
     o.metrics.observeWrite((performance.now() - started) / 1000);
+    // Pipelining: what arrived during this write starts its own write now, before this batch
+    // is broadcast, so the store is not idle while this process writes to hundreds of sockets.
+    if (this.dirty.size > 0) void this.commit();
     for (const { room, merged, origin, count } of work) {
       o.metrics.updatesCommitted += count;
-      room.inFlight = false;
+      room.inFlight--;
       if (room.doc.isDestroyed) continue;
       const msg = encodeUpdateMessage(merged);
       const n = room.broadcast(msg, origin);
@@ -368,7 +380,7 @@ export class RoomRegistry {
       o.metrics.bytesOut += n * msg.length;
       room.logRecords++;
       room.logBytes += merged.length;
-      if (room.pending.length === 0 && room.local.length === 0 && room.deferred.length > 0) {
+      if (room.pending.length === 0 && room.local.length === 0 && room.inFlight === 0 && room.deferred.length > 0) {
         const answers = room.deferred;
         room.deferred = [];
         for (const a of answers) a();

@@ -36,8 +36,8 @@ export class Room {
   pendingOrigin: RoomPeer | null | undefined = undefined;
   /** Server-side writes already in `doc`, waiting for the next commit. */
   local: Uint8Array[] = [];
-  /** True while a commit holding updates of this room is in flight. */
-  inFlight = false;
+  /** Commits holding updates of this room that are in flight (at most two: pipelined). */
+  inFlight = 0;
   /** Answers waiting until everything in `doc` is durable. */
   deferred: (() => void)[] = [];
   /** Awareness entries changed this tick, to broadcast. */
