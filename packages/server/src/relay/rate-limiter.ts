@@ -1,32 +1,45 @@
 /**
- * A token bucket for per-connection message and byte rates.
+ * Per-connection message and byte rates: two token buckets in one small object (it exists
+ * once per open socket, so its size counts).
  *
- * Refills continuously at `ratePerSecond` up to `burst`. Time comes from the caller, so the
- * bucket is deterministic in tests.
+ * Each bucket refills continuously at its rate up to its burst. Time comes from the caller,
+ * so the buckets are deterministic in tests.
  */
 
-/** One token bucket. */
-export class TokenBucket {
-  private tokens: number;
+/** The rates and bursts, shared by every connection of a relay. */
+export interface RateLimits {
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  readonly bytesPerSecond: number;
+  readonly byteBurst: number;
+}
+
+/** The message and byte buckets of one connection. */
+export class ConnectionRates {
+  private messages: number;
+  private bytes: number;
   private last: number;
   constructor(
-    private readonly ratePerSecond: number,
-    private readonly burst: number,
+    private readonly limits: RateLimits,
     now: number,
   ) {
-    this.tokens = burst;
+    this.messages = limits.messageBurst;
+    this.bytes = limits.byteBurst;
     this.last = now;
   }
 
-  /** Takes `cost` tokens; false when the bucket cannot cover it. */
-  take(cost: number, now: number): boolean {
+  /** Takes one message of `bytes` bytes; false (and nothing taken) when either bucket cannot cover it. */
+  take(bytes: number, now: number): boolean {
     const elapsed = now - this.last;
     if (elapsed > 0) {
-      this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSecond) / 1000);
+      const l = this.limits;
+      this.messages = Math.min(l.messageBurst, this.messages + (elapsed * l.messagesPerSecond) / 1000);
+      this.bytes = Math.min(l.byteBurst, this.bytes + (elapsed * l.bytesPerSecond) / 1000);
       this.last = now;
     }
-    if (this.tokens < cost) return false;
-    this.tokens -= cost;
+    if (this.messages < 1 || this.bytes < bytes) return false;
+    this.messages -= 1;
+    this.bytes -= bytes;
     return true;
   }
 }

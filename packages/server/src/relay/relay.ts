@@ -29,7 +29,7 @@ import {
   type ProtocolLimits,
   parseClientMessage,
 } from "./protocol.js";
-import { TokenBucket } from "./rate-limiter.js";
+import { ConnectionRates } from "./rate-limiter.js";
 import type { Room, RoomPeer } from "./room.js";
 import type { RoomRegistry } from "./room-registry.js";
 
@@ -89,6 +89,9 @@ export class Relay {
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly all = new Set<Connection>();
+  /** The connection of each admitted socket, for the shared socket handlers. */
+  private readonly connectionOf = new WeakMap<WebSocket, Connection>();
+  private readonly socketHandlers = socketHandlers(this, this.connectionOf);
   private readonly connectListeners = new Set<(info: ConnectionInfo) => void>();
   private readonly disconnectListeners = new Set<(info: ConnectionInfo) => void>();
   private nextId = 1;
@@ -223,13 +226,11 @@ export class Relay {
     set.add(conn);
     metrics.connections = this.all.size;
 
-    ws.on("message", (data, isBinary) => conn.onFrame(data, isBinary));
-    ws.on("error", (err: Error & { code?: string }) => {
-      const reason = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frameTooLarge" : (err.code ?? "socket-error");
-      metrics.close(reason);
-      logger.log("warn", "relay.socket_error", { room: v.room, reason });
-    });
-    ws.on("close", () => this.detach(conn));
+    // Three handlers shared by every socket (not three closures per connection).
+    this.connectionOf.set(ws, conn);
+    ws.on("message", this.socketHandlers.message);
+    ws.on("error", this.socketHandlers.error);
+    ws.on("close", this.socketHandlers.close);
 
     registry.acquire(v.room).then(
       (room) => {
@@ -247,7 +248,8 @@ export class Relay {
     );
   }
 
-  private detach(conn: Connection): void {
+  /** @internal A socket of `conn` closed. */
+  detachConnection(conn: Connection): void {
     if (!this.all.delete(conn)) return;
     conn.closed = true;
     const key = userKey(conn.info.orgId, conn.info.userId);
@@ -311,13 +313,30 @@ export class Relay {
   }
 }
 
+/** The `message`, `error` and `close` handlers of a relay's sockets (`this` is the socket). */
+function socketHandlers(relay: Relay, connectionOf: WeakMap<WebSocket, Connection>) {
+  return {
+    message(this: WebSocket, data: RawData, isBinary: boolean): void {
+      connectionOf.get(this)?.onFrame(data, isBinary);
+    },
+    error(this: WebSocket, err: Error & { code?: string }): void {
+      const reason = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frameTooLarge" : (err.code ?? "socket-error");
+      relay.options.metrics.close(reason);
+      relay.options.logger.log("warn", "relay.socket_error", { room: connectionOf.get(this)?.info.room, reason });
+    },
+    close(this: WebSocket): void {
+      const conn = connectionOf.get(this);
+      if (conn) relay.detachConnection(conn);
+    },
+  };
+}
+
 /** One admitted socket. Implements {@link RoomPeer} for the registry. */
 class Connection implements RoomPeer {
   room: Room | undefined;
   closed = false;
   private queued: Uint8Array[] | undefined = [];
-  private readonly msgBucket: TokenBucket;
-  private readonly byteBucket: TokenBucket;
+  private readonly rates: ConnectionRates;
   /** The underlying TCP socket of `ws`, when it exposes one. */
   private readonly socket: { write(chunk: Uint8Array): boolean } | undefined;
 
@@ -326,10 +345,7 @@ class Connection implements RoomPeer {
     readonly info: ConnectionInfo,
     private readonly relay: Relay,
   ) {
-    const now = relay.options.clock.now();
-    const l = relay.limits;
-    this.msgBucket = new TokenBucket(l.messagesPerSecond, l.messageBurst, now);
-    this.byteBucket = new TokenBucket(l.bytesPerSecond, l.byteBurst, now);
+    this.rates = new ConnectionRates(relay.limits, relay.options.clock.now());
     // `ws` keeps its socket in `_socket` (not in its typings).
     const raw = (ws as unknown as { _socket?: { write?: unknown } })._socket;
     this.socket = raw && typeof raw.write === "function" ? (raw as { write(chunk: Uint8Array): boolean }) : undefined;
@@ -356,7 +372,7 @@ class Connection implements RoomPeer {
     metrics.messagesIn++;
     metrics.bytesIn += frame.length;
     const now = clock.now();
-    if (!this.msgBucket.take(1, now) || !this.byteBucket.take(frame.length, now)) {
+    if (!this.rates.take(frame.length, now)) {
       this.relay.options.logger.log("warn", "relay.rate_limited", { room: this.info.room });
       this.close(CloseCode.rateLimited, "rate limit");
       return;
