@@ -29,11 +29,12 @@ export {
   bookMaps,
   bookRoomName,
   type MetaKey,
+  MIRROR_MAP_NAMES,
   type MirrorMapName,
   SALESFORCE_ORIGIN,
   SCHEMA_VERSION,
 } from "./doc/layout.js";
-export { loadBook, MIRROR_MAP_NAMES, setRecord, shareRecordStrings } from "./doc/record-content.js";
+export { loadBook, setRecord, shareRecordStrings } from "./doc/record-content.js";
 export {
   type BookIssue,
   BookVersionTooNewError,

@@ -37,8 +37,11 @@ export const BOOK_MAP_NAMES = [
 /** The name of a top-level map. */
 export type BookMapName = (typeof BOOK_MAP_NAMES)[number];
 
-/** The maps the worker mirrors from Salesforce. */
-export type MirrorMapName = "opportunities" | "accounts" | "contacts" | "contactRoles" | "activities";
+/** The maps the worker mirrors from Salesforce (their values are Salesforce records). */
+export const MIRROR_MAP_NAMES = ["opportunities", "accounts", "contacts", "contactRoles", "activities"] as const;
+
+/** The name of a map the worker mirrors from Salesforce. */
+export type MirrorMapName = (typeof MIRROR_MAP_NAMES)[number];
 
 /** Keys of `meta`. */
 export type MetaKey = "schemaVersion" | "orgId" | "userId" | "watermarks" | "sync";

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { AccountRecord, ContactRecord } from "../model/records.js";
-import { bookMaps } from "./layout.js";
-import { loadBook, MIRROR_MAP_NAMES, setRecord, shareRecordStrings } from "./record-content.js";
+import { bookMaps, MIRROR_MAP_NAMES } from "./layout.js";
+import { loadBook, setRecord, shareRecordStrings } from "./record-content.js";
 
 const ACCOUNT = "001000000000001AAA";
 const OWNER = "005000000000001AAA";

@@ -14,16 +14,7 @@
  * string in a record by an equal string, which no reader can observe.
  */
 import * as Y from "yjs";
-import type { MirrorMapName } from "./layout.js";
-
-/** The maps whose values are Salesforce records. */
-export const MIRROR_MAP_NAMES: ReadonlyArray<MirrorMapName> = [
-  "opportunities",
-  "accounts",
-  "contacts",
-  "contactRoles",
-  "activities",
-];
+import { MIRROR_MAP_NAMES } from "./layout.js";
 
 /**
  * Sets `map[key] = value` as Yjs JSON content, inside `transaction`.
