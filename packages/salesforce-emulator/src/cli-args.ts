@@ -1,7 +1,7 @@
 /**
  * Command-line flags of `tandem-emulator` (DESIGN §10) parsed into emulator options.
  *
- * Invariant: any flag that is unknown, lacks its value or has a bad value throws
+ * Invariant: a flag that is unknown, lacks its value or has a bad value throws
  * {@link CliUsageError} naming it; nothing is started.
  */
 import type { DatasetName } from "./data/seed.js";

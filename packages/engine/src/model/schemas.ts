@@ -151,7 +151,7 @@ export const CancelIntentSchema = Schema.Struct({
   intentId: Schema.String,
 });
 
-/** `intents[id]`: any intent. */
+/** `intents[id]`: an intent of one of the five kinds. */
 export const IntentSchema = Schema.Union([
   LogActivityIntentSchema,
   EditFieldIntentSchema,

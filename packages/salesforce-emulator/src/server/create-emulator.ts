@@ -49,7 +49,7 @@ export interface EmulatorOptions {
   /** OAuth client id / secret (default: derived from the seed). */
   readonly clientId?: string | undefined;
   readonly clientSecret?: string | undefined;
-  /** Allowed OAuth redirect URIs (default: any http(s) URI). */
+  /** Allowed OAuth redirect URIs (default: every http(s) URI). */
   readonly redirectUris?: readonly string[] | undefined;
   /** Organization-wide defaults (default: the typical org of reference §4). */
   readonly sharing?: Partial<SharingDefaults> | undefined;
