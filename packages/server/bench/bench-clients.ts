@@ -2,7 +2,10 @@
  * Benchmark client process: raw y-websocket protocol clients over `ws`, one harness for every
  * peer (Hocuspocus framing adds a document-name prefix and an auth message). Clients decode
  * every update they receive with `Y.decodeUpdate` (without applying it) to count deliveries
- * and read the writer's send timestamp; only writers hold a real Y.Doc.
+ * and read the writer's send timestamp; only writers hold a real Y.Doc. Every reader of a
+ * room receives the same bytes, so a decoded update is remembered by its bytes and readers
+ * that receive identical bytes reuse it (compared in full): otherwise the one client process
+ * spends its core decoding the same update hundreds of times and becomes the bottleneck.
  *
  * IPC: `connect` {peer, urls, rooms} → opens sockets and waits for initial sync;
  * `run` {writers, updates, intervalMs} → writers send on a fixed schedule, resolves with
@@ -21,12 +24,37 @@ interface Client {
   room: string;
   prefix: Uint8Array | undefined;
   synced: boolean;
-  seen: Set<number>;
+  /** Updates of this run the client has counted, by seq − `runBase`. */
+  seen: Bits;
   writer: boolean;
 }
 
 let clients: Client[] = [];
-let latencies: number[] = [];
+/** A growable bit set. */
+class Bits {
+  private bytes = new Uint8Array(256);
+  has(i: number): boolean {
+    return i >> 3 < this.bytes.length && ((this.bytes[i >> 3] ?? 0) & (1 << (i & 7))) !== 0;
+  }
+  add(i: number): void {
+    const at = i >> 3;
+    if (at >= this.bytes.length) {
+      const grown = new Uint8Array(Math.max(at + 1, this.bytes.length * 2));
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[at] = (this.bytes[at] ?? 0) | (1 << (i & 7));
+  }
+  clear(): void {
+    this.bytes.fill(0);
+  }
+}
+
+/** Send-to-receive latencies of the run (ms), in a preallocated array. */
+const latencies = new Float64Array(2_000_000);
+let latencyCount = 0;
+/** The first seq of the run; updates of earlier runs that arrive late are not counted. */
+let runBase = 0;
 let deliveries = 0;
 /** Update messages readers received (one may carry several updates). */
 let frames = 0;
@@ -42,6 +70,28 @@ let sentAt: Map<number, number> | undefined;
 /** Called for every update a reader counts (closed-loop runs). */
 let onDelivery: ((reader: Client, seq: number) => void) | undefined;
 const now = (): number => performance.timeOrigin + performance.now();
+
+/** What a reader counts in an update: the writer's timestamp and seq of each new entry. */
+interface Entry {
+  ts: number;
+  seq: number;
+}
+/** The last update decoded per byte length, with its entries (see the file header). */
+let decoded = new Map<number, { bytes: Buffer; entries: Entry[] }>();
+
+function entriesOf(update: Uint8Array): Entry[] {
+  const bytes = Buffer.from(update.buffer, update.byteOffset, update.byteLength);
+  const hit = decoded.get(bytes.length);
+  if (hit?.bytes.equals(bytes)) return hit.entries;
+  const entries: Entry[] = [];
+  for (const s of Y.decodeUpdate(update).structs) {
+    const content = (s as { content?: { arr?: unknown[] } }).content;
+    const v = content?.arr?.[0] as Partial<Entry> | undefined;
+    if (v?.ts !== undefined && v.seq !== undefined) entries.push({ ts: v.ts, seq: v.seq });
+  }
+  decoded.set(bytes.length, { bytes: Buffer.from(bytes), entries });
+  return entries;
+}
 
 function frame(c: Client, write: (e: encoding.Encoder) => void): Uint8Array {
   const e = encoding.createEncoder();
@@ -72,15 +122,13 @@ function onMessage(c: Client, data: Buffer): void {
   if (c.writer) return;
   frames++;
   const t = now();
-  const { structs } = Y.decodeUpdate(update);
-  for (const s of structs) {
-    const content = (s as { content?: { arr?: unknown[] } }).content;
-    const v = content?.arr?.[0] as { ts?: number; seq?: number } | undefined;
-    if (v?.ts === undefined || v.seq === undefined || c.seen.has(v.seq)) continue;
-    c.seen.add(v.seq);
+  for (const v of entriesOf(update)) {
+    const i = v.seq - runBase;
+    if (i < 0 || c.seen.has(i)) continue;
+    c.seen.add(i);
     deliveries++;
     lastReceive = t;
-    if (latencies.length < 2_000_000) latencies.push(t - (sentAt ? (sentAt.get(v.seq) ?? t) : v.ts));
+    if (latencyCount < latencies.length) latencies[latencyCount++] = t - (sentAt ? (sentAt.get(v.seq) ?? t) : v.ts);
     onDelivery?.(c, v.seq);
   }
 }
@@ -92,7 +140,7 @@ async function connect(peer: string, urls: string[], rooms: string[]): Promise<v
         const room = rooms[i] ?? "";
         const ws = new WebSocket(url, { perMessageDeflate: false });
         const prefix = peer === "hocuspocus" ? encoding.encode((e) => encoding.writeVarString(e, room)) : undefined;
-        const c: Client = { ws, room, prefix, synced: false, seen: new Set(), writer: false };
+        const c: Client = { ws, room, prefix, synced: false, seen: new Bits(), writer: false };
         ws.on("message", (data: Buffer) => onMessage(c, data));
         ws.on("error", reject);
         ws.on("open", () => {
@@ -128,7 +176,9 @@ async function connect(peer: string, urls: string[], rooms: string[]): Promise<v
 }
 
 function reset(writers: number[]): void {
-  latencies = [];
+  decoded = new Map();
+  latencyCount = 0;
+  runBase = nextSeq;
   deliveries = 0;
   frames = 0;
   sentAt = undefined;
@@ -144,9 +194,8 @@ function reset(writers: number[]): void {
 }
 
 function summary(expected: number, seconds: number): Record<string, number> {
-  latencies.sort((a, b) => a - b);
-  const q = (p: number): number =>
-    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+  const sorted = latencies.subarray(0, latencyCount).sort();
+  const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? Number.NaN;
   return { deliveries, frames, expected, seconds, p50: q(0.5), p99: q(0.99) };
 }
 
@@ -176,6 +225,7 @@ async function run(writers: number[], updates: number, intervalMs: number, expec
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   const sendEnd = now();
+
   const deadline = Date.now() + 30_000;
   while (deliveries < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return summary(expected, (Math.max(lastReceive, sendEnd) - started) / 1000);
@@ -289,4 +339,6 @@ process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => 
     }
   })();
 });
+// A plain exit on SIGTERM, so that `--cpu-prof` can write its profile.
+process.on("SIGTERM", () => process.exit(0));
 process.send?.({ ready: true });

@@ -45,8 +45,10 @@ export interface TandemServerOptions {
   readonly rooms?: RoomRegistry | undefined;
   /** Idle-room grace period (ms). Default 30 000. */
   readonly idleGraceMs?: number | undefined;
-  /** Compact a room's log after this many records. Default 256. */
+  /** A room's log is due for compaction after this many records. Default 256. */
   readonly compactAfterRecords?: number | undefined;
+  /** A due room is compacted after this long without a commit, or when it unloads (ms). Default 1 000. */
+  readonly compactQuietMs?: number | undefined;
   readonly limits?: Partial<RelayLimits> | undefined;
   /** Deadline for a connection's HTTP headers, including the websocket upgrade (ms). Default 10 000. */
   readonly authDeadlineMs?: number | undefined;
@@ -124,6 +126,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
       logger,
       idleGraceMs: o.idleGraceMs,
       compactAfterRecords: o.compactAfterRecords,
+      compactQuietMs: o.compactQuietMs,
     });
   const auth = new AuthService({
     store: o.store,

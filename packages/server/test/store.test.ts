@@ -126,6 +126,79 @@ describe("file store recovery", () => {
     await recovered.close();
   });
 
+  it("a compaction's snapshot write does not hold up appends issued after it", async () => {
+    const dir = tempDir();
+    const store = await openFileStore({ dir });
+    const doc = new Y.Doc();
+    doc.getMap("m").set("big", "x".repeat(32 * 1024 * 1024));
+    const order: string[] = [];
+    const replaced = store.replaceRoom("big", Y.encodeStateAsUpdate(doc)).then(() => order.push("replace"));
+    const appended = store.appendUpdates(new Map([["other", twoEdits("quick")]])).then(() => order.push("append"));
+    await Promise.all([replaced, appended]);
+    expect(order).toEqual(["append", "replace"]);
+    expect((await store.loadRoom("big")).updates).toHaveLength(1);
+    await store.close();
+  });
+
+  it("loses nothing when compactions, appends, checkpoints and evictions interleave, nor in a crash after", async () => {
+    for (const checkpointBytes of [1, 200, 16 * 1024 * 1024]) {
+      const dir = tempDir();
+      const store = await openFileStore({ dir, checkpointBytes });
+      const doc = new Y.Doc();
+      const calls: Promise<void>[] = [];
+      let seed = checkpointBytes;
+      const random = (): number => {
+        seed = (seed * 1103515245 + 12345) % 2147483648;
+        return seed / 2147483648;
+      };
+      for (let i = 0; i < 120; i++) {
+        const pick = random();
+        if (pick < 0.6) {
+          const updates: Uint8Array[] = [];
+          const capture = (u: Uint8Array): void => {
+            updates.push(u);
+          };
+          doc.on("update", capture);
+          doc.getMap("m").set(`k${i % 17}`, i);
+          doc.off("update", capture);
+          calls.push(store.appendUpdates(new Map([["r", updates]])));
+        } else if (pick < 0.85) {
+          // As the relay does: the snapshot holds everything applied so far.
+          calls.push(store.replaceRoom("r", Y.encodeStateAsUpdate(doc)));
+        } else {
+          calls.push(store.evictRoom("r"));
+        }
+        if (random() < 0.3) await Promise.all(calls);
+      }
+      await Promise.all(calls);
+      const loaded = new Y.Doc();
+      for (const u of (await store.loadRoom("r")).updates) Y.applyUpdate(loaded, u);
+      expect(loaded.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
+      // Crash (no close), then reopen: the same state, and no snapshot file left behind.
+      const recovered = await openFileStore({ dir });
+      const replay = new Y.Doc();
+      for (const u of (await recovered.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+      expect(replay.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
+      expect(readdirSync(join(dir, "rooms")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      await recovered.close();
+    }
+  });
+
+  it("deletes a snapshot file a crash left before its rename, and keeps the room's log", async () => {
+    const dir = tempDir();
+    const store = await openFileStore({ dir });
+    await store.appendUpdates(new Map([["r", twoEdits("kept")]]));
+    await store.close();
+    const [file] = readdirSync(join(dir, "rooms"));
+    writeFileSync(join(dir, "rooms", `${file}.7.tmp`), "half a snapshot");
+    const reopened = await openFileStore({ dir });
+    expect(readdirSync(join(dir, "rooms"))).toEqual([file]);
+    const replay = new Y.Doc();
+    for (const u of (await reopened.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+    expect(replay.getText("t").toString()).toBe("kept!");
+    await reopened.close();
+  });
+
   it("keeps used-ticket tombstones through a kv log compaction and drops expired ones", async () => {
     const dir = tempDir();
     const store = await openFileStore({ dir });

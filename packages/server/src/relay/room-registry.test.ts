@@ -5,7 +5,7 @@ import { createMemoryLogger } from "../obs/logger.js";
 import { Metrics } from "../obs/metrics.js";
 import { createMemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/store.js";
-import type { RoomPeer } from "./room.js";
+import type { Room, RoomPeer } from "./room.js";
 import { RoomRegistry } from "./room-registry.js";
 
 /** A store whose appends each wait until the test releases them, in order. */
@@ -47,13 +47,13 @@ const turns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await turn();
 };
 
-function edit(doc: Y.Doc, key: string): Uint8Array {
+function edit(doc: Y.Doc, key: string, value = key): Uint8Array {
   let out: Uint8Array = new Uint8Array();
   const capture = (u: Uint8Array) => {
     out = u;
   };
   doc.on("update", capture);
-  doc.getMap("m").set(key, key);
+  doc.getMap("m").set(key, value);
   doc.off("update", capture);
   return out;
 }
@@ -102,5 +102,129 @@ describe("group commit", () => {
     const closing = registry.close();
     gated.release();
     await closing;
+  });
+});
+
+/** A memory store that records the rooms it was asked to compact. */
+function compactionSpy(): { store: Store; replaced: string[] } {
+  const inner = createMemoryStore();
+  const replaced: string[] = [];
+  const store: Store = {
+    ...inner,
+    replaceRoom: async (room, snapshot) => {
+      replaced.push(room);
+      return inner.replaceRoom(room, snapshot);
+    },
+  };
+  return { store, replaced };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Commits `n` edits to `room`, one record each. */
+async function commitEdits(
+  registry: RoomRegistry,
+  room: Room,
+  doc: Y.Doc,
+  from: RoomPeer,
+  n: number,
+  value?: string,
+): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    registry.submit(room, edit(doc, `k${doc.getMap("m").size}`, value), from);
+    await registry.flush();
+  }
+}
+
+async function replayed(store: Store, room: string): Promise<{ records: number; state: unknown }> {
+  const log = await store.loadRoom(room);
+  const doc = new Y.Doc();
+  for (const u of log.updates) Y.applyUpdate(doc, u);
+  return { records: log.updates.length, state: doc.getMap("m").toJSON() };
+}
+
+describe("compaction", () => {
+  const name = "book:org:user";
+
+  it("waits until a due room has gone quiet, then stores one snapshot of it", async () => {
+    const spy = compactionSpy();
+    const registry = new RoomRegistry({
+      store: spy.store,
+      metrics: new Metrics(),
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      compactQuietMs: 150,
+    });
+    const room = await registry.acquire(name);
+    const peer = recordingPeer();
+    const doc = new Y.Doc();
+    await commitEdits(registry, room, doc, peer, 4);
+    // Due, but commits keep coming less than 150 ms apart.
+    for (let i = 0; i < 6; i++) {
+      await sleep(50);
+      await commitEdits(registry, room, doc, peer, 1);
+    }
+    expect(spy.replaced).toEqual([]);
+    await sleep(300);
+    expect(spy.replaced).toEqual([name]);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+    registry.release(room);
+    await registry.close();
+  });
+
+  it("compacts a room that never goes quiet once its log has grown by its snapshot's size, or by 16 times the due count", async () => {
+    const spy = compactionSpy();
+    const registry = new RoomRegistry({
+      store: spy.store,
+      metrics: new Metrics(),
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      compactQuietMs: 60_000,
+    });
+    const room = await registry.acquire(name);
+    const peer = recordingPeer();
+    const doc = new Y.Doc();
+    // Due after 4 records, but neither quiet nor grown enough.
+    await commitEdits(registry, room, doc, peer, 63);
+    expect(spy.replaced).toEqual([]);
+    await commitEdits(registry, room, doc, peer, 1);
+    expect(spy.replaced).toEqual([name]);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+    // By bytes: 1.5 MiB in a few records is at least 1 MiB and the snapshot's size.
+    const big = "x".repeat(512 * 1024);
+    await commitEdits(registry, room, doc, peer, 1, big);
+    await commitEdits(registry, room, doc, peer, 1, big);
+    expect(spy.replaced).toHaveLength(1);
+    await commitEdits(registry, room, doc, peer, 1, big);
+    expect(spy.replaced).toHaveLength(2);
+    // The snapshot now holds 1.5 MiB and 64 small entries, so three more big records are not enough.
+    await commitEdits(registry, room, doc, peer, 3, big);
+    expect(spy.replaced).toHaveLength(2);
+    await commitEdits(registry, room, doc, peer, 1, big);
+    expect(spy.replaced).toHaveLength(3);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+    registry.release(room);
+    await registry.close();
+  });
+
+  it("compacts a due room when it unloads", async () => {
+    const spy = compactionSpy();
+    const registry = new RoomRegistry({
+      store: spy.store,
+      metrics: new Metrics(),
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      compactQuietMs: 60_000,
+      idleGraceMs: 0,
+    });
+    const room = await registry.acquire(name);
+    const doc = new Y.Doc();
+    await commitEdits(registry, room, doc, recordingPeer(), 5);
+    registry.release(room);
+    for (let i = 0; i < 50 && registry.size > 0; i++) await sleep(10);
+    expect(registry.size).toBe(0);
+    expect(spy.replaced).toEqual([name]);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+    await registry.close();
   });
 });

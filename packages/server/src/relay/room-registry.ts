@@ -13,6 +13,14 @@
  * before the completed batch is broadcast, so the disk and the sockets work at the same time;
  * the store completes writes in order, so batches still go out in order.
  *
+ * Compaction (re-encoding the live document as one snapshot, `Store.replaceRoom`) stalls the
+ * event loop for the encode, so it waits for a quiet moment: once a room's log holds
+ * `compactAfterRecords` records, the room is compacted after `compactQuietMs` without a commit,
+ * or when it unloads. A room that never goes quiet is compacted anyway once its log has grown
+ * by the size of its last snapshot (and by at least 1 MiB) or holds 16 times `compactAfterRecords`
+ * records: that bounds the log, and each such compaction follows at least its own size in new
+ * bytes, so re-encoding costs O(1) per byte stored.
+ *
  * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
  * `idleGraceMs`: its document is destroyed, the registry forgets it and the store is told to
  * drop what it keeps in memory for it (`evictRoom`). Injected, never global.
@@ -26,6 +34,9 @@ import { CloseCode } from "./close-codes.js";
 import { type AwarenessEntry, answerSyncStep1, encodeAwarenessMessage, encodeUpdateMessage } from "./protocol.js";
 import { Room, type RoomPeer } from "./room.js";
 
+/** Log growth after which a room that never goes quiet is compacted anyway (at the least). */
+const FORCE_COMPACT_BYTES = 1024 * 1024;
+
 /** Transaction origin of updates the relay applies from clients. */
 export const REMOTE_ORIGIN: unique symbol = Symbol("tandem-relay-remote");
 
@@ -36,8 +47,10 @@ export interface RoomRegistryOptions {
   readonly logger: Logger;
   /** How long a room with no holders stays loaded (ms). Default 30 000. */
   readonly idleGraceMs?: number | undefined;
-  /** Compact a room's log once it holds this many records. Default 256. */
+  /** A room's log is due for compaction once it holds this many records. Default 256. */
   readonly compactAfterRecords?: number | undefined;
+  /** How long a room due for compaction must go without a commit before it is compacted (ms). Default 1 000. */
+  readonly compactQuietMs?: number | undefined;
   /** Most awareness client ids one connection may own. Default 8. */
   readonly maxAwarenessPerPeer?: number | undefined;
   /** Removed awareness ids remembered per room. Default 1024. */
@@ -79,10 +92,12 @@ export class RoomRegistry {
   private closed = false;
   private readonly idleGraceMs: number;
   private readonly compactAfter: number;
+  private readonly compactQuietMs: number;
 
   constructor(private readonly options: RoomRegistryOptions) {
     this.idleGraceMs = options.idleGraceMs ?? 30_000;
     this.compactAfter = options.compactAfterRecords ?? 256;
+    this.compactQuietMs = options.compactQuietMs ?? 1_000;
   }
 
   /** Number of loaded rooms. */
@@ -256,7 +271,7 @@ export class RoomRegistry {
     room.logBytes = log.bytes;
     this.rooms.set(name, room);
     o.metrics.roomsLoaded = this.rooms.size;
-    if (room.logRecords >= this.compactAfter) this.compact(room);
+    this.considerCompaction(room);
     for (const l of this.listeners) l.onLoaded?.(name, room.doc);
     // A loader that gave up before the load finished leaves refs at 0.
     queueMicrotask(() => {
@@ -291,6 +306,9 @@ export class RoomRegistry {
   }
 
   private destroy(room: Room): void {
+    // Called only once everything in the document is durable; compact what was due first.
+    if (room.logRecords >= this.compactAfter) this.compact(room);
+    if (room.compactTimer) clearTimeout(room.compactTimer);
     this.rooms.delete(room.name);
     this.dirty.delete(room);
     this.awarenessDirty.delete(room);
@@ -385,14 +403,40 @@ export class RoomRegistry {
         room.deferred = [];
         for (const a of answers) a();
       }
-      if (room.logRecords >= this.compactAfter) this.compact(room);
+      room.lastCommitAt = performance.now();
+      this.considerCompaction(room);
     }
   }
 
+  /** Compacts `room` now, or arms its quiet-time compaction (see the file header). */
+  private considerCompaction(room: Room): void {
+    if (room.logRecords < this.compactAfter) return;
+    const grown = room.logBytes - room.snapshotBytes;
+    if (grown >= Math.max(room.snapshotBytes, FORCE_COMPACT_BYTES) || room.logRecords >= 16 * this.compactAfter) {
+      this.compact(room);
+    } else if (room.compactTimer === undefined) this.armCompaction(room, this.compactQuietMs);
+  }
+
+  private armCompaction(room: Room, ms: number): void {
+    room.compactTimer = setTimeout(() => {
+      room.compactTimer = undefined;
+      if (room.doc.isDestroyed || room.logRecords < this.compactAfter) return;
+      const quietFor = performance.now() - room.lastCommitAt;
+      if (quietFor < this.compactQuietMs) this.armCompaction(room, this.compactQuietMs - quietFor);
+      else this.compact(room);
+    }, ms);
+    room.compactTimer.unref?.();
+  }
+
   private compact(room: Room): void {
+    if (room.compactTimer) {
+      clearTimeout(room.compactTimer);
+      room.compactTimer = undefined;
+    }
     const snapshot = Y.encodeStateAsUpdate(room.doc);
     room.logRecords = 1;
     room.logBytes = snapshot.length;
+    room.snapshotBytes = snapshot.length;
     // The store orders this after every append already issued and before any later one.
     this.options.store.replaceRoom(room.name, snapshot).catch((err: unknown) => {
       this.options.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });

@@ -48,9 +48,13 @@ export class Room {
   /** Connections and leases holding the room. */
   refs = 0;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Records and bytes in the room's stored log (compaction trigger). */
+  /** Records and bytes in the room's stored log, and bytes of its last snapshot (compaction). */
   logRecords = 0;
   logBytes = 0;
+  snapshotBytes = 0;
+  /** When the room's latest commit completed (performance.now()), and its quiet-time compaction. */
+  lastCommitAt = 0;
+  compactTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly name: string,

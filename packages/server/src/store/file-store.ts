@@ -19,8 +19,13 @@
  *   the WAL is replayed into the room files (duplicates are harmless: Yjs updates are
  *   idempotent) before anything.
  * - A torn tail (crash mid-append) is ignored on load and truncated away before the next append.
- * - `replaceRoom` writes the snapshot to a temporary file, fsyncs it, renames it over the log
- *   and fsyncs the directory: a crash leaves either the old log or the new one, whole.
+ * - `replaceRoom` writes the snapshot to its own temporary file and fsyncs it outside the serial
+ *   queue, so a compaction never holds up the group commit; then, in the queue, renames it over
+ *   the log and fsyncs the directory: a crash leaves either the old log or the new one, whole
+ *   (leftover temporary files are deleted on open). The snapshot supersedes the WAL-only
+ *   updates of appends issued before the `replaceRoom` call, not those issued after it: every
+ *   call takes an issue number, and the WAL tail remembers it per append. A checkpoint or
+ *   eviction that reaches a room first installs the room's pending snapshots.
  * - Kv ops of one tick are written and fdatasync'd together before any of their promises
  *   resolves; the kv log is rewritten from the live tables when it holds far more ops than
  *   live rows.
@@ -33,9 +38,11 @@ import {
   mkdirSync,
   openSync as openFd,
   openSync,
+  readdirSync,
+  rmSync,
   writevSync,
 } from "node:fs";
-import { open, readFile, rename, truncate } from "node:fs/promises";
+import { open, readFile, rename, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
@@ -89,8 +96,12 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
 
   const walPath = join(dir, "wal.log");
   const checkpointBytes = options.checkpointBytes ?? 16 * 1024 * 1024;
-  /** Committed updates that so far are durable only in the WAL (room files lag), per room. */
-  const walTail = new Map<string, Uint8Array[]>();
+  /** Committed updates that so far are durable only in the WAL (room files lag), per room, by append. */
+  const walTail = new Map<string, TailBatch[]>();
+  /** Snapshots being written or waiting to be renamed over their room's log, per room, in issue order. */
+  const pendingSnapshots = new Map<string, PendingSnapshot[]>();
+  /** Issue number of the latest `appendUpdates` or `replaceRoom` call. */
+  let issued = 0;
   let walBytes = 0;
   /** Rooms whose file was checked for a torn tail since open (forgotten again on eviction). */
   const repaired = new Set<string>();
@@ -107,6 +118,39 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     return next;
   };
   const roomPath = (room: string): string => join(roomsDir, `${Buffer.from(room, "utf8").toString("base64url")}.log`);
+
+  // Snapshot files a crash left before their rename: the logs they were for are intact.
+  for (const name of readdirSync(roomsDir)) if (name.endsWith(".tmp")) rmSync(join(roomsDir, name), { force: true });
+
+  /**
+   * Renames the written snapshots of `room` (issue ≤ `upTo`, all by default) over its log, in
+   * issue order, and drops the WAL-only updates they supersede. Runs in the serial queue.
+   */
+  const installSnapshots = async (room: string, upTo = Number.POSITIVE_INFINITY): Promise<void> => {
+    const list = pendingSnapshots.get(room) ?? [];
+    let since: number | undefined;
+    for (let next = list[0]; next !== undefined && next.issue <= upTo; next = list[0]) {
+      list.shift();
+      // A snapshot whose write failed is skipped: its replaceRoom call reports the failure.
+      if (
+        await next.written.then(
+          () => true,
+          () => false,
+        )
+      ) {
+        await rename(next.tmp, roomPath(room));
+        since = next.issue;
+      }
+    }
+    if (list.length === 0) pendingSnapshots.delete(room);
+    if (since === undefined) return;
+    await fsyncDirAsync(roomsDir);
+    const after = since;
+    const tail = walTail.get(room)?.filter((b) => b.issue > after) ?? [];
+    if (tail.length > 0) walTail.set(room, tail);
+    else walTail.delete(room);
+    repaired.add(room);
+  };
 
   /** Appends records to a room file and fsyncs it (checkpoints and WAL replay only). */
   const appendToRoomFile = async (room: string, updates: readonly Uint8Array[]): Promise<void> => {
@@ -130,9 +174,13 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     for (let i = 0; i < rooms.length; i += 64) {
       await Promise.all(
         rooms.slice(i, i + 64).map(async (room) => {
-          const updates = walTail.get(room);
-          if (updates === undefined) return;
-          await appendToRoomFile(room, updates);
+          await installSnapshots(room);
+          const tail = walTail.get(room);
+          if (tail === undefined) return;
+          await appendToRoomFile(
+            room,
+            tail.flatMap((b) => b.updates),
+          );
           walTail.delete(room);
         }),
       );
@@ -141,7 +189,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
 
   /** Moves every WAL-only update into its room file durably, then empties the WAL. */
   const checkpoint = async (): Promise<void> => {
-    await moveTails([...walTail.keys()]);
+    await moveTails([...new Set([...walTail.keys(), ...pendingSnapshots.keys()])]);
     await walHandle.truncate(0);
     await walHandle.datasync();
     walBytes = 0;
@@ -225,6 +273,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
 
   return {
     appendUpdates(batch) {
+      const issue = ++issued;
       return serial(async () => {
         const started = performance.now();
         const wal: Buffer[] = [];
@@ -237,7 +286,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         for (const [room, updates] of batch) {
           if (updates.length === 0) continue;
           const list = walTail.get(room) ?? [];
-          for (const u of updates) list.push(u.slice());
+          list.push({ issue, updates: updates.map((u) => u.slice()) });
           walTail.set(room, list);
         }
         for (const b of wal) walBytes += b.length;
@@ -248,29 +297,43 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       return serial(async () => {
         const log = await loadRecords(roomPath(room), true);
         repaired.add(room);
-        const tail = walTail.get(room) ?? [];
+        const tail = walTail.get(room)?.flatMap((b) => b.updates) ?? [];
         let bytes = log.bytes;
         for (const u of tail) bytes += u.length;
         return { updates: [...log.updates, ...tail], bytes };
       });
     },
     replaceRoom(room, snapshot) {
-      return serial(async () => {
-        const started = performance.now();
-        const path = roomPath(room);
-        const tmp = `${path}.tmp`;
+      if (closed) return Promise.reject(new StoreError("store is closed"));
+      const started = performance.now();
+      const issue = ++issued;
+      const tmp = `${roomPath(room)}.${issue}.tmp`;
+      // Written and fsync'd outside the serial queue: appends go on meanwhile.
+      const written = (async () => {
         const h = await open(tmp, "w", 0o600);
-        await h.write(frameRecord(snapshot));
-        await h.sync();
-        await h.close();
-        await rename(tmp, path);
-        fsyncDir(roomsDir);
-        // The snapshot supersedes the room's WAL-only updates (after a crash, their WAL records
-        // replay after it as duplicates, which Yjs ignores).
-        walTail.delete(room);
-        repaired.add(room);
-        options.onWrite?.((performance.now() - started) / 1000);
-      });
+        try {
+          await h.write(frameRecord(snapshot));
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+      })();
+      const entry: PendingSnapshot = { issue, tmp, written };
+      const list = pendingSnapshots.get(room) ?? [];
+      list.push(entry);
+      pendingSnapshots.set(room, list);
+      return written.then(
+        async () => {
+          // Installed here unless a checkpoint, an eviction or close got to it first. After a
+          // crash, the WAL records it superseded replay after it as duplicates, which Yjs ignores.
+          if (pendingSnapshots.get(room)?.includes(entry)) await serial(() => installSnapshots(room, issue));
+          options.onWrite?.((performance.now() - started) / 1000);
+        },
+        async (err: unknown) => {
+          await rm(tmp, { force: true }).catch(() => undefined);
+          throw err;
+        },
+      );
     },
     evictRoom(room) {
       if (!closed) evicting.add(room);
@@ -358,6 +421,33 @@ function readWalPayload(rec: Uint8Array): { room: string; update: Uint8Array } {
   const b = Buffer.from(rec.buffer, rec.byteOffset, rec.byteLength);
   const len = b.readUInt16LE(0);
   return { room: b.subarray(2, 2 + len).toString("utf8"), update: new Uint8Array(b.subarray(2 + len)) };
+}
+
+/** Updates one `appendUpdates` call wrote to the WAL for one room, with its issue number. */
+interface TailBatch {
+  readonly issue: number;
+  readonly updates: Uint8Array[];
+}
+
+/** A `replaceRoom` snapshot: its temporary file, being written or waiting for its rename. */
+interface PendingSnapshot {
+  readonly issue: number;
+  readonly tmp: string;
+  readonly written: Promise<void>;
+}
+
+/** {@link fsyncDir} without blocking the event loop. */
+async function fsyncDirAsync(path: string): Promise<void> {
+  try {
+    const h = await open(path, "r");
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // As in fsyncDir: the rename is still atomic where directory fsync is unsupported.
+  }
 }
 
 function fsyncDir(path: string): void {
