@@ -146,18 +146,21 @@ async function replayed(store: Store, room: string): Promise<{ records: number; 
 describe("compaction", () => {
   const name = "book:org:user";
 
-  it("waits until a due room has gone quiet, then stores one snapshot of it", async () => {
+  /** A registry on a compaction spy, due after 4 records, holding `name` with a fresh writer. */
+  async function dueAfterFour(options: { compactQuietMs: number; idleGraceMs?: number }) {
     const spy = compactionSpy();
     const registry = new RoomRegistry({
       store: spy.store,
       metrics: new Metrics(),
       logger: createMemoryLogger(),
       compactAfterRecords: 4,
-      compactQuietMs: 150,
+      ...options,
     });
-    const room = await registry.acquire(name);
-    const peer = recordingPeer();
-    const doc = new Y.Doc();
+    return { spy, registry, room: await registry.acquire(name), peer: recordingPeer(), doc: new Y.Doc() };
+  }
+
+  it("waits until a due room has gone quiet, then stores one snapshot of it", async () => {
+    const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 150 });
     await commitEdits(registry, room, doc, peer, 4);
     // Due, but commits keep coming less than 150 ms apart.
     for (let i = 0; i < 6; i++) {
@@ -173,17 +176,7 @@ describe("compaction", () => {
   });
 
   it("compacts a room that never goes quiet once its log has grown by its snapshot's size, or by 16 times the due count", async () => {
-    const spy = compactionSpy();
-    const registry = new RoomRegistry({
-      store: spy.store,
-      metrics: new Metrics(),
-      logger: createMemoryLogger(),
-      compactAfterRecords: 4,
-      compactQuietMs: 60_000,
-    });
-    const room = await registry.acquire(name);
-    const peer = recordingPeer();
-    const doc = new Y.Doc();
+    const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 60_000 });
     // Due after 4 records, but neither quiet nor grown enough.
     await commitEdits(registry, room, doc, peer, 63);
     expect(spy.replaced).toEqual([]);
@@ -208,18 +201,8 @@ describe("compaction", () => {
   });
 
   it("compacts a due room when it unloads", async () => {
-    const spy = compactionSpy();
-    const registry = new RoomRegistry({
-      store: spy.store,
-      metrics: new Metrics(),
-      logger: createMemoryLogger(),
-      compactAfterRecords: 4,
-      compactQuietMs: 60_000,
-      idleGraceMs: 0,
-    });
-    const room = await registry.acquire(name);
-    const doc = new Y.Doc();
-    await commitEdits(registry, room, doc, recordingPeer(), 5);
+    const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 60_000, idleGraceMs: 0 });
+    await commitEdits(registry, room, doc, peer, 5);
     registry.release(room);
     for (let i = 0; i < 50 && registry.size > 0; i++) await sleep(10);
     expect(registry.size).toBe(0);
