@@ -141,7 +141,8 @@ export class Relay {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const rawUrl = req.url ?? "/";
     if (!rawUrl.startsWith(`${this.path}/`)) return false;
-    socket.on("error", () => socket.destroy());
+    // Until `ws` takes the socket over (it adds its own error handler), an error destroys it.
+    socket.on("error", destroyOnError);
     this.admit(req, socket, head, rawUrl).catch((err: unknown) => {
       this.options.logger.log("error", "relay.admit_failed", { error: String(err) });
       socket.destroy();
@@ -159,6 +160,7 @@ export class Relay {
     const verdict = await this.check(rawUrl);
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      socket.off("error", destroyOnError);
       if (!verdict.ok) {
         const reason = closeReason(verdict.code);
         this.options.metrics.reject(reason);
@@ -214,7 +216,9 @@ export class Relay {
 
   private accept(ws: WebSocket, v: { orgId: string; userId: string; room: string }): void {
     const { metrics, registry, logger } = this.options;
-    const info: ConnectionInfo = { id: this.nextId++, room: v.room, orgId: v.orgId, userId: v.userId };
+    // The loaded room's own name, rather than this connection's copy parsed from its URL.
+    const roomName = registry.get(v.room)?.name ?? v.room;
+    const info: ConnectionInfo = { id: this.nextId++, room: roomName, orgId: v.orgId, userId: v.userId };
     const conn = new Connection(ws, info, this);
     this.all.add(conn);
     const key = userKey(v.orgId, v.userId);
@@ -428,6 +432,10 @@ function toBytes(data: RawData): Uint8Array {
   if (Array.isArray(data)) return Buffer.concat(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return data;
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 function hasControlChar(s: string): boolean {
