@@ -10,6 +10,7 @@ import * as Y from "yjs";
 import { openFileStore } from "../src/store/file-store.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import { readFrames } from "../src/store/record-frame.js";
+import type { Store } from "../src/store/store.js";
 import { describeStoreContract } from "./store-contract.js";
 
 const dirs: string[] = [];
@@ -30,6 +31,13 @@ function twoEdits(word: string): Uint8Array[] {
   doc.getText("t").insert(0, word);
   doc.getText("t").insert(word.length, "!");
   return updates;
+}
+
+/** A document holding everything `store` loads for `room`. */
+async function replayRoom(store: Store, room: string): Promise<Y.Doc> {
+  const doc = new Y.Doc();
+  for (const u of (await store.loadRoom(room)).updates) Y.applyUpdate(doc, u);
+  return doc;
 }
 
 describeStoreContract("memory", { open: async () => ({ store: createMemoryStore() }) });
@@ -70,8 +78,7 @@ describe("file store recovery", () => {
     await again.appendUpdates(new Map([["r", [updates[2] ?? new Uint8Array()]]]));
     await again.close();
     const third = await openFileStore({ dir });
-    const replay = new Y.Doc();
-    for (const u of (await third.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+    const replay = await replayRoom(third, "r");
     expect(replay.getMap("m").toJSON()).toEqual({ a: 1, b: 2, c: 3 });
     await third.close();
   });
@@ -99,8 +106,7 @@ describe("file store recovery", () => {
     // Crash before any checkpoint: nothing has reached a room file, only the WAL has it.
     expect(readdirSync(join(dir, "rooms"))).toEqual([]);
     const recovered = await openFileStore({ dir });
-    const replay = new Y.Doc();
-    for (const u of (await recovered.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+    const replay = await replayRoom(recovered, "r");
     expect(replay.getText("t").toString()).toBe("durable!");
     await recovered.close();
     expect(statSync(join(dir, "wal.log")).size).toBe(0);
@@ -120,8 +126,7 @@ describe("file store recovery", () => {
     expect(statSync(join(dir, "wal.log")).size).toBeGreaterThan(0);
     // Crash now: the WAL replays into the room file as duplicates, which Yjs ignores.
     const recovered = await openFileStore({ dir });
-    const replay = new Y.Doc();
-    for (const u of (await recovered.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+    const replay = await replayRoom(recovered, "r");
     expect(replay.getText("t").toString()).toBe("evicted!");
     await recovered.close();
   });
@@ -171,13 +176,11 @@ describe("file store recovery", () => {
         if (random() < 0.3) await Promise.all(calls);
       }
       await Promise.all(calls);
-      const loaded = new Y.Doc();
-      for (const u of (await store.loadRoom("r")).updates) Y.applyUpdate(loaded, u);
+      const loaded = await replayRoom(store, "r");
       expect(loaded.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
       // Crash (no close), then reopen: the same state, and no snapshot file left behind.
       const recovered = await openFileStore({ dir });
-      const replay = new Y.Doc();
-      for (const u of (await recovered.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+      const replay = await replayRoom(recovered, "r");
       expect(replay.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
       expect(readdirSync(join(dir, "rooms")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
       await recovered.close();
@@ -193,8 +196,7 @@ describe("file store recovery", () => {
     writeFileSync(join(dir, "rooms", `${file}.7.tmp`), "half a snapshot");
     const reopened = await openFileStore({ dir });
     expect(readdirSync(join(dir, "rooms"))).toEqual([file]);
-    const replay = new Y.Doc();
-    for (const u of (await reopened.loadRoom("r")).updates) Y.applyUpdate(replay, u);
+    const replay = await replayRoom(reopened, "r");
     expect(replay.getText("t").toString()).toBe("kept!");
     await reopened.close();
   });

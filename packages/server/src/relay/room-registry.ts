@@ -420,7 +420,7 @@ export class RoomRegistry {
   private armCompaction(room: Room, ms: number): void {
     room.compactTimer = setTimeout(() => {
       room.compactTimer = undefined;
-      if (room.doc.isDestroyed || room.logRecords < this.compactAfter) return;
+      // compact() and destroy() clear this timer, so the room is still loaded and due.
       const quietFor = performance.now() - room.lastCommitAt;
       if (quietFor < this.compactQuietMs) this.armCompaction(room, this.compactQuietMs - quietFor);
       else this.compact(room);
