@@ -134,39 +134,39 @@ function onMessage(c: Client, data: Buffer): void {
 }
 
 async function connect(peer: string, urls: string[], rooms: string[]): Promise<void> {
-  const opened = urls.map(
-    (url, i) =>
-      new Promise<Client>((resolve, reject) => {
-        const room = rooms[i] ?? "";
-        const ws = new WebSocket(url, { perMessageDeflate: false });
-        const prefix = peer === "hocuspocus" ? encoding.encode((e) => encoding.writeVarString(e, room)) : undefined;
-        const c: Client = { ws, room, prefix, synced: false, seen: new Bits(), writer: false };
-        ws.on("message", (data: Buffer) => onMessage(c, data));
-        ws.on("error", reject);
-        ws.on("open", () => {
-          if (prefix) {
-            ws.send(
-              frame(c, (e) => {
-                encoding.writeVarUint(e, 2);
-                encoding.writeVarUint(e, 0);
-                encoding.writeVarString(e, "");
-              }),
-            );
-          }
+  const open = (url: string, i: number) =>
+    new Promise<Client>((resolve, reject) => {
+      const room = rooms[i] ?? "";
+      const ws = new WebSocket(url, { perMessageDeflate: false });
+      const prefix = peer === "hocuspocus" ? encoding.encode((e) => encoding.writeVarString(e, room)) : undefined;
+      const c: Client = { ws, room, prefix, synced: false, seen: new Bits(), writer: false };
+      ws.on("message", (data: Buffer) => onMessage(c, data));
+      ws.on("error", reject);
+      ws.on("open", () => {
+        if (prefix) {
           ws.send(
             frame(c, (e) => {
+              encoding.writeVarUint(e, 2);
               encoding.writeVarUint(e, 0);
-              encoding.writeVarUint(e, 0);
-              encoding.writeVarUint8Array(e, new Uint8Array([0]));
+              encoding.writeVarString(e, "");
             }),
           );
-          resolve(c);
-        });
-      }),
-  );
-  // Open in waves so the accept queue is not the thing measured.
+        }
+        ws.send(
+          frame(c, (e) => {
+            encoding.writeVarUint(e, 0);
+            encoding.writeVarUint(e, 0);
+            encoding.writeVarUint8Array(e, new Uint8Array([0]));
+          }),
+        );
+        resolve(c);
+      });
+    });
+  // Open in waves of 100, so the accept queue is not the thing measured.
   const out: Client[] = [];
-  for (let i = 0; i < opened.length; i += 100) out.push(...(await Promise.all(opened.slice(i, i + 100))));
+  for (let i = 0; i < urls.length; i += 100) {
+    out.push(...(await Promise.all(urls.slice(i, i + 100).map((url, j) => open(url, i + j)))));
+  }
   clients.push(...out);
   const start = Date.now();
   while (!out.every((c) => c.synced)) {

@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setFlagsFromString } from "node:v8";
+import { setFlagsFromString, writeHeapSnapshot } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { WebSocketServer } from "ws";
 import { createJsonLogger } from "../src/obs/logger.js";
@@ -23,7 +23,10 @@ setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 const peer = process.argv[2] ?? "tandem";
 
-type Request = { id: number; cmd: "stats" } | { id: number; cmd: "tickets"; users: string[]; org: string };
+type Request =
+  | { id: number; cmd: "stats" }
+  | { id: number; cmd: "tickets"; users: string[]; org: string }
+  | { id: number; cmd: "snapshot"; file: string };
 
 async function main(): Promise<void> {
   let url: string;
@@ -83,6 +86,9 @@ async function main(): Promise<void> {
           heap: mem.heapUsed,
           rooms: rooms(),
         });
+      } else if (m.cmd === "snapshot") {
+        gc();
+        process.send?.({ id: m.id, file: writeHeapSnapshot(m.file) });
       } else if (m.cmd === "tickets") {
         process.send?.({ id: m.id, tickets: await tickets(m.org, m.users) });
       }

@@ -14,6 +14,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const PEERS = ["tandem", "y-websocket-server", "hocuspocus"] as const;
@@ -148,6 +149,12 @@ async function runPeer(peer: Peer): Promise<void> {
   const clients = await startClients();
   const stats = async (): Promise<Stats> => (await server.ipc.call("stats")) as unknown as Stats;
   const baseline = await stats();
+  // TANDEM_BENCH_HEAPSNAPSHOT=<dir>: heap snapshots of the main server at start and at the end.
+  const snapshots = process.env.TANDEM_BENCH_HEAPSNAPSHOT;
+  const snapshot = async (at: string, of: { ipc: Ipc } = server): Promise<void> => {
+    if (snapshots) await of.ipc.call("snapshot", { file: join(snapshots, `${peer}-${at}.heapsnapshot`) });
+  };
+  await snapshot("start");
 
   const scenarios = process.env.TANDEM_BENCH_SCENARIOS?.split(",");
   const wanted = (name: string): boolean => !scenarios || scenarios.includes(name);
@@ -224,18 +231,22 @@ async function runPeer(peer: Peer): Promise<void> {
   if (wanted("idle")) {
     // On a fresh server of the same peer: after the fan-out scenarios the main server's heap
     // and malloc arenas are already grown, new connections fit in memory it holds anyway, and
-    // its RSS barely moves (it even shrank). 100 connections are opened and closed first, so
-    // that code is compiled and first-use allocations are made before the baseline.
+    // its RSS barely moves (it even shrank). 100 connections to 100 rooms are opened and closed
+    // first, so that code is compiled and first-use allocations are made before the baseline.
+    // Their rooms are not the measured ones: a server that never unloads a room (the stock one)
+    // would find them loaded and not pay for them, while the others load them anew; every peer
+    // must pay for the same 100 new rooms in the measured step.
     const fresh = await startServer(peer);
     const freshStats = async (): Promise<Stats> => (await fresh.ipc.call("stats")) as unknown as Stats;
     const count = n(1000);
-    const users = Array.from({ length: count }, (_, i) => `005IDLE${String(i % 100).padStart(11, "0")}`);
-    const warm = await urlsFor(peer, fresh, users.slice(0, n(100)));
+    const idleUsers = (tag: string): string[] =>
+      Array.from({ length: count }, (_, i) => `005${tag}${String(i % 100).padStart(11, "0")}`);
+    const warm = await urlsFor(peer, fresh, idleUsers("WARM").slice(0, n(100)));
     await clients.call("connect", { peer, ...warm });
     await clients.call("close");
     // Tickets (Tandem only) are issued before the baseline: this measures connections, not
     // the bench's ticket round trip.
-    const { urls, rooms } = await urlsFor(peer, fresh, users);
+    const { urls, rooms } = await urlsFor(peer, fresh, idleUsers("IDLE"));
     // Servers that unload rooms get the time to unload the warm-up rooms and to finish what
     // unloading starts (a stock server never unloads: 3 s).
     for (let waited = 0; waited < 3_000 && (await freshStats()).rooms > 0; waited += 100) {
@@ -243,11 +254,13 @@ async function runPeer(peer: Peer): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 1_000));
     const before = await freshStats();
+    await snapshot("idle-before", fresh);
     await clients.call("connect", { peer, urls, rooms });
     await new Promise((r) => setTimeout(r, 500));
     const after = await freshStats();
+    await snapshot("idle-after", fresh);
     const suite = `relay ${count} idle connections (100 rooms)`;
-    const note = "fresh server, after 100 warm-up connections";
+    const note = "fresh server, after 100 warm-up connections to 100 other rooms";
     bench(suite, "RSS per connection", (after.rss - before.rss) / count / 1024, "KB", peer, note);
     bench(suite, "heap per connection", (after.heap - before.heap) / count / 1024, "KB", peer, note);
     await clients.call("close");
@@ -307,6 +320,7 @@ async function runPeer(peer: Peer): Promise<void> {
 
   await new Promise((r) => setTimeout(r, 1500));
   const end = await stats();
+  await snapshot("end");
   bench(
     "relay memory after every client left",
     "heap growth over start",

@@ -196,6 +196,29 @@ describe("hostile input", () => {
     watcher.destroy();
   });
 
+  it("survives a refused socket that breaks the websocket protocol before its close completes", async () => {
+    const { port } = new URL(t.server.url);
+    // An upgrade without a ticket (refused: closed by the server at once), followed in the same
+    // write by an unmasked client frame, which `ws` reports as a protocol error on that socket.
+    const raw = connect(Number(port), "127.0.0.1");
+    raw.on("error", () => undefined);
+    const received: Buffer[] = [];
+    raw.on("data", (b: Buffer) => received.push(b));
+    const ended = new Promise<void>((resolve) => raw.once("close", () => resolve()));
+    raw.write(
+      `GET /sync/${ROOM} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    raw.write(Buffer.from([0x82, 0x03, 1, 2, 3, 0x82, 0x03, 1, 2, 3]));
+    await ended;
+    expect(Buffer.concat(received).toString("latin1")).toContain("101 Switching Protocols");
+    // The process is up and an honest client still syncs.
+    const doc = new Y.Doc();
+    const p = connectProvider(t.server.url, ROOM, doc, await t.ticket(ORG, USER));
+    await waitFor(() => p.synced, "honest client connects after the refused socket");
+    p.destroy();
+  });
+
   it("drops slow-loris upgrades at the header deadline while others connect", async () => {
     const { port } = new URL(t.server.url);
     const sockets = Array.from({ length: 30 }, () => {

@@ -1,6 +1,6 @@
 /**
- * Per-connection message and byte rates: two token buckets in one small object (it exists
- * once per open socket, so its size counts).
+ * Per-connection message and byte rates: two token buckets whose state lives on the
+ * connection itself (it exists once per open socket, so no object of its own).
  *
  * Each bucket refills continuously at its rate up to its burst. Time comes from the caller,
  * so the buckets are deterministic in tests.
@@ -14,32 +14,31 @@ export interface RateLimits {
   readonly byteBurst: number;
 }
 
-/** The message and byte buckets of one connection. */
-export class ConnectionRates {
-  private messages: number;
-  private bytes: number;
-  private last: number;
-  constructor(
-    private readonly limits: RateLimits,
-    now: number,
-  ) {
-    this.messages = limits.messageBurst;
-    this.bytes = limits.byteBurst;
-    this.last = now;
-  }
+/** The state of one connection's two buckets. */
+export interface TokenBuckets {
+  messageTokens: number;
+  byteTokens: number;
+  /** When the buckets were last refilled (the caller's clock, ms). */
+  refilledAt: number;
+}
 
-  /** Takes one message of `bytes` bytes; false (and nothing taken) when either bucket cannot cover it. */
-  take(bytes: number, now: number): boolean {
-    const elapsed = now - this.last;
-    if (elapsed > 0) {
-      const l = this.limits;
-      this.messages = Math.min(l.messageBurst, this.messages + (elapsed * l.messagesPerSecond) / 1000);
-      this.bytes = Math.min(l.byteBurst, this.bytes + (elapsed * l.bytesPerSecond) / 1000);
-      this.last = now;
-    }
-    if (this.messages < 1 || this.bytes < bytes) return false;
-    this.messages -= 1;
-    this.bytes -= bytes;
-    return true;
+/** Fills both buckets to their bursts at `now`. */
+export function fillBuckets(b: TokenBuckets, limits: RateLimits, now: number): void {
+  b.messageTokens = limits.messageBurst;
+  b.byteTokens = limits.byteBurst;
+  b.refilledAt = now;
+}
+
+/** Takes one message of `bytes` bytes; false (and nothing taken) when either bucket cannot cover it. */
+export function takeTokens(b: TokenBuckets, limits: RateLimits, bytes: number, now: number): boolean {
+  const elapsed = now - b.refilledAt;
+  if (elapsed > 0) {
+    b.messageTokens = Math.min(limits.messageBurst, b.messageTokens + (elapsed * limits.messagesPerSecond) / 1000);
+    b.byteTokens = Math.min(limits.byteBurst, b.byteTokens + (elapsed * limits.bytesPerSecond) / 1000);
+    b.refilledAt = now;
   }
+  if (b.messageTokens < 1 || b.byteTokens < bytes) return false;
+  b.messageTokens -= 1;
+  b.byteTokens -= bytes;
+  return true;
 }

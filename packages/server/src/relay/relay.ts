@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type RawData, type WebSocket, WebSocketServer } from "ws";
+import { type RawData, type Server as WsServer, WebSocket, WebSocketServer } from "ws";
 import { hashSecret } from "../auth/secret-hash.js";
 import { readTicketExpiry } from "../auth/ticket-value.js";
 import type { Clock } from "../clock.js";
@@ -29,7 +29,7 @@ import {
   type ProtocolLimits,
   parseClientMessage,
 } from "./protocol.js";
-import { ConnectionRates } from "./rate-limiter.js";
+import { fillBuckets, type TokenBuckets, takeTokens } from "./rate-limiter.js";
 import type { Room, RoomPeer } from "./room.js";
 import type { RoomRegistry } from "./room-registry.js";
 
@@ -59,7 +59,7 @@ export const defaultRelayLimits: RelayLimits = {
   maxAwarenessEntries: 16,
 };
 
-/** Who is on a connection. */
+/** Who is on a connection. Listeners get the connection itself, read-only: do not keep it. */
 export interface ConnectionInfo {
   readonly id: number;
   readonly room: string;
@@ -86,12 +86,10 @@ type Verdict =
 /** The websocket relay. */
 export class Relay {
   readonly limits: RelayLimits;
-  private readonly wss: WebSocketServer;
+  private readonly wss: WsServer<typeof Connection>;
+  /** Every admitted, open connection, by (org, user). */
   private readonly byUser = new Map<string, Set<Connection>>();
-  private readonly all = new Set<Connection>();
-  /** The connection of each admitted socket, for the shared socket handlers. */
-  private readonly connectionOf = new WeakMap<WebSocket, Connection>();
-  private readonly socketHandlers = socketHandlers(this, this.connectionOf);
+  private count = 0;
   private readonly connectListeners = new Set<(info: ConnectionInfo) => void>();
   private readonly disconnectListeners = new Set<(info: ConnectionInfo) => void>();
   private nextId = 1;
@@ -100,17 +98,19 @@ export class Relay {
   constructor(readonly options: RelayOptions) {
     this.limits = { ...defaultRelayLimits, ...options.limits };
     this.path = options.path ?? "/sync";
-    this.wss = new WebSocketServer({
+    this.wss = new WebSocketServer<typeof Connection>({
       noServer: true,
       maxPayload: this.limits.maxFrameBytes,
       perMessageDeflate: false,
       clientTracking: false,
+      // Each socket is built as a Connection: one object per connection, relay state included.
+      WebSocket: Connection,
     });
   }
 
   /** Number of admitted, open connections. */
   get connectionCount(): number {
-    return this.all.size;
+    return this.count;
   }
 
   /** Calls `listener` each time a connection is admitted to a room (after its room is loaded). */
@@ -130,7 +130,7 @@ export class Relay {
     const set = this.byUser.get(userKey(orgId, userId));
     if (!set) return 0;
     const conns = [...set];
-    for (const c of conns) c.close(code, reason);
+    for (const c of conns) c.evict(code, reason);
     return conns.length;
   }
 
@@ -152,7 +152,9 @@ export class Relay {
 
   /** Closes every connection (1001) and stops accepting. */
   close(): void {
-    for (const c of [...this.all]) c.close(CloseCode.goingAway, "server shutting down");
+    for (const set of [...this.byUser.values()]) {
+      for (const c of [...set]) c.evict(CloseCode.goingAway, "server shutting down");
+    }
     this.wss.close();
   }
 
@@ -171,6 +173,9 @@ export class Relay {
           orgId: verdict.orgId,
           userId: verdict.userId,
         });
+        // A refused socket can still report a protocol error (frames sent before our close
+        // arrives); `ws` emits it as an event, which would throw with no listener.
+        ws.on("error", ignoreError);
         ws.close(verdict.code, reason);
         return;
       }
@@ -214,13 +219,10 @@ export class Relay {
     }
   }
 
-  private accept(ws: WebSocket, v: { orgId: string; userId: string; room: string }): void {
-    const { metrics, registry, logger } = this.options;
+  private accept(conn: Connection, v: { orgId: string; userId: string; room: string }): void {
+    const { metrics, registry, logger, clock } = this.options;
     // The loaded room's own name, rather than this connection's copy parsed from its URL.
-    const roomName = registry.get(v.room)?.name ?? v.room;
-    const info: ConnectionInfo = { id: this.nextId++, room: roomName, orgId: v.orgId, userId: v.userId };
-    const conn = new Connection(ws, info, this);
-    this.all.add(conn);
+    conn.admitted(this, this.nextId++, registry.get(v.room)?.name ?? v.room, v.orgId, v.userId, clock.now());
     const key = userKey(v.orgId, v.userId);
     let set = this.byUser.get(key);
     if (!set) {
@@ -228,45 +230,42 @@ export class Relay {
       this.byUser.set(key, set);
     }
     set.add(conn);
-    metrics.connections = this.all.size;
+    metrics.connections = ++this.count;
 
-    // Three handlers shared by every socket (not three closures per connection).
-    this.connectionOf.set(ws, conn);
-    ws.on("message", this.socketHandlers.message);
-    ws.on("error", this.socketHandlers.error);
-    ws.on("close", this.socketHandlers.close);
+    // Handlers shared by every socket (`this` is the socket), not closures per connection.
+    conn.on("message", onSocketMessage);
+    conn.on("error", onSocketError);
+    conn.on("close", onSocketClose);
 
     registry.acquire(v.room).then(
       (room) => {
-        if (conn.closed) {
+        if (!conn.open) {
           registry.release(room);
           return;
         }
         conn.attach(room);
-        for (const l of this.connectListeners) l(info);
+        for (const l of this.connectListeners) l(conn);
       },
       (err: unknown) => {
         logger.log("error", "relay.room_load_failed", { room: v.room, error: String(err) });
-        conn.close(CloseCode.storeFailure, "room unavailable");
+        conn.evict(CloseCode.storeFailure, "room unavailable");
       },
     );
   }
 
-  /** @internal A socket of `conn` closed. */
+  /** @internal The socket of `conn` closed. */
   detachConnection(conn: Connection): void {
-    if (!this.all.delete(conn)) return;
-    conn.closed = true;
-    const key = userKey(conn.info.orgId, conn.info.userId);
+    const key = userKey(conn.orgId, conn.userId);
     const set = this.byUser.get(key);
-    set?.delete(conn);
-    if (set && set.size === 0) this.byUser.delete(key);
-    this.options.metrics.connections = this.all.size;
-    const room = conn.room;
+    if (!set?.delete(conn)) return;
+    if (set.size === 0) this.byUser.delete(key);
+    this.options.metrics.connections = --this.count;
+    const room = conn.loaded;
     if (room) {
       room.peers.delete(conn);
       this.options.registry.queueAwareness(room, room.awareness.dropOwner(conn));
       this.options.registry.release(room);
-      for (const l of this.disconnectListeners) l(conn.info);
+      for (const l of this.disconnectListeners) l(conn);
     }
   }
 
@@ -285,7 +284,7 @@ export class Relay {
               ? CloseCode.awarenessTooLarge
               : CloseCode.malformedFrame;
         logger.log("warn", "relay.frame_rejected", { room: room.name, reason: err.reason, code });
-        conn.close(code, err.kind);
+        conn.evict(code, err.kind);
         return;
       }
       throw err;
@@ -304,126 +303,139 @@ export class Relay {
             reason: "update-not-applicable",
             code: CloseCode.malformedFrame,
           });
-          conn.close(CloseCode.malformedFrame, "malformed");
+          conn.evict(CloseCode.malformedFrame, "malformed");
         }
         return;
       case "awareness":
         registry.queueAwareness(room, room.awareness.apply(msg.entries, conn));
         return;
       case "query-awareness":
-        conn.send(encodeAwarenessMessage(room.awareness.live()));
+        conn.deliver(encodeAwarenessMessage(room.awareness.live()));
         return;
     }
   }
 }
 
-/** The `message`, `error` and `close` handlers of a relay's sockets (`this` is the socket). */
-function socketHandlers(relay: Relay, connectionOf: WeakMap<WebSocket, Connection>) {
-  return {
-    message(this: WebSocket, data: RawData, isBinary: boolean): void {
-      connectionOf.get(this)?.onFrame(data, isBinary);
-    },
-    error(this: WebSocket, err: Error & { code?: string }): void {
-      const reason = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frameTooLarge" : (err.code ?? "socket-error");
-      relay.options.metrics.close(reason);
-      relay.options.logger.log("warn", "relay.socket_error", { room: connectionOf.get(this)?.info.room, reason });
-    },
-    close(this: WebSocket): void {
-      const conn = connectionOf.get(this);
-      if (conn) relay.detachConnection(conn);
-    },
-  };
+// Listeners shared by every admitted socket; `ws` types their `this` as its base class, and
+// they are only ever added to Connections.
+
+function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  (this as Connection).onFrame(data, isBinary);
 }
 
-/** One admitted socket. Implements {@link RoomPeer} for the registry. */
-class Connection implements RoomPeer {
-  room: Room | undefined;
-  closed = false;
-  private queued: Uint8Array[] | undefined = [];
-  private readonly rates: ConnectionRates;
-  /** The underlying TCP socket of `ws`, when it exposes one. */
-  private readonly socket: { write(chunk: Uint8Array): boolean } | undefined;
+function onSocketError(this: WebSocket, err: Error & { code?: string }): void {
+  const conn = this as Connection;
+  const reason = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? "frameTooLarge" : (err.code ?? "socket-error");
+  const { metrics, logger } = conn.relay.options;
+  metrics.close(reason);
+  logger.log("warn", "relay.socket_error", { room: conn.room, reason });
+}
 
-  constructor(
-    private readonly ws: WebSocket,
-    readonly info: ConnectionInfo,
-    private readonly relay: Relay,
-  ) {
-    this.rates = new ConnectionRates(relay.limits, relay.options.clock.now());
-    // `ws` keeps its socket in `_socket` (not in its typings).
-    const raw = (ws as unknown as { _socket?: { write?: unknown } })._socket;
-    this.socket = raw && typeof raw.write === "function" ? (raw as { write(chunk: Uint8Array): boolean }) : undefined;
+function onSocketClose(this: WebSocket): void {
+  const conn = this as Connection;
+  conn.relay.detachConnection(conn);
+}
+
+/**
+ * One socket: `ws`'s WebSocket with the relay's per-connection state in the same object (the
+ * relay's `WebSocketServer` builds every socket with this class), since it exists once per
+ * open socket. Its fields are set by {@link Connection.admitted}; a refused socket keeps the
+ * initial values and is closed at once. Implements {@link RoomPeer} for the registry and
+ * {@link ConnectionInfo} for connect and disconnect listeners.
+ */
+class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuckets {
+  relay!: Relay;
+  id = 0;
+  room = "";
+  orgId = "";
+  userId = "";
+  /** The room once loaded; frames that arrive before it are kept in `queued`. */
+  loaded: Room | undefined = undefined;
+  private queued: Uint8Array[] | undefined = undefined;
+  messageTokens = 0;
+  byteTokens = 0;
+  refilledAt = 0;
+
+  admitted(relay: Relay, id: number, room: string, orgId: string, userId: string, now: number): void {
+    this.relay = relay;
+    this.id = id;
+    this.room = room;
+    this.orgId = orgId;
+    this.userId = userId;
+    fillBuckets(this, relay.limits, now);
+  }
+
+  /** Open, not closing: frames are processed and messages sent only then. */
+  get open(): boolean {
+    return this.readyState === WebSocket.OPEN;
   }
 
   attach(room: Room): void {
-    this.room = room;
+    this.loaded = room;
     room.peers.add(this);
-    this.send(encodeSyncStep1(room.doc));
+    this.deliver(encodeSyncStep1(room.doc));
     const live = room.awareness.live();
-    if (live.length > 0) this.send(encodeAwarenessMessage(live));
-    const queued = this.queued ?? [];
+    if (live.length > 0) this.deliver(encodeAwarenessMessage(live));
+    const queued = this.queued;
     this.queued = undefined;
-    for (const f of queued) {
-      if (this.closed) return;
+    for (const f of queued ?? []) {
+      if (!this.open) return;
       this.relay.process(this, room, f);
     }
   }
 
   onFrame(data: RawData, isBinary: boolean): void {
-    if (this.closed) return;
-    const { metrics, clock } = this.relay.options;
+    if (!this.open) return;
+    const { metrics, clock, logger } = this.relay.options;
     const frame = toBytes(data);
     metrics.messagesIn++;
     metrics.bytesIn += frame.length;
-    const now = clock.now();
-    if (!this.rates.take(frame.length, now)) {
-      this.relay.options.logger.log("warn", "relay.rate_limited", { room: this.info.room });
-      this.close(CloseCode.rateLimited, "rate limit");
+    if (!takeTokens(this, this.relay.limits, frame.length, clock.now())) {
+      logger.log("warn", "relay.rate_limited", { room: this.room });
+      this.evict(CloseCode.rateLimited, "rate limit");
       return;
     }
     if (!isBinary) {
-      this.relay.options.logger.log("warn", "relay.frame_rejected", { room: this.info.room, reason: "text-frame" });
-      this.close(CloseCode.malformedFrame, "text frame");
+      logger.log("warn", "relay.frame_rejected", { room: this.room, reason: "text-frame" });
+      this.evict(CloseCode.malformedFrame, "text frame");
       return;
     }
-    if (this.queued) {
-      this.queued.push(frame);
-      return;
-    }
-    if (this.room) this.relay.process(this, this.room, frame);
+    if (this.loaded) this.relay.process(this, this.loaded, frame);
+    else if (this.queued) this.queued.push(frame);
+    else this.queued = [frame];
   }
 
-  send(bytes: Uint8Array): void {
-    if (this.closed || this.ws.readyState !== 1) return;
-    if (this.ws.bufferedAmount > this.relay.limits.maxBufferedBytes) {
-      this.close(CloseCode.slowConsumer, "slow consumer");
+  deliver(bytes: Uint8Array): void {
+    if (!this.open) return;
+    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes) {
+      this.evict(CloseCode.slowConsumer, "slow consumer");
       return;
     }
-    this.ws.send(bytes, { binary: true });
+    this.send(bytes, { binary: true });
   }
 
-  sendFramed(frame: Uint8Array, bytes: Uint8Array): void {
+  deliverFramed(frame: Uint8Array, bytes: Uint8Array): void {
     // Writing a prepared frame to the socket is what `ws` itself does for an uncompressed
     // message (permessage-deflate is off on this server), minus re-framing per socket.
-    // Writes stay in call order with `ws.send`, which also writes synchronously.
-    const socket = this.socket;
-    if (!socket) {
-      this.send(bytes);
+    // Writes stay in call order with `send`, which also writes synchronously.
+    // `ws` keeps its TCP socket in `_socket` (not in its typings).
+    const socket = (this as unknown as { _socket?: { write?(chunk: Uint8Array): boolean } })._socket;
+    if (typeof socket?.write !== "function") {
+      this.deliver(bytes);
       return;
     }
-    if (this.closed || this.ws.readyState !== 1) return;
-    if (this.ws.bufferedAmount > this.relay.limits.maxBufferedBytes) {
-      this.close(CloseCode.slowConsumer, "slow consumer");
+    if (!this.open) return;
+    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes) {
+      this.evict(CloseCode.slowConsumer, "slow consumer");
       return;
     }
     socket.write(frame);
   }
 
-  close(code: number, reason: string): void {
-    if (this.closed) return;
-    this.closed = true;
+  evict(code: number, reason: string): void {
+    if (!this.open) return;
     this.relay.options.metrics.close(closeReason(code));
-    this.ws.close(code, reason);
+    this.close(code, reason);
   }
 }
 
@@ -433,6 +445,8 @@ function toBytes(data: RawData): Uint8Array {
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   return data;
 }
+
+function ignoreError(): void {}
 
 function destroyOnError(this: Duplex): void {
   this.destroy();

@@ -29,7 +29,7 @@ function recordingPeer(): RoomPeer & { messages: string[][] } {
   const messages: string[][] = [];
   return {
     messages,
-    send(bytes) {
+    deliver(bytes) {
       const d = decoding.createDecoder(bytes);
       expect(decoding.readVarUint(d)).toBe(0);
       decoding.readVarUint(d); // step 2 or update: both carry an update
@@ -38,7 +38,7 @@ function recordingPeer(): RoomPeer & { messages: string[][] } {
       );
       messages.push(keys);
     },
-    close() {},
+    evict() {},
   };
 }
 

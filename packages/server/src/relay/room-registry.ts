@@ -206,7 +206,7 @@ export class RoomRegistry {
   /** Answers a client's sync step 1 once everything in the document is durable. */
   answerStep1(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
     const answer = (): void => {
-      if (room.peers.has(peer)) peer.send(answerSyncStep1(room.doc, stateVector));
+      if (room.peers.has(peer)) peer.deliver(answerSyncStep1(room.doc, stateVector));
     };
     if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) room.deferred.push(answer);
     else answer();
@@ -380,7 +380,7 @@ export class RoomRegistry {
         // unloads and reloads from what the store really has.
         room.inFlight--;
         room.deferred = [];
-        for (const p of [...room.peers]) p.close(CloseCode.storeFailure, "store failure");
+        for (const p of [...room.peers]) p.evict(CloseCode.storeFailure, "store failure");
       }
       return;
     }

@@ -14,15 +14,15 @@ import { encodeBinaryFrame } from "./ws-frame.js";
 
 /** Something connected to a room that can receive bytes: a websocket, in practice. */
 export interface RoomPeer {
-  /** Sends one binary frame. */
-  send(bytes: Uint8Array): void;
+  /** Sends one binary message. */
+  deliver(bytes: Uint8Array): void;
   /**
    * Sends a message already framed by {@link encodeBinaryFrame} (`bytes` is its payload, for
    * peers that cannot take a prepared frame). Used by broadcasts, which frame once per room.
    */
-  sendFramed?(frame: Uint8Array, bytes: Uint8Array): void;
+  deliverFramed?(frame: Uint8Array, bytes: Uint8Array): void;
   /** Closes the peer with a close code and a short reason. */
-  close(code: number, reason: string): void;
+  evict(code: number, reason: string): void;
 }
 
 /** A loaded room. Created and owned by the {@link RoomRegistry}. */
@@ -73,8 +73,8 @@ export class Room {
     let n = 0;
     for (const p of this.peers) {
       if (p === except) continue;
-      if (p.sendFramed) p.sendFramed(frame, bytes);
-      else p.send(bytes);
+      if (p.deliverFramed) p.deliverFramed(frame, bytes);
+      else p.deliver(bytes);
       n++;
     }
     return n;
