@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { type RawData, type Server as WsServer, WebSocket, WebSocketServer } from "ws";
+import { type RawData, WebSocket, WebSocketServer, type Server as WsServer } from "ws";
 import { hashSecret } from "../auth/secret-hash.js";
 import { readTicketExpiry } from "../auth/ticket-value.js";
 import type { Clock } from "../clock.js";
