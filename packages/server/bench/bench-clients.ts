@@ -9,10 +9,12 @@
  *
  * IPC: `connect` {peer, urls, rooms} → opens sockets and waits for initial sync;
  * `run` {writers, updates, intervalMs} → writers send on a fixed schedule, resolves with
- * deliveries and latencies; `saturate` {writers, updates} → unpaced closed loop: each writer
- * sends its next update (encoded before the clock starts) as soon as a reader of its room has
- * its previous one, so the pace is set by how fast the server relays, not by a schedule (one
- * writer per room, or several in one room for fan-out); `close` → closes every socket.
+ * deliveries and latencies; `saturate` {writers, updates, window} → unpaced closed loop: each
+ * writer sends its next update (encoded before the clock starts) as soon as the reader of its
+ * room has an earlier one, so the pace is set by how fast the server relays, not by a schedule
+ * (the 500-room runs); `saturateFor` {writers, window, warmMs, measureMs, perWriter} → the same
+ * in one room for a fixed time, an update in flight until every reader has it (fan-out);
+ * `close` → closes every socket.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -239,12 +241,9 @@ interface LoopWriter {
   next: number;
 }
 
-/** The closed loop of `saturate`: `updates` updates per writer, `window` in flight per writer. */
-async function saturate(writers: number[], updates: number, expected: number, window: number): Promise<unknown> {
-  reset(writers);
+/** Encodes `updates` updates per writer (before any clock starts) for a closed loop. */
+function loopWriters(writers: number[], updates: number): LoopWriter[] {
   const loop: LoopWriter[] = [];
-  /** The writer of each update in flight, by seq. */
-  const inFlight = new Map<number, LoopWriter>();
   for (const i of writers) {
     const c = clients[i];
     if (!c) throw new Error("no such writer");
@@ -267,31 +266,104 @@ async function saturate(writers: number[], updates: number, expected: number, wi
     }
     loop.push({ writer: c, frames, seqs, next: 0 });
   }
+  return loop;
+}
+
+/**
+ * Starts a closed loop over `loop`: `window` updates per writer in flight, the next sent when
+ * `gate` readers have an earlier one. Returns a function that stops sending.
+ */
+function startLoop(loop: LoopWriter[], window: number, gate = 1): () => void {
+  /** The writer of each update in flight, by seq, and how many readers it still waits for. */
+  const inFlight = new Map<number, LoopWriter>();
+  const waiting = new Map<number, number>();
+  let sending = true;
   const sent = new Map<number, number>();
   const sendNext = (w: LoopWriter): void => {
+    if (!sending) return;
     const f = w.frames[w.next];
     const s = w.seqs[w.next];
     if (f === undefined || s === undefined) return;
     inFlight.set(s, w);
+    waiting.set(s, gate);
     w.next++;
     sent.set(s, now());
     w.writer.ws.send(f);
   };
   sentAt = sent;
   onDelivery = (_reader, s) => {
-    // The first reader to get an update in flight releases its writer's next one.
+    // The `gate`-th reader to get an update in flight releases its writer's next one.
+    const left = (waiting.get(s) ?? 0) - 1;
+    if (left > 0) {
+      waiting.set(s, left);
+      return;
+    }
     const w = inFlight.get(s);
     if (w === undefined) return;
     inFlight.delete(s);
+    waiting.delete(s);
     sendNext(w);
   };
-  const started = now();
   for (let k = 0; k < window; k++) for (const w of loop) sendNext(w);
-  const deadline = Date.now() + 60_000;
-  while (deliveries < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return () => {
+    sending = false;
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function drain(expected: number, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (deliveries < expected && Date.now() < deadline) await sleep(5);
+}
+
+/** The closed loop of the 500-room runs: `updates` updates per writer, `window` in flight per writer. */
+async function saturate(writers: number[], updates: number, expected: number, window: number): Promise<unknown> {
+  reset(writers);
+  const loop = loopWriters(writers, updates);
+  const started = now();
+  startLoop(loop, window);
+  await drain(expected, 60_000);
   const result = summary(expected, (lastReceive - started) / 1000);
   onDelivery = undefined;
   return result;
+}
+
+/**
+ * The closed loop of the fan-out runs, for a fixed time: an update is in flight until every
+ * reader has it (gating on the first reader only let the other readers fall behind without
+ * bound once windows grew, and the rate then measured their backlog). After `warmMs`, the deliveries and
+ * messages of the next `measureMs` give the steady rate; then sending stops and what is in
+ * flight drains (counted in `deliveries`, against `expected` = updates sent × readers).
+ * `exhausted` is true when a writer ran out of its `perWriter` updates before the end (the
+ * rate is then a lower bound).
+ */
+async function saturateFor(
+  writers: number[],
+  window: number,
+  warmMs: number,
+  measureMs: number,
+  perWriter: number,
+): Promise<unknown> {
+  reset(writers);
+  const readers = clients.length - writers.length;
+  const loop = loopWriters(writers, perWriter);
+  const stop = startLoop(loop, window, readers);
+  await sleep(warmMs);
+  const [d1, f1, t1] = [deliveries, frames, now()];
+  await sleep(measureMs);
+  const [d2, f2, t2] = [deliveries, frames, now()];
+  stop();
+  const exhausted = loop.some((w) => w.next >= w.frames.length);
+  const expected = loop.reduce((n, w) => n + w.next, 0) * readers;
+  await drain(expected, 60_000);
+  onDelivery = undefined;
+  return {
+    ...summary(expected, (t2 - t1) / 1000),
+    measured: d2 - d1,
+    measuredFrames: f2 - f1,
+    exhausted,
+  };
 }
 
 process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => {
@@ -318,6 +390,17 @@ process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => 
             m.updates as number,
             m.expected as number,
             (m.window as number | undefined) ?? 1,
+          )) as object),
+        });
+      } else if (m.cmd === "saturateFor") {
+        process.send?.({
+          id: m.id,
+          ...((await saturateFor(
+            m.writers as number[],
+            m.window as number,
+            m.warmMs as number,
+            m.measureMs as number,
+            m.perWriter as number,
           )) as object),
         });
       } else if (m.cmd === "close") {
