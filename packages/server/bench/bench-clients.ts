@@ -366,57 +366,51 @@ async function saturateFor(
   };
 }
 
-process.on("message", (m: { id: number; cmd: string; [k: string]: unknown }) => {
+type Request = { id: number; cmd: string; [k: string]: unknown };
+
+async function closeAll(): Promise<void> {
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          c.ws.once("close", () => resolve());
+          c.ws.close();
+        }),
+    ),
+  );
+  clients = [];
+}
+
+/** The IPC commands (see the file header); each answers with an object. */
+const commands: Record<string, (m: Request) => Promise<unknown>> = {
+  connect: async (m) => {
+    await connect(m.peer as string, m.urls as string[], m.rooms as string[]);
+    return { ok: true };
+  },
+  run: (m) => run(m.writers as number[], m.updates as number, m.intervalMs as number, m.expected as number),
+  saturate: (m) =>
+    saturate(m.writers as number[], m.updates as number, m.expected as number, (m.window as number | undefined) ?? 1),
+  saturateFor: (m) =>
+    saturateFor(
+      m.writers as number[],
+      m.window as number,
+      m.warmMs as number,
+      m.measureMs as number,
+      m.perWriter as number,
+    ),
+  close: async () => {
+    await closeAll();
+    return { ok: true };
+  },
+};
+
+process.on("message", (m: Request) => {
   void (async () => {
     try {
-      if (m.cmd === "connect") {
-        await connect(m.peer as string, m.urls as string[], m.rooms as string[]);
-        process.send?.({ id: m.id, ok: true });
-      } else if (m.cmd === "run") {
-        process.send?.({
-          id: m.id,
-          ...((await run(
-            m.writers as number[],
-            m.updates as number,
-            m.intervalMs as number,
-            m.expected as number,
-          )) as object),
-        });
-      } else if (m.cmd === "saturate") {
-        process.send?.({
-          id: m.id,
-          ...((await saturate(
-            m.writers as number[],
-            m.updates as number,
-            m.expected as number,
-            (m.window as number | undefined) ?? 1,
-          )) as object),
-        });
-      } else if (m.cmd === "saturateFor") {
-        process.send?.({
-          id: m.id,
-          ...((await saturateFor(
-            m.writers as number[],
-            m.window as number,
-            m.warmMs as number,
-            m.measureMs as number,
-            m.perWriter as number,
-          )) as object),
-        });
-      } else if (m.cmd === "close") {
-        await Promise.all(
-          clients.map(
-            (c) =>
-              new Promise<void>((resolve) => {
-                if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-                c.ws.once("close", () => resolve());
-                c.ws.close();
-              }),
-          ),
-        );
-        clients = [];
-        process.send?.({ id: m.id, ok: true });
-      }
+      const command = commands[m.cmd];
+      if (!command) throw new Error(`unknown command ${m.cmd}`);
+      process.send?.({ id: m.id, ...((await command(m)) as object) });
     } catch (err) {
       process.send?.({ id: m.id, error: String(err) });
     }
