@@ -200,6 +200,34 @@ describe("compaction", () => {
     await registry.close();
   });
 
+  it("does not re-encode a large room for a few small edits, also after a reload", async () => {
+    const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 50, idleGraceMs: 0 });
+    await commitEdits(registry, room, doc, peer, 1, "x".repeat(400 * 1024));
+    await commitEdits(registry, room, doc, peer, 3);
+    await sleep(200);
+    expect(spy.replaced).toEqual([name]);
+    // Due by count, but 400 KB would be re-encoded for a few hundred bytes: not when quiet...
+    await commitEdits(registry, room, doc, peer, 4);
+    await sleep(200);
+    expect(spy.replaced).toHaveLength(1);
+    // ...nor when it unloads...
+    registry.release(room);
+    for (let i = 0; i < 50 && registry.size > 0; i++) await sleep(10);
+    expect(registry.size).toBe(0);
+    expect(spy.replaced).toHaveLength(1);
+    // ...nor once reloaded, where the log's first record (the snapshot) gives its size...
+    const again = await registry.acquire(name);
+    await commitEdits(registry, again, doc, peer, 4);
+    await sleep(200);
+    expect(spy.replaced).toHaveLength(1);
+    // ...until the log holds 16 times the due count.
+    await commitEdits(registry, again, doc, peer, 4 * 16 - again.logRecords);
+    expect(spy.replaced).toHaveLength(2);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+    registry.release(again);
+    await registry.close();
+  });
+
   it("compacts a due room when it unloads", async () => {
     const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 60_000, idleGraceMs: 0 });
     await commitEdits(registry, room, doc, peer, 5);

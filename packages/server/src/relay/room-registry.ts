@@ -14,12 +14,15 @@
  * the store completes writes in order, so batches still go out in order.
  *
  * Compaction (re-encoding the live document as one snapshot, `Store.replaceRoom`) stalls the
- * event loop for the encode, so it waits for a quiet moment: once a room's log holds
- * `compactAfterRecords` records, the room is compacted after `compactQuietMs` without a commit,
- * or when it unloads. A room that never goes quiet is compacted anyway once its log has grown
- * by the size of its last snapshot (and by at least 1 MiB) or holds 16 times `compactAfterRecords`
- * records: that bounds the log, and each such compaction follows at least its own size in new
- * bytes, so re-encoding costs O(1) per byte stored.
+ * event loop for the encode, which grows with the document, so it waits until it pays and for a
+ * quiet moment. A room is due once its log holds `compactAfterRecords` records and has grown by
+ * a quarter of its last snapshot's size (a large book is not re-encoded for a few small edits);
+ * a due room is compacted after `compactQuietMs` without a commit, or when it unloads. A room is
+ * compacted anyway once its log has grown by the size of its last snapshot (and by at least
+ * 1 MiB) or holds 16 times `compactAfterRecords` records: that bounds the log. Each compaction
+ * but the count-forced ones follows at least a quarter of its own size in new bytes, so
+ * re-encoding costs O(1) per byte stored. A loaded room takes its log's first record, which a
+ * compaction leaves as the snapshot, as its last snapshot's size.
  *
  * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
  * `idleGraceMs`: its document is destroyed, the registry forgets it and the store is told to
@@ -269,6 +272,7 @@ export class RoomRegistry {
     shareRecordStrings(room.doc);
     room.logRecords = log.updates.length;
     room.logBytes = log.bytes;
+    room.snapshotBytes = log.updates[0]?.length ?? 0;
     this.rooms.set(name, room);
     o.metrics.roomsLoaded = this.rooms.size;
     this.considerCompaction(room);
@@ -307,7 +311,7 @@ export class RoomRegistry {
 
   private destroy(room: Room): void {
     // Called only once everything in the document is durable; compact what was due first.
-    if (room.logRecords >= this.compactAfter) this.compact(room);
+    if (this.isDue(room)) this.compact(room);
     if (room.compactTimer) clearTimeout(room.compactTimer);
     this.rooms.delete(room.name);
     this.dirty.delete(room);
@@ -408,13 +412,18 @@ export class RoomRegistry {
     }
   }
 
+  /** Whether `room` is due for compaction at its next quiet moment (see the file header). */
+  private isDue(room: Room): boolean {
+    return room.logRecords >= this.compactAfter && room.logBytes - room.snapshotBytes >= room.snapshotBytes / 4;
+  }
+
   /** Compacts `room` now, or arms its quiet-time compaction (see the file header). */
   private considerCompaction(room: Room): void {
     if (room.logRecords < this.compactAfter) return;
     const grown = room.logBytes - room.snapshotBytes;
     if (grown >= Math.max(room.snapshotBytes, FORCE_COMPACT_BYTES) || room.logRecords >= 16 * this.compactAfter) {
       this.compact(room);
-    } else if (room.compactTimer === undefined) this.armCompaction(room, this.compactQuietMs);
+    } else if (room.compactTimer === undefined && this.isDue(room)) this.armCompaction(room, this.compactQuietMs);
   }
 
   private armCompaction(room: Room, ms: number): void {
