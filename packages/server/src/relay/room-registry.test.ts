@@ -121,6 +121,12 @@ function compactionSpy(): { store: Store; replaced: string[] } {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Waits up to 0.5 s for every room of `registry` to unload, and checks that they did. */
+async function unloaded(registry: RoomRegistry): Promise<void> {
+  for (let i = 0; i < 50 && registry.size > 0; i++) await sleep(10);
+  expect(registry.size).toBe(0);
+}
+
 /** Commits `n` edits to `room`, one record each. */
 async function commitEdits(
   registry: RoomRegistry,
@@ -212,8 +218,7 @@ describe("compaction", () => {
     expect(spy.replaced).toHaveLength(1);
     // ...nor when it unloads...
     registry.release(room);
-    for (let i = 0; i < 50 && registry.size > 0; i++) await sleep(10);
-    expect(registry.size).toBe(0);
+    await unloaded(registry);
     expect(spy.replaced).toHaveLength(1);
     // ...nor once reloaded, where the log's first record (the snapshot) gives its size...
     const again = await registry.acquire(name);
@@ -232,8 +237,7 @@ describe("compaction", () => {
     const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 60_000, idleGraceMs: 0 });
     await commitEdits(registry, room, doc, peer, 5);
     registry.release(room);
-    for (let i = 0; i < 50 && registry.size > 0; i++) await sleep(10);
-    expect(registry.size).toBe(0);
+    await unloaded(registry);
     expect(spy.replaced).toEqual([name]);
     expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
     await registry.close();
