@@ -23,6 +23,20 @@ function update(doc: Y.Doc, f: (d: Y.Doc) => void): Uint8Array {
   return out;
 }
 
+/** Re-encodes the state of `updates`, as a compaction does. */
+async function rebuild(updates: readonly Uint8Array[]): Promise<Uint8Array> {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u);
+  return Y.encodeStateAsUpdate(doc);
+}
+
+/** The map `m` of a document built from `updates`. */
+function replay(updates: readonly Uint8Array[]): unknown {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u);
+  return doc.getMap("m").toJSON();
+}
+
 /** Runs the contract against one implementation. */
 export function describeStoreContract(name: string, factory: StoreFactory): void {
   describe(`Store contract: ${name}`, () => {
@@ -71,6 +85,67 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const replay = new Y.Doc();
       for (const u of log.updates) Y.applyUpdate(replay, u);
       expect(replay.getMap("m").toJSON()).toEqual({ k: 19, z: true });
+      await store.close();
+    });
+
+    it("rebuildRoom swaps the log as of the call for the built snapshot; appends issued after it follow", async () => {
+      const { store, reopen } = await factory.open();
+      const doc = new Y.Doc();
+      const updates = Array.from({ length: 20 }, (_, i) => update(doc, (d) => d.getMap("m").set("k", i)));
+      await store.appendUpdates(new Map([["r", updates]]));
+      const after = update(doc, (d) => d.getMap("m").set("z", true));
+      let given = 0;
+      const rebuilt = store.rebuildRoom("r", async (log) => {
+        given = log.length;
+        await new Promise((r) => setTimeout(r, 20));
+        return rebuild(log);
+      });
+      // Issued while the snapshot is being built: stays after it.
+      const appended = store.appendUpdates(new Map([["r", [after]]]));
+      expect(await rebuilt).toBe(true);
+      await appended;
+      expect(given).toBe(20);
+      const log = await store.loadRoom("r");
+      expect(log.updates).toHaveLength(2);
+      expect(replay(log.updates)).toEqual({ k: 19, z: true });
+      expect(await store.rebuildRoom("empty", async () => new Uint8Array([0, 0]))).toBe(false);
+      expect((await store.loadRoom("empty")).updates).toHaveLength(0);
+      await store.close();
+      if (!reopen) return;
+      const again = await reopen();
+      const reloaded = await again.loadRoom("r");
+      expect(reloaded.updates).toHaveLength(2);
+      expect(replay(reloaded.updates)).toEqual({ k: 19, z: true });
+      await again.close();
+    });
+
+    it("rebuildRoom changes nothing when its build fails or a later replaceRoom lands first", async () => {
+      const { store } = await factory.open();
+      const doc = new Y.Doc();
+      const updates = Array.from({ length: 5 }, (_, i) => update(doc, (d) => d.getMap("m").set("k", i)));
+      await store.appendUpdates(new Map([["r", updates]]));
+      await expect(
+        store.rebuildRoom("r", async () => {
+          throw new Error("worker died");
+        }),
+      ).rejects.toThrow("worker died");
+      expect((await store.loadRoom("r")).updates).toHaveLength(5);
+      let release = (): void => undefined;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const rebuilt = store.rebuildRoom("r", async (log) => {
+        await gate;
+        return rebuild(log);
+      });
+      const later = update(doc, (d) => d.getMap("m").set("z", true));
+      await store.appendUpdates(new Map([["r", [later]]]));
+      await store.replaceRoom("r", Y.encodeStateAsUpdate(doc));
+      release();
+      expect(await rebuilt).toBe(false);
+      const log = await store.loadRoom("r");
+      expect(log.updates).toHaveLength(1);
+      expect(replay(log.updates)).toEqual({ k: 4, z: true });
       await store.close();
     });
 

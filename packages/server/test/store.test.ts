@@ -145,7 +145,7 @@ describe("file store recovery", () => {
     await store.close();
   });
 
-  it("loses nothing when compactions, appends, checkpoints and evictions interleave, nor in a crash after", async () => {
+  it("loses nothing when compactions (live and rebuilt), appends, checkpoints and evictions interleave, nor in a crash after", async () => {
     for (const checkpointBytes of [1, 200, 16 * 1024 * 1024]) {
       const dir = tempDir();
       const store = await openFileStore({ dir, checkpointBytes });
@@ -167,9 +167,22 @@ describe("file store recovery", () => {
           doc.getMap("m").set(`k${i % 17}`, i);
           doc.off("update", capture);
           calls.push(store.appendUpdates(new Map([["r", updates]])));
-        } else if (pick < 0.85) {
+        } else if (pick < 0.75) {
           // As the relay does: the snapshot holds everything applied so far.
           calls.push(store.replaceRoom("r", Y.encodeStateAsUpdate(doc)));
+        } else if (pick < 0.85) {
+          // An off-thread compaction: built from the log, taking a while.
+          const delay = Math.floor(random() * 10);
+          calls.push(
+            store
+              .rebuildRoom("r", async (log) => {
+                await new Promise((r) => setTimeout(r, delay));
+                const d = new Y.Doc();
+                for (const u of log) Y.applyUpdate(d, u);
+                return Y.encodeStateAsUpdate(d);
+              })
+              .then(() => undefined),
+          );
         } else {
           calls.push(store.evictRoom("r"));
         }

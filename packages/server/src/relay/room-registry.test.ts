@@ -5,6 +5,7 @@ import { createMemoryLogger } from "../obs/logger.js";
 import { Metrics } from "../obs/metrics.js";
 import { createMemoryStore } from "../store/memory-store.js";
 import type { Store } from "../store/store.js";
+import type { Rebuild } from "./rebuild.js";
 import type { Room, RoomPeer } from "./room.js";
 import { RoomRegistry } from "./room-registry.js";
 
@@ -152,14 +153,23 @@ async function replayed(store: Store, room: string): Promise<{ records: number; 
 describe("compaction", () => {
   const name = "book:org:user";
 
-  /** A registry on a compaction spy, due after 4 records, holding `name` with a fresh writer. */
-  async function dueAfterFour(options: { compactQuietMs: number; idleGraceMs?: number }) {
+  /**
+   * A registry on a compaction spy, due after 4 records, holding `name` with a fresh writer.
+   * Rooms are compacted from the live document unless `offThreadBytes` says otherwise.
+   */
+  async function dueAfterFour(options: {
+    compactQuietMs: number;
+    idleGraceMs?: number;
+    offThreadBytes?: number;
+    rebuild?: Rebuild;
+  }) {
     const spy = compactionSpy();
     const registry = new RoomRegistry({
       store: spy.store,
       metrics: new Metrics(),
       logger: createMemoryLogger(),
       compactAfterRecords: 4,
+      offThreadBytes: Number.POSITIVE_INFINITY,
       ...options,
     });
     return { spy, registry, room: await registry.acquire(name), peer: recordingPeer(), doc: new Y.Doc() };
@@ -231,6 +241,52 @@ describe("compaction", () => {
     expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
     registry.release(again);
     await registry.close();
+  });
+
+  it("compacts a large room off the event loop, from its stored log, keeping what is committed meanwhile", async () => {
+    const given: number[] = [];
+    let release = (): void => undefined;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const { spy, registry, room, peer, doc } = await dueAfterFour({
+      compactQuietMs: 50,
+      offThreadBytes: 1,
+      rebuild: async (updates) => {
+        given.push(updates.length);
+        await gate;
+        const d = new Y.Doc();
+        for (const u of updates) Y.applyUpdate(d, u);
+        return Y.encodeStateAsUpdate(d);
+      },
+    });
+    await commitEdits(registry, room, doc, peer, 4);
+    await sleep(200);
+    expect(given).toEqual([4]);
+    // Commits go on while the snapshot is built; they stay in the log after it.
+    await commitEdits(registry, room, doc, peer, 2);
+    release();
+    for (let i = 0; i < 50 && room.logRecords !== 3; i++) await sleep(10);
+    expect(spy.replaced).toEqual([]);
+    expect(room.logRecords).toBe(3);
+    expect(await replayed(spy.store, name)).toEqual({ records: 3, state: doc.getMap("m").toJSON() });
+    registry.release(room);
+    await registry.close();
+  });
+
+  it("rebuilds in a worker thread by default, and on unload", async () => {
+    const { spy, registry, room, peer, doc } = await dueAfterFour({
+      compactQuietMs: 60_000,
+      idleGraceMs: 0,
+      offThreadBytes: 1,
+    });
+    await commitEdits(registry, room, doc, peer, 5, "v".repeat(100_000));
+    registry.release(room);
+    await unloaded(registry);
+    // close() waits for the rebuild to finish.
+    await registry.close();
+    expect(spy.replaced).toEqual([]);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
   });
 
   it("compacts a due room when it unloads", async () => {

@@ -55,6 +55,8 @@ export class Room {
   /** When the room's latest commit completed (performance.now()), and its quiet-time compaction. */
   lastCommitAt = 0;
   compactTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether an off-thread compaction of the room is running. */
+  rebuilding = false;
 
   constructor(
     readonly name: string,

@@ -42,11 +42,11 @@ import {
   rmSync,
   writevSync,
 } from "node:fs";
-import { open, readFile, rename, rm, truncate } from "node:fs/promises";
+import { type FileHandle, open, readFile, rename, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
-import { frameRecord, readFrames } from "./record-frame.js";
+import { frameParts, framePartsYielding, frameRecord, readFrames, readFramesYielding } from "./record-frame.js";
 import type { RoomLog, Store, TicketTake } from "./store.js";
 import { StoreError } from "./store.js";
 
@@ -105,6 +105,10 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   let walBytes = 0;
   /** Rooms whose file was checked for a torn tail since open (forgotten again on eviction). */
   const repaired = new Set<string>();
+  /** Issue number of the latest snapshot installed over each room's log (older ones are dropped). */
+  const installedIssue = new Map<string, number>();
+  /** Counts renames over each room's log, so a rebuild can tell whether its read is still the file's start. */
+  const fileGeneration = new Map<string, number>();
   /** Rooms `evictRoom` was called for that no eviction has handled yet. */
   const evicting = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
@@ -133,14 +137,21 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       list.shift();
       // A snapshot whose write failed is skipped: its replaceRoom call reports the failure.
       if (
-        await next.written.then(
+        !(await next.written.then(
           () => true,
           () => false,
-        )
-      ) {
-        await rename(next.tmp, roomPath(room));
-        since = next.issue;
+        ))
+      )
+        continue;
+      if (next.issue < (installedIssue.get(room) ?? 0)) {
+        // A later rebuild is already installed: this snapshot is older than the log.
+        await rm(next.tmp, { force: true });
+        continue;
       }
+      await rename(next.tmp, roomPath(room));
+      since = next.issue;
+      installedIssue.set(room, next.issue);
+      fileGeneration.set(room, (fileGeneration.get(room) ?? 0) + 1);
     }
     if (list.length === 0) pendingSnapshots.delete(room);
     if (since === undefined) return;
@@ -162,7 +173,10 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     }
     const fd = openFd(path, "a", 0o600);
     try {
-      writevSync(fd, updates.map(frameRecord));
+      writevSync(
+        fd,
+        updates.flatMap((u) => frameParts([u])),
+      );
       await datasync(fd);
     } finally {
       closeFd(fd);
@@ -195,17 +209,18 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     walBytes = 0;
   };
 
-  const loadRecords = async (path: string, repair: boolean): Promise<RoomLog> => {
+  /** A room file's records; `fileLength` is the length of its valid part. */
+  const loadRecords = async (path: string, repair: boolean): Promise<RoomLog & { fileLength: number }> => {
     const buf = await readFile(path).catch((e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") return undefined;
       throw e;
     });
-    if (!buf) return { updates: [], bytes: 0 };
-    const { records, validLength } = readFrames(buf);
+    if (!buf) return { updates: [], bytes: 0, fileLength: 0 };
+    const { records, validLength } = await readFramesYielding(buf);
     if (repair && validLength !== buf.length) await truncate(path, validLength);
     let bytes = 0;
     for (const r of records) bytes += r.length;
-    return { updates: records, bytes };
+    return { updates: records, bytes, fileLength: validLength };
   };
 
   // Kv ops of one event-loop tick share one write and one fdatasync (group commit).
@@ -276,8 +291,11 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       const issue = ++issued;
       return serial(async () => {
         const started = performance.now();
-        const wal: Buffer[] = [];
-        for (const [room, updates] of batch) for (const u of updates) wal.push(frameRecord(walPayload(room, u)));
+        const wal: Uint8Array[] = [];
+        for (const [room, updates] of batch) {
+          const prefix = walPrefix(room);
+          for (const u of updates) wal.push(...frameParts([prefix, u]));
+        }
         if (wal.length === 0) return;
         // The group commit: one write and one fdatasync make the whole batch durable.
         await walHandle.writev(wal);
@@ -300,7 +318,9 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         const tail = walTail.get(room)?.flatMap((b) => b.updates) ?? [];
         let bytes = log.bytes;
         for (const u of tail) bytes += u.length;
-        return { updates: [...log.updates, ...tail], bytes };
+        // Copies of the records: Yjs keeps views into an update's bytes for binary content, and
+        // a view into the file's buffer would keep the whole file alive.
+        return { updates: [...log.updates.map((u) => u.slice()), ...tail], bytes };
       });
     },
     replaceRoom(room, snapshot) {
@@ -312,7 +332,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       const written = (async () => {
         const h = await open(tmp, "w", 0o600);
         try {
-          await h.write(frameRecord(snapshot));
+          await h.writev(frameParts([snapshot]));
           await h.sync();
         } finally {
           await h.close();
@@ -334,6 +354,82 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
           throw err;
         },
       );
+    },
+    async rebuildRoom(room, build) {
+      if (closed) throw new StoreError("store is closed");
+      const issue = ++issued;
+      const path = roomPath(room);
+      // The log at this call's place in the order: the room file's length and the WAL tail
+      // (copied for `build`). A large file is read after the queue has moved on: appends only
+      // add after that length, and a rename leaves the open handle on the file that was read.
+      const read = await serial(async () => {
+        const tail = walTail.get(room)?.flatMap((b) => b.updates.map((u) => new Uint8Array(u))) ?? [];
+        const generation = fileGeneration.get(room) ?? 0;
+        if (!repaired.has(room)) {
+          const log = await loadRecords(path, true);
+          repaired.add(room);
+          return { records: log.updates, handle: undefined, fileLength: log.fileLength, tail, generation };
+        }
+        const handle = await openIfExists(path);
+        const fileLength = handle ? (await handle.stat()).size : 0;
+        return { records: [], handle, fileLength, tail, generation };
+      });
+      let records = read.records;
+      if (read.handle) {
+        try {
+          records = (await readFramesYielding(await readRange(read.handle, 0, read.fileLength))).records;
+        } finally {
+          await read.handle.close();
+        }
+      }
+      if (records.length === 0 && read.tail.length === 0) return false;
+      const started = performance.now();
+      const snapshot = await build([...records, ...read.tail]);
+      const tmp = `${path}.${issue}.tmp`;
+      try {
+        const h = await open(tmp, "w", 0o600);
+        try {
+          await h.writev(await framePartsYielding([snapshot]));
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+        const installed = await serial(async () => {
+          if ((installedIssue.get(room) ?? 0) > issue) return false;
+          // Snapshots issued before this one go first (installs keep issue order).
+          await installSnapshots(room, issue);
+          // Records the room file gained since the read (a checkpoint or an eviction moved WAL
+          // records into it) follow the snapshot: those issued after this call must stay, and
+          // those before it are duplicates, which Yjs ignores. The whole file when it was
+          // replaced meanwhile.
+          const sameFile = (fileGeneration.get(room) ?? 0) === read.generation;
+          const gained = await readFrom(path, sameFile ? read.fileLength : 0);
+          if (gained.length > 0) {
+            const h = await open(tmp, "a", 0o600);
+            try {
+              await h.write(gained);
+              await h.datasync();
+            } finally {
+              await h.close();
+            }
+          }
+          await rename(tmp, path);
+          await fsyncDirAsync(roomsDir);
+          installedIssue.set(room, issue);
+          fileGeneration.set(room, (fileGeneration.get(room) ?? 0) + 1);
+          const tail = walTail.get(room)?.filter((b) => b.issue > issue) ?? [];
+          if (tail.length > 0) walTail.set(room, tail);
+          else walTail.delete(room);
+          repaired.add(room);
+          return true;
+        });
+        if (!installed) await rm(tmp, { force: true });
+        else options.onWrite?.((performance.now() - started) / 1000);
+        return installed;
+      } catch (err) {
+        await rm(tmp, { force: true }).catch(() => undefined);
+        throw err;
+      }
     },
     evictRoom(room) {
       if (!closed) evicting.add(room);
@@ -408,13 +504,47 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
 
 const datasync = promisify(fdatasync);
 
-function walPayload(room: string, update: Uint8Array): Buffer {
+/** What precedes an update in its WAL record: `[u16 room length][room]`. */
+function walPrefix(room: string): Buffer {
   const name = Buffer.from(room, "utf8");
-  const out = Buffer.allocUnsafe(2 + name.length + update.length);
+  const out = Buffer.allocUnsafe(2 + name.length);
   out.writeUInt16LE(name.length, 0);
   name.copy(out, 2);
-  out.set(update, 2 + name.length);
   return out;
+}
+
+/**
+ * The bytes of a room file from `start` on (its records are whole: the file was repaired
+ * before anything was appended to it); empty when the file does not exist.
+ */
+async function readFrom(path: string, start: number): Promise<Uint8Array> {
+  const h = await openIfExists(path);
+  if (!h) return new Uint8Array(0);
+  try {
+    return await readRange(h, start, (await h.stat()).size);
+  } finally {
+    await h.close();
+  }
+}
+
+/** Opens `path` for reading; undefined when it does not exist. */
+async function openIfExists(path: string): Promise<FileHandle | undefined> {
+  return open(path, "r").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw e;
+  });
+}
+
+/** Bytes `start` to `end` of an open file (fewer if it is shorter). */
+async function readRange(h: FileHandle, start: number, end: number): Promise<Uint8Array> {
+  const out = Buffer.allocUnsafe(Math.max(0, end - start));
+  let done = 0;
+  while (done < out.length) {
+    const { bytesRead } = await h.read(out, done, out.length - done, start + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return out.subarray(0, done);
 }
 
 function readWalPayload(rec: Uint8Array): { room: string; update: Uint8Array } {

@@ -55,6 +55,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       check();
       rooms.set(room, { updates: [snapshot.slice()], bytes: snapshot.length });
     },
+    async rebuildRoom(room, build) {
+      check();
+      const log = rooms.get(room);
+      if (!log || log.updates.length === 0) return false;
+      const taken = log.updates.length;
+      const snapshot = await build(log.updates.map((u) => new Uint8Array(u)));
+      check();
+      // replaceRoom swaps the log object: a snapshot installed meanwhile supersedes this one.
+      if (rooms.get(room) !== log) return false;
+      const rest = log.updates.slice(taken);
+      let bytes = snapshot.length;
+      for (const u of rest) bytes += u.length;
+      rooms.set(room, { updates: [snapshot.slice(), ...rest], bytes });
+      return true;
+    },
     async evictRoom() {
       // The room's log is this store's only copy of it: nothing to drop.
       check();

@@ -19,6 +19,27 @@ export function frameRecord(payload: Uint8Array): Buffer {
   return out;
 }
 
+/**
+ * Frames the payload that is `parts` one after the other, without copying them: the header
+ * followed by the parts, for a vectored write. For large payloads, where a copy costs.
+ */
+export function frameParts(parts: readonly Uint8Array[]): Uint8Array[] {
+  let length = 0;
+  let sum = 0;
+  for (const p of parts) {
+    length += p.length;
+    sum = crc32(p, sum);
+  }
+  return [frameHeader(length, sum), ...parts];
+}
+
+function frameHeader(length: number, sum: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER);
+  header.writeUInt32LE(length, 0);
+  header.writeUInt32LE(sum, 4);
+  return header;
+}
+
 /** The intact records of a log and where the intact prefix ends. */
 export interface ReadFrames {
   readonly records: Uint8Array[];
@@ -26,20 +47,66 @@ export interface ReadFrames {
   readonly validLength: number;
 }
 
-/** Splits a log into records, ignoring a torn or corrupt tail. */
+/** The record whose header starts at `pos`, or undefined when it is incomplete. */
+function frameAt(view: Buffer, pos: number): { payload: Uint8Array; sum: number; end: number } | undefined {
+  if (pos + FRAME_HEADER > view.length) return undefined;
+  const end = pos + FRAME_HEADER + view.readUInt32LE(pos);
+  if (end > view.length) return undefined;
+  const payload = new Uint8Array(view.buffer, view.byteOffset + pos + FRAME_HEADER, end - pos - FRAME_HEADER);
+  return { payload, sum: view.readUInt32LE(pos + 4), end };
+}
+
+/**
+ * Splits a log into records, ignoring a torn or corrupt tail. The records are views into
+ * `buf` (no copies: a large room's log is read whole), so they keep all of it alive.
+ */
 export function readFrames(buf: Uint8Array): ReadFrames {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const records: Uint8Array[] = [];
   let pos = 0;
-  while (pos + FRAME_HEADER <= view.length) {
-    const len = view.readUInt32LE(pos);
-    const sum = view.readUInt32LE(pos + 4);
-    const end = pos + FRAME_HEADER + len;
-    if (end > view.length) break;
-    const payload = view.subarray(pos + FRAME_HEADER, end);
-    if (crc32(payload) !== sum) break;
-    records.push(new Uint8Array(payload));
-    pos = end;
+  for (let f = frameAt(view, pos); f !== undefined && crc32(f.payload) === f.sum; f = frameAt(view, pos)) {
+    records.push(f.payload);
+    pos = f.end;
   }
   return { records, validLength: pos };
+}
+
+/** Bytes checksummed between two yields to the event loop (a few ms of work). */
+const CRC_SLICE = 4 * 1024 * 1024;
+
+/** `crc32(data, initial)`, yielding to the event loop between slices of a large `data`. */
+export async function crc32Yielding(data: Uint8Array, initial = 0): Promise<number> {
+  let sum = initial;
+  for (let at = 0; at < data.length; at += CRC_SLICE) {
+    if (at > 0) await new Promise<void>((r) => setImmediate(r));
+    sum = crc32(data.subarray(at, at + CRC_SLICE), sum);
+  }
+  return sum;
+}
+
+/** {@link readFrames} for logs of any size: yields to the event loop while it checksums. */
+export async function readFramesYielding(buf: Uint8Array): Promise<ReadFrames> {
+  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const records: Uint8Array[] = [];
+  let pos = 0;
+  for (
+    let f = frameAt(view, pos);
+    f !== undefined && (await crc32Yielding(f.payload)) === f.sum;
+    f = frameAt(view, pos)
+  ) {
+    records.push(f.payload);
+    pos = f.end;
+  }
+  return { records, validLength: pos };
+}
+
+/** {@link frameParts} for payloads of any size: yields to the event loop while it checksums. */
+export async function framePartsYielding(parts: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  let length = 0;
+  let sum = 0;
+  for (const p of parts) {
+    length += p.length;
+    sum = await crc32Yielding(p, sum);
+  }
+  return [frameHeader(length, sum), ...parts];
 }

@@ -5,8 +5,8 @@
  * Contract (checked by `test/store-contract.ts` against every implementation):
  * - `appendUpdates` is a group commit: when its promise resolves, every update in the batch is
  *   durable (survives `kill -9` for durable stores) and will be returned by `loadRoom`.
- * - Room operations take effect in call order: an append issued after `replaceRoom` lands
- *   after the snapshot, never inside the replaced log.
+ * - Room operations take effect in call order: an append issued after `replaceRoom` (or
+ *   `rebuildRoom`) lands after the snapshot, never inside the replaced log.
  * - `takeTicket` is single-use and atomic: of two concurrent takes, at most one is `ok`. A
  *   ticket, used or not, is forgotten once it has expired (a later take is `unknown`; stores
  *   may be configured to wait a grace period): the ticket value carries its expiry, so the
@@ -58,6 +58,15 @@ export interface Store {
   loadRoom(room: string): Promise<RoomLog>;
   /** Atomically replaces the room's log with one snapshot update (compaction). */
   replaceRoom(room: string, snapshot: Uint8Array): Promise<void>;
+  /**
+   * Compacts the room's log off the caller's thread: `build` gets the log as it stands once every
+   * append issued before this call is in it (arrays the caller may keep or transfer) and
+   * resolves to one snapshot update of the same state, which then replaces exactly those
+   * records; appends issued after this call stay after it. Resolves to false, changing nothing,
+   * when the log is empty or when a `replaceRoom` issued after this call was installed first.
+   * A failed `build` changes nothing and rejects.
+   */
+  rebuildRoom(room: string, build: (updates: Uint8Array[]) => Promise<Uint8Array>): Promise<boolean>;
   /**
    * Tells the store that the caller unloaded `room`: the store drops what it keeps in memory
    * for the room (the file store moves the room's WAL-only updates into the room's file).

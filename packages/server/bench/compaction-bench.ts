@@ -1,0 +1,111 @@
+/**
+ * Compaction of a large room: how long the relay's event loop stalls (so every room on the
+ * server waits) while a large book is compacted, re-encoded from the live document on the
+ * event loop against rebuilt from the stored log in a worker thread (`offThreadBytes`), on the
+ * file store. The room holds TANDEM_BENCH_RECORDS (default 300,000) book-like records; the
+ * stall is the longest gap of a 1 ms ticker from the commit that forces the compaction until
+ * the snapshot is installed. Peak RSS over the start shows what the worker's second copy of the
+ * document costs. Prints `BENCH {…}` lines.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as Y from "yjs";
+import { createMemoryLogger } from "../src/obs/logger.js";
+import { Metrics } from "../src/obs/metrics.js";
+import { RoomRegistry } from "../src/relay/room-registry.js";
+import { openFileStore } from "../src/store/file-store.js";
+import type { Store } from "../src/store/store.js";
+
+const RECORDS = Number(process.env.TANDEM_BENCH_RECORDS ?? "300000");
+const ROOM = "book:00DBENCH000000001A:005BENCH0000000001";
+
+function bench(name: string, value: number, unit: string, peer: string, note: string): void {
+  const row = {
+    suite: "relay compaction of a large room",
+    name,
+    value: Number(value.toPrecision(4)),
+    unit,
+    peer,
+    note,
+  };
+  console.log(`BENCH ${JSON.stringify(row)}`);
+}
+
+/** One update holding RECORDS activity-like records in a map, as a book's sync writes them. */
+function bookUpdate(): Uint8Array {
+  const doc = new Y.Doc();
+  const activities = doc.getMap("activities");
+  doc.transact(() => {
+    for (let i = 0; i < RECORDS; i++) {
+      const id = `00T${String(i).padStart(15, "0")}`;
+      activities.set(id, {
+        Id: id,
+        Subject: `Call about renewal ${i}`,
+        WhoId: `003${String(i % 50_000).padStart(15, "0")}`,
+        WhatId: `006${String(i % 5_000).padStart(15, "0")}`,
+        ActivityDate: "2026-01-05",
+        Status: "Completed",
+        Description: `Discussed pricing and next steps with the buying committee (${i}).`,
+        SystemModstamp: "2026-01-05T00:00:00.000Z",
+      });
+    }
+  });
+  return Y.encodeStateAsUpdate(doc);
+}
+
+async function measure(mode: "event loop" | "worker", book: Uint8Array): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "tandem-compaction-"));
+  const fileStore = await openFileStore({ dir });
+  // Tells when the snapshot is installed, whichever way it was built.
+  let installed = false;
+  const store: Store = {
+    ...fileStore,
+    replaceRoom: (room, snapshot) => fileStore.replaceRoom(room, snapshot).finally(() => (installed = true)),
+    rebuildRoom: (room, build) => fileStore.rebuildRoom(room, build).finally(() => (installed = true)),
+  };
+  const registry = new RoomRegistry({
+    store,
+    metrics: new Metrics(),
+    logger: createMemoryLogger(),
+    // Forced at the second record: the log has grown by more than 1 MiB and its snapshot (none).
+    compactAfterRecords: 2,
+    compactQuietMs: 3_600_000,
+    offThreadBytes: mode === "worker" ? undefined : Number.POSITIVE_INFINITY,
+  });
+  const lease = await registry.lease(ROOM);
+  Y.applyUpdate(lease.doc, book);
+  await registry.flush();
+  const room = registry.get(ROOM);
+  if (!room) throw new Error("room not loaded");
+  const rss0 = process.memoryUsage().rss;
+  let peak = rss0;
+  let last = performance.now();
+  let stall = 0;
+  const ticker = setInterval(() => {
+    const t = performance.now();
+    stall = Math.max(stall, t - last);
+    last = t;
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 1);
+  const started = performance.now();
+  lease.doc.getMap("activities").set("00T-new", { Id: "00T-new", Subject: "One more call" });
+  await registry.flush();
+  while (!installed) await new Promise((r) => setTimeout(r, 5));
+  const took = performance.now() - started;
+  clearInterval(ticker);
+  const log = await store.loadRoom(ROOM);
+  const note = `${RECORDS} records, ${(book.length / 1_048_576).toFixed(1)} MiB log; file store; log after: ${log.updates.length} record`;
+  const peer = `tandem, encode on the ${mode}`;
+  bench("longest event-loop stall", stall, "ms", peer, note);
+  bench("time until compacted", took, "ms", peer, note);
+  bench("peak RSS over start", (peak - rss0) / 1_048_576, "MB", peer, note);
+  lease.release();
+  await registry.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const book = bookUpdate();
+for (const mode of (process.env.X_MODES ?? "event loop,worker").split(",") as ("event loop" | "worker")[])
+  await measure(mode, book);
