@@ -32,6 +32,24 @@ function bench(name: string, value: number, unit: string, peer: string, note: st
   console.log(`BENCH ${JSON.stringify(row)}`);
 }
 
+/** The longest gap between turns of a 1 ms ticker, from now until `stop` (ms). */
+function stallMeter(onTick?: () => void): { stop(): number } {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const t = performance.now();
+    longest = Math.max(longest, t - last);
+    last = t;
+    onTick?.();
+  }, 1);
+  return {
+    stop: () => {
+      clearInterval(ticker);
+      return Math.max(longest, performance.now() - last);
+    },
+  };
+}
+
 /**
  * The process's peak RSS from now on: Linux's high-water mark (`VmHWM`, reset through
  * `/proc/self/clear_refs`), which also sees the peak of an encode that blocks the event loop;
@@ -100,29 +118,28 @@ async function measure(mode: "event loop" | "worker", book: Uint8Array): Promise
     offThreadBytes: mode === "worker" ? undefined : Number.POSITIVE_INFINITY,
   });
   const lease = await registry.lease(ROOM);
+  // The book arrives as one update, as a first sync writes it (applying it is the writer's cost).
   Y.applyUpdate(lease.doc, book);
+  const firstCommit = stallMeter();
   await registry.flush();
+  const commitStall = firstCommit.stop();
   const room = registry.get(ROOM);
   if (!room) throw new Error("room not loaded");
   const rss0 = process.memoryUsage().rss;
   const peakRss = peakRssMeter();
-  let last = performance.now();
-  let stall = 0;
-  const ticker = setInterval(() => {
-    const t = performance.now();
-    stall = Math.max(stall, t - last);
-    last = t;
-    peakRss.sample();
-  }, 1);
+  const compaction = stallMeter(() => peakRss.sample());
   const started = performance.now();
   lease.doc.getMap("activities").set("00T-new", { Id: "00T-new", Subject: "One more call" });
   await registry.flush();
   while (!installed) await new Promise((r) => setTimeout(r, 5));
   const took = performance.now() - started;
-  clearInterval(ticker);
+  const stall = compaction.stop();
   const log = await store.loadRoom(ROOM);
   const note = `${RECORDS} records, ${(book.length / 1_048_576).toFixed(1)} MiB log; file store; log after: ${log.updates.length} record`;
   const peer = `tandem, encode on the ${mode}`;
+  if (mode === "event loop") {
+    bench("longest event-loop stall committing the book as one update", commitStall, "ms", "tandem", note);
+  }
   bench("longest event-loop stall", stall, "ms", peer, note);
   bench("time until compacted", took, "ms", peer, note);
   bench("peak RSS over start", (peakRss.peak() - rss0) / 1_048_576, "MB", peer, note);

@@ -15,7 +15,7 @@ import fc from "fast-check";
 import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { encodeUpdateMessage, ProtocolError, parseClientMessage } from "./protocol.js";
+import { encodeUpdateMessage, ProtocolError, parseClientMessage, updateMessageHeader } from "./protocol.js";
 import { validateStateVector, validateUpdateV1 } from "./validate-update.js";
 
 const numRuns = Number(process.env.TANDEM_PROP_RUNS ?? "60");
@@ -67,8 +67,11 @@ describe("protocol properties", () => {
         for (const e of edits) applyEdit(doc, e);
         for (const u of [...updates, Y.encodeStateAsUpdate(doc), Y.mergeUpdates(updates)]) {
           validateUpdateV1(u);
-          const parsed = parseClientMessage(encodeUpdateMessage(u), limits);
+          const msg = encodeUpdateMessage(u);
+          const parsed = parseClientMessage(msg, limits);
           expect(parsed.type === "update" && [...parsed.update]).toEqual([...u]);
+          // The broadcast writes the header and the update without building the message.
+          expect([...updateMessageHeader(u.length), ...u]).toEqual([...msg]);
         }
         validateStateVector(Y.encodeStateVector(doc));
       }),

@@ -143,6 +143,18 @@ export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
   return encodeSync(SyncType.update, update);
 }
 
+/**
+ * The bytes of a sync update message before its update of `length` bytes: the message is
+ * these followed by the update (see {@link encodeUpdateMessage}).
+ */
+export function updateMessageHeader(length: number): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MessageType.sync);
+  encoding.writeVarUint(enc, SyncType.update);
+  encoding.writeVarUint(enc, length);
+  return encoding.toUint8Array(enc);
+}
+
 /** Encodes an awareness message with the given entries. */
 export function encodeAwarenessMessage(entries: Iterable<AwarenessEntry>): Uint8Array {
   const list = [...entries];

@@ -34,9 +34,10 @@ import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
 import type { Store } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
-import { type AwarenessEntry, answerSyncStep1, encodeAwarenessMessage, encodeUpdateMessage } from "./protocol.js";
+import { type AwarenessEntry, answerSyncStep1, encodeAwarenessMessage, updateMessageHeader } from "./protocol.js";
 import { type Rebuild, rebuildInWorker } from "./rebuild.js";
 import { Room, type RoomPeer } from "./room.js";
+import { encodeBinaryFrame } from "./ws-frame.js";
 
 /** Log growth after which a room that never goes quiet is compacted anyway (at the least). */
 const FORCE_COMPACT_BYTES = 1024 * 1024;
@@ -411,10 +412,13 @@ export class RoomRegistry {
       o.metrics.updatesCommitted += count;
       room.inFlight--;
       if (room.doc.isDestroyed) continue;
-      const msg = encodeUpdateMessage(merged);
-      const n = room.broadcast(msg, origin);
-      o.metrics.messagesOut += n;
-      o.metrics.bytesOut += n * msg.length;
+      if (room.hasRecipients(origin)) {
+        // Framed in one copy of the update: a first sync's update can be tens of MiB.
+        const header = updateMessageHeader(merged.length);
+        const n = room.broadcastFrame(encodeBinaryFrame(merged, header), origin);
+        o.metrics.messagesOut += n;
+        o.metrics.bytesOut += n * (header.length + merged.length);
+      }
       room.logRecords++;
       room.logBytes += merged.length;
       if (room.pending.length === 0 && room.local.length === 0 && room.inFlight === 0 && room.deferred.length > 0) {

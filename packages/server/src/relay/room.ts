@@ -10,7 +10,7 @@
 import * as Y from "yjs";
 import { AwarenessTable } from "./awareness-table.js";
 import type { AwarenessEntry } from "./protocol.js";
-import { encodeBinaryFrame } from "./ws-frame.js";
+import { encodeBinaryFrame, framePayload } from "./ws-frame.js";
 
 /** Something connected to a room that can receive bytes: a websocket, in practice. */
 export interface RoomPeer {
@@ -68,10 +68,22 @@ export class Room {
     this.awareness = new AwarenessTable(maxAwarenessPerPeer, maxAwarenessTombstones);
   }
 
+  /** Whether a broadcast that skips `except` reaches a peer. */
+  hasRecipients(except?: RoomPeer | null): boolean {
+    return this.peers.size > (except && this.peers.has(except) ? 1 : 0);
+  }
+
   /** Sends `bytes` to every peer except `except`; returns how many received it. */
   broadcast(bytes: Uint8Array, except?: RoomPeer | null): number {
-    if (this.peers.size === 0 || (this.peers.size === 1 && except && this.peers.has(except))) return 0;
-    const frame = encodeBinaryFrame(bytes);
+    return this.hasRecipients(except) ? this.broadcastFrame(encodeBinaryFrame(bytes), except) : 0;
+  }
+
+  /**
+   * Sends a frame made by {@link encodeBinaryFrame} to every peer except `except`; returns how
+   * many received it.
+   */
+  broadcastFrame(frame: Buffer, except?: RoomPeer | null): number {
+    const bytes = framePayload(frame);
     let n = 0;
     for (const p of this.peers) {
       if (p === except) continue;

@@ -40,6 +40,7 @@ import {
   openSync,
   readdirSync,
   rmSync,
+  writev,
   writevSync,
 } from "node:fs";
 import { type FileHandle, open, readFile, rename, rm, truncate } from "node:fs/promises";
@@ -171,12 +172,17 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       await loadRecords(path, true);
       repaired.add(room);
     }
+    const records: Uint8Array[] = [];
+    let bytes = 0;
+    for (const u of updates) {
+      records.push(...(await frame([u])));
+      bytes += u.length;
+    }
     const fd = openFd(path, "a", 0o600);
     try {
-      writevSync(
-        fd,
-        updates.flatMap((u) => frameParts([u])),
-      );
+      // A large batch (a first sync's update moved at a checkpoint) is written off the event loop.
+      if (bytes >= LARGE_RECORD) await writevAsync(fd, records);
+      else writevSync(fd, records);
       await datasync(fd);
     } finally {
       closeFd(fd);
@@ -294,7 +300,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         const wal: Uint8Array[] = [];
         for (const [room, updates] of batch) {
           const prefix = walPrefix(room);
-          for (const u of updates) wal.push(...frameParts([prefix, u]));
+          for (const u of updates) wal.push(...(await frame([prefix, u])));
         }
         if (wal.length === 0) return;
         // The group commit: one write and one fdatasync make the whole batch durable.
@@ -303,8 +309,10 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         options.onWrite?.((performance.now() - started) / 1000);
         for (const [room, updates] of batch) {
           if (updates.length === 0) continue;
+          const kept: Uint8Array[] = [];
+          for (const u of updates) kept.push(u.length >= LARGE_RECORD ? await copyYielding(u) : u.slice());
           const list = walTail.get(room) ?? [];
-          list.push({ issue, updates: updates.map((u) => u.slice()) });
+          list.push({ issue, updates: kept });
           walTail.set(room, list);
         }
         for (const b of wal) walBytes += b.length;
@@ -503,6 +511,27 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
 }
 
 const datasync = promisify(fdatasync);
+const writevAsync = promisify(writev);
+
+/** Records at least this large are checksummed in slices between event-loop turns. */
+const LARGE_RECORD = 4 * 1024 * 1024;
+
+/** A copy of a large `data`, made in slices between event-loop turns. */
+async function copyYielding(data: Uint8Array): Promise<Uint8Array> {
+  const out = new Uint8Array(data.length);
+  for (let at = 0; at < data.length; at += LARGE_RECORD) {
+    if (at > 0) await new Promise<void>((r) => setImmediate(r));
+    out.set(data.subarray(at, at + LARGE_RECORD), at);
+  }
+  return out;
+}
+
+/** {@link frameParts}, yielding to the event loop while it checksums a large record. */
+function frame(parts: readonly Uint8Array[]): Uint8Array[] | Promise<Uint8Array[]> {
+  let bytes = 0;
+  for (const p of parts) bytes += p.length;
+  return bytes >= LARGE_RECORD ? framePartsYielding(parts) : frameParts(parts);
+}
 
 /** What precedes an update in its WAL record: `[u16 room length][room]`. */
 function walPrefix(room: string): Buffer {
