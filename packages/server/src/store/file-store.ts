@@ -47,7 +47,7 @@ import { type FileHandle, open, readFile, rename, rm, truncate } from "node:fs/p
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
-import { frameParts, framePartsYielding, frameRecord, readFrames, readFramesYielding } from "./record-frame.js";
+import { frameJoined, framePartsYielding, frameRecord, readFrames, readFramesYielding } from "./record-frame.js";
 import type { RoomLog, Store, TicketTake } from "./store.js";
 import { StoreError } from "./store.js";
 
@@ -340,7 +340,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       const written = (async () => {
         const h = await open(tmp, "w", 0o600);
         try {
-          await h.writev(frameParts([snapshot]));
+          await h.writev(await frame([snapshot]));
           await h.sync();
         } finally {
           await h.close();
@@ -526,11 +526,14 @@ async function copyYielding(data: Uint8Array): Promise<Uint8Array> {
   return out;
 }
 
-/** {@link frameParts}, yielding to the event loop while it checksums a large record. */
+/**
+ * Frames the record that is `parts`: a small one as one buffer, a large one without copying
+ * it, yielding to the event loop while it is checksummed.
+ */
 function frame(parts: readonly Uint8Array[]): Uint8Array[] | Promise<Uint8Array[]> {
   let bytes = 0;
   for (const p of parts) bytes += p.length;
-  return bytes >= LARGE_RECORD ? framePartsYielding(parts) : frameParts(parts);
+  return bytes >= LARGE_RECORD ? framePartsYielding(parts) : [frameJoined(parts)];
 }
 
 /** What precedes an update in its WAL record: `[u16 room length][room]`. */

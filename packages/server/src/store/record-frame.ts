@@ -12,25 +12,26 @@ export const FRAME_HEADER = 8;
 
 /** Frames one payload. */
 export function frameRecord(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  out.set(payload, FRAME_HEADER);
-  return out;
+  return frameJoined([payload]);
 }
 
-/**
- * Frames the payload that is `parts` one after the other, without copying them: the header
- * followed by the parts, for a vectored write. For large payloads, where a copy costs.
- */
-export function frameParts(parts: readonly Uint8Array[]): Uint8Array[] {
+/** Frames the payload that is `parts` one after the other, as one buffer (for small payloads). */
+export function frameJoined(parts: readonly Uint8Array[]): Buffer {
   let length = 0;
   let sum = 0;
   for (const p of parts) {
     length += p.length;
     sum = crc32(p, sum);
   }
-  return [frameHeader(length, sum), ...parts];
+  const out = Buffer.allocUnsafe(FRAME_HEADER + length);
+  out.writeUInt32LE(length, 0);
+  out.writeUInt32LE(sum, 4);
+  let at = FRAME_HEADER;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function frameHeader(length: number, sum: number): Buffer {
@@ -100,7 +101,10 @@ export async function readFramesYielding(buf: Uint8Array): Promise<ReadFrames> {
   return { records, validLength: pos };
 }
 
-/** {@link frameParts} for payloads of any size: yields to the event loop while it checksums. */
+/**
+ * Frames the payload that is `parts` one after the other without copying them (the header,
+ * then the parts, for a vectored write), yielding to the event loop while it checksums.
+ */
 export async function framePartsYielding(parts: readonly Uint8Array[]): Promise<Uint8Array[]> {
   let length = 0;
   let sum = 0;
