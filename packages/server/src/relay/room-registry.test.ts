@@ -274,6 +274,41 @@ describe("compaction", () => {
     await registry.close();
   });
 
+  it("runs one off-thread compaction at a time, and starts no queued one once closing", async () => {
+    const started: number[] = [];
+    const gates: (() => void)[] = [];
+    const { spy, registry, room, peer, doc } = await dueAfterFour({
+      compactQuietMs: 50,
+      offThreadBytes: 1,
+      rebuild: async (updates) => {
+        started.push(updates.length);
+        await new Promise<void>((r) => gates.push(r));
+        const d = new Y.Doc();
+        for (const u of updates) Y.applyUpdate(d, u);
+        return Y.encodeStateAsUpdate(d);
+      },
+    });
+    const rooms = [room, await registry.acquire("book:org:second"), await registry.acquire("book:org:third")];
+    const docs = [doc, new Y.Doc(), new Y.Doc()];
+    for (let i = 0; i < 3; i++) await commitEdits(registry, rooms[i] as Room, docs[i] as Y.Doc, peer, 4 + i);
+    await sleep(200);
+    // All three are due; one rebuild runs, the others wait for it.
+    expect(started).toEqual([4]);
+    gates[0]?.();
+    for (let i = 0; i < 50 && started.length < 2; i++) await sleep(10);
+    expect(started).toEqual([4, 5]);
+    // Closing waits for the running rebuild and starts none of those still queued.
+    const closing = registry.close();
+    await sleep(50);
+    gates[1]?.();
+    await closing;
+    expect(started).toEqual([4, 5]);
+    expect(spy.replaced).toEqual([]);
+    expect((await replayed(spy.store, name)).records).toBe(1);
+    expect((await replayed(spy.store, "book:org:second")).records).toBe(1);
+    expect((await replayed(spy.store, "book:org:third")).records).toBe(6);
+  });
+
   it("rebuilds in a worker thread by default, and on unload", async () => {
     const { spy, registry, room, peer, doc } = await dueAfterFour({
       compactQuietMs: 60_000,

@@ -96,8 +96,9 @@ export class RoomRegistry {
   private readonly dirty = new Set<Room>();
   private readonly awarenessDirty = new Set<Room>();
   private readonly listeners = new Set<RoomListeners>();
-  /** Off-thread compactions running; `close` waits for them. */
-  private readonly rebuilds = new Set<Promise<void>>();
+  /** Rooms waiting for an off-thread compaction, and the one running (`close` waits for it). */
+  private readonly rebuildQueue: Room[] = [];
+  private rebuilding: Promise<void> | undefined;
   private scheduled = false;
   private awarenessScheduled = false;
   /** The latest commit; the store completes commits in the order they were issued. */
@@ -257,8 +258,8 @@ export class RoomRegistry {
       if (room.idleTimer) clearTimeout(room.idleTimer);
       this.destroy(room);
     }
-    // A rebuild holds a copy of a large room's log; finishing it keeps the compaction's work.
-    await Promise.all(this.rebuilds);
+    // A running rebuild holds a copy of a large room's log; finishing it keeps its work.
+    await this.rebuilding;
   }
 
   private hold(room: Room): void {
@@ -477,18 +478,39 @@ export class RoomRegistry {
   }
 
   /**
+   * Queues `room` for compaction from its stored log in a worker. One runs at a time: each holds
+   * a second copy of a large document, so rooms that fall due together (at shutdown, or many
+   * books after a deploy) must not multiply that memory.
+   */
+  private compactOffThread(room: Room): void {
+    room.rebuilding = true;
+    this.rebuildQueue.push(room);
+    this.startRebuild();
+  }
+
+  private startRebuild(): void {
+    // Once closing, queued rooms are left as they are: they compact after their next load.
+    if (this.rebuilding !== undefined || this.closed) return;
+    const room = this.rebuildQueue.shift();
+    if (room === undefined) return;
+    this.rebuilding = this.rebuildNow(room).finally(() => {
+      this.rebuilding = undefined;
+      this.startRebuild();
+    });
+  }
+
+  /**
    * Compacts `room` from its stored log in a worker: the store hands the log as of now to the
    * worker and puts the snapshot in its place, keeping the records committed meanwhile.
    */
-  private compactOffThread(room: Room): void {
+  private rebuildNow(room: Room): Promise<void> {
     const o = this.options;
     const rebuild = o.rebuild ?? rebuildInWorker;
-    room.rebuilding = true;
     const records = room.logRecords;
     const bytes = room.logBytes;
     let size = 0;
     const started = performance.now();
-    const run = o.store
+    return o.store
       .rebuildRoom(room.name, async (updates) => {
         const snapshot = await rebuild(updates);
         size = snapshot.length;
@@ -513,8 +535,6 @@ export class RoomRegistry {
           o.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
         },
       );
-    this.rebuilds.add(run);
-    void run.finally(() => this.rebuilds.delete(run));
   }
 
   private flushAwareness(): void {
