@@ -19,6 +19,8 @@ export class Metrics {
   updatesCommitted = 0;
   readonly rejected = new Map<string, number>();
   readonly closed = new Map<string, number>();
+  /** Room compactions, by outcome: `event_loop` (live document), `worker` (rebuilt), `skipped`, `failed`. */
+  readonly compactions = new Map<string, number>();
   private readonly writeBuckets = new Array<number>(WRITE_BUCKETS.length).fill(0);
   private writeCount = 0;
   private writeSum = 0;
@@ -31,6 +33,11 @@ export class Metrics {
   /** Counts a connection closed by the server, by reason. */
   close(reason: string): void {
     this.closed.set(reason, (this.closed.get(reason) ?? 0) + 1);
+  }
+
+  /** Counts a room compaction by outcome. */
+  compacted(outcome: "event_loop" | "worker" | "skipped" | "failed"): void {
+    this.compactions.set(outcome, (this.compactions.get(outcome) ?? 0) + 1);
   }
 
   /** Records one store write's duration in seconds. */
@@ -62,6 +69,12 @@ export class Metrics {
     one("tandem_updates_committed_total", "counter", "Room updates made durable.", this.updatesCommitted);
     labelled("tandem_rejected_connections_total", "Websocket connections refused, by reason.", "reason", this.rejected);
     labelled("tandem_closed_connections_total", "Connections closed by the server, by reason.", "reason", this.closed);
+    labelled(
+      "tandem_compactions_total",
+      "Room compactions: event_loop (live document), worker (rebuilt off the event loop), skipped (superseded), failed.",
+      "outcome",
+      this.compactions,
+    );
     const h = "tandem_store_write_seconds";
     lines.push(`# HELP ${h} Duration of durable store writes (group commits).`, `# TYPE ${h} histogram`);
     WRITE_BUCKETS.forEach((b, i) => {

@@ -164,19 +164,20 @@ describe("compaction", () => {
     rebuild?: Rebuild;
   }) {
     const spy = compactionSpy();
+    const metrics = new Metrics();
     const registry = new RoomRegistry({
       store: spy.store,
-      metrics: new Metrics(),
+      metrics,
       logger: createMemoryLogger(),
       compactAfterRecords: 4,
       offThreadBytes: Number.POSITIVE_INFINITY,
       ...options,
     });
-    return { spy, registry, room: await registry.acquire(name), peer: recordingPeer(), doc: new Y.Doc() };
+    return { spy, registry, metrics, room: await registry.acquire(name), peer: recordingPeer(), doc: new Y.Doc() };
   }
 
   it("waits until a due room has gone quiet, then stores one snapshot of it", async () => {
-    const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 150 });
+    const { spy, registry, room, peer, doc, metrics } = await dueAfterFour({ compactQuietMs: 150 });
     await commitEdits(registry, room, doc, peer, 4);
     // Due, but commits keep coming less than 150 ms apart.
     for (let i = 0; i < 6; i++) {
@@ -187,6 +188,7 @@ describe("compaction", () => {
     await sleep(300);
     expect(spy.replaced).toEqual([name]);
     expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+    expect(metrics.compactions.get("event_loop")).toBe(1);
     registry.release(room);
     await registry.close();
   });
@@ -277,7 +279,7 @@ describe("compaction", () => {
   it("runs one off-thread compaction at a time, and starts no queued one once closing", async () => {
     const started: number[] = [];
     const gates: (() => void)[] = [];
-    const { spy, registry, room, peer, doc } = await dueAfterFour({
+    const { spy, registry, room, peer, doc, metrics } = await dueAfterFour({
       compactQuietMs: 50,
       offThreadBytes: 1,
       rebuild: async (updates) => {
@@ -304,6 +306,8 @@ describe("compaction", () => {
     await closing;
     expect(started).toEqual([4, 5]);
     expect(spy.replaced).toEqual([]);
+    expect(metrics.compactions.get("worker")).toBe(2);
+    expect(metrics.render()).toContain('tandem_compactions_total{outcome="worker"} 2');
     expect((await replayed(spy.store, name)).records).toBe(1);
     expect((await replayed(spy.store, "book:org:second")).records).toBe(1);
     expect((await replayed(spy.store, "book:org:third")).records).toBe(6);

@@ -472,9 +472,14 @@ export class RoomRegistry {
     room.logBytes = snapshot.length;
     room.snapshotBytes = snapshot.length;
     // The store orders this after every append already issued and before any later one.
-    this.options.store.replaceRoom(room.name, snapshot).catch((err: unknown) => {
-      this.options.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
-    });
+    const o = this.options;
+    o.store.replaceRoom(room.name, snapshot).then(
+      () => o.metrics.compacted("event_loop"),
+      (err: unknown) => {
+        o.metrics.compacted("failed");
+        o.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
+      },
+    );
   }
 
   /**
@@ -519,6 +524,7 @@ export class RoomRegistry {
       .then(
         (installed) => {
           room.rebuilding = false;
+          o.metrics.compacted(installed ? "worker" : "skipped");
           if (!installed) return;
           // What was committed since the log was read stays in the log after the snapshot.
           room.logRecords = 1 + room.logRecords - records;
@@ -532,6 +538,7 @@ export class RoomRegistry {
         },
         (err: unknown) => {
           room.rebuilding = false;
+          o.metrics.compacted("failed");
           o.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
         },
       );
