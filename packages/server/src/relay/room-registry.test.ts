@@ -150,6 +150,13 @@ async function replayed(store: Store, room: string): Promise<{ records: number; 
   return { records: log.updates.length, state: doc.getMap("m").toJSON() };
 }
 
+/** What a rebuild worker does, in this thread. */
+function rebuildHere(updates: readonly Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc();
+  for (const u of updates) Y.applyUpdate(doc, u);
+  return Y.encodeStateAsUpdate(doc);
+}
+
 describe("compaction", () => {
   const name = "book:org:user";
 
@@ -257,9 +264,7 @@ describe("compaction", () => {
       rebuild: async (updates) => {
         given.push(updates.length);
         await gate;
-        const d = new Y.Doc();
-        for (const u of updates) Y.applyUpdate(d, u);
-        return Y.encodeStateAsUpdate(d);
+        return rebuildHere(updates);
       },
     });
     await commitEdits(registry, room, doc, peer, 4);
@@ -285,9 +290,7 @@ describe("compaction", () => {
       rebuild: async (updates) => {
         started.push(updates.length);
         await new Promise<void>((r) => gates.push(r));
-        const d = new Y.Doc();
-        for (const u of updates) Y.applyUpdate(d, u);
-        return Y.encodeStateAsUpdate(d);
+        return rebuildHere(updates);
       },
     });
     const rooms = [room, await registry.acquire("book:org:second"), await registry.acquire("book:org:third")];

@@ -337,15 +337,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       const issue = ++issued;
       const tmp = `${roomPath(room)}.${issue}.tmp`;
       // Written and fsync'd outside the serial queue: appends go on meanwhile.
-      const written = (async () => {
-        const h = await open(tmp, "w", 0o600);
-        try {
-          await h.writev(await frame([snapshot]));
-          await h.sync();
-        } finally {
-          await h.close();
-        }
-      })();
+      const written = writeSnapshotFile(tmp, snapshot);
       const entry: PendingSnapshot = { issue, tmp, written };
       const list = pendingSnapshots.get(room) ?? [];
       list.push(entry);
@@ -395,13 +387,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       const snapshot = await build([...records, ...read.tail]);
       const tmp = `${path}.${issue}.tmp`;
       try {
-        const h = await open(tmp, "w", 0o600);
-        try {
-          await h.writev(await framePartsYielding([snapshot]));
-          await h.sync();
-        } finally {
-          await h.close();
-        }
+        await writeSnapshotFile(tmp, snapshot);
         const installed = await serial(async () => {
           if ((installedIssue.get(room) ?? 0) > issue) return false;
           // Snapshots issued before this one go first (installs keep issue order).
@@ -515,6 +501,17 @@ const writevAsync = promisify(writev);
 
 /** Records at least this large are checksummed in slices between event-loop turns. */
 const LARGE_RECORD = 4 * 1024 * 1024;
+
+/** Writes `snapshot` as the one record of a new file `path` and fsyncs it. */
+async function writeSnapshotFile(path: string, snapshot: Uint8Array): Promise<void> {
+  const h = await open(path, "w", 0o600);
+  try {
+    await h.writev(await frame([snapshot]));
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
 
 /** A copy of a large `data`, made in slices between event-loop turns. */
 async function copyYielding(data: Uint8Array): Promise<Uint8Array> {
