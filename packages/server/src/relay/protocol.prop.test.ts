@@ -79,6 +79,19 @@ describe("protocol properties", () => {
     );
   });
 
+  it("writes an update message's header as lib0 writes the message, for every length", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 }), (length) => {
+        const enc = encoding.createEncoder();
+        encoding.writeVarUint(enc, 0);
+        encoding.writeVarUint(enc, 2);
+        encoding.writeVarUint(enc, length);
+        expect([...updateMessageHeader(length)]).toEqual([...encoding.toUint8Array(enc)]);
+      }),
+      { numRuns: numRuns * 10 },
+    );
+  });
+
   it("rejects every truncation of a valid message", () => {
     fc.assert(
       fc.property(fc.array(edit, { minLength: 1, maxLength: 10 }), (edits) => {

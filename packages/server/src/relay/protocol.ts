@@ -148,11 +148,18 @@ export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
  * these followed by the update (see {@link encodeUpdateMessage}).
  */
 export function updateMessageHeader(length: number): Uint8Array {
-  const enc = encoding.createEncoder();
-  encoding.writeVarUint(enc, MessageType.sync);
-  encoding.writeVarUint(enc, SyncType.update);
-  encoding.writeVarUint(enc, length);
-  return encoding.toUint8Array(enc);
+  // Both type codes are below 128, so each is one byte of varint; then the length as a varint.
+  const out = new Uint8Array(2 + 5);
+  out[0] = MessageType.sync;
+  out[1] = SyncType.update;
+  let at = 2;
+  let rest = length;
+  while (rest >= 0x80) {
+    out[at++] = (rest & 0x7f) | 0x80;
+    rest = Math.floor(rest / 128);
+  }
+  out[at++] = rest;
+  return out.subarray(0, at);
 }
 
 /** Encodes an awareness message with the given entries. */
