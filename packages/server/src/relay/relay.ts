@@ -355,6 +355,13 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
   messageTokens = 0;
   byteTokens = 0;
   refilledAt = 0;
+  /**
+   * Bytes of messages larger than the slow-consumer limit that are written but not yet flushed
+   * to the kernel (a large room's initial sync, a first sync's update). They are allowed on top
+   * of the limit: the server chose to send them, and they exist in memory anyway; counting them
+   * would close every device that joins a large room while it is busy, before its answer drains.
+   */
+  private oversized = 0;
 
   admitted(relay: Relay, id: number, room: string, orgId: string, userId: string, now: number): void {
     this.relay = relay;
@@ -407,11 +414,17 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
 
   deliver(bytes: Uint8Array): void {
     if (!this.open) return;
-    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes) {
+    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes + this.oversized) {
       this.evict(CloseCode.slowConsumer, "slow consumer");
       return;
     }
-    this.send(bytes, { binary: true });
+    if (bytes.length <= this.relay.limits.maxBufferedBytes) this.send(bytes, { binary: true });
+    else {
+      this.oversized += bytes.length;
+      this.send(bytes, { binary: true }, () => {
+        this.oversized -= bytes.length;
+      });
+    }
   }
 
   deliverFramed(frame: Uint8Array, bytes: Uint8Array): void {
@@ -419,17 +432,24 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
     // message (permessage-deflate is off on this server), minus re-framing per socket.
     // Writes stay in call order with `send`, which also writes synchronously.
     // `ws` keeps its TCP socket in `_socket` (not in its typings).
-    const socket = (this as unknown as { _socket?: { write?(chunk: Uint8Array): boolean } })._socket;
+    const socket = (this as unknown as { _socket?: { write?(chunk: Uint8Array, done?: () => void): boolean } })._socket;
     if (typeof socket?.write !== "function") {
       this.deliver(bytes);
       return;
     }
     if (!this.open) return;
-    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes) {
+    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes + this.oversized) {
       this.evict(CloseCode.slowConsumer, "slow consumer");
       return;
     }
-    socket.write(frame);
+    if (frame.length <= this.relay.limits.maxBufferedBytes) socket.write(frame);
+    else {
+      // As in deliver: allowed on top of the limit until it is flushed.
+      this.oversized += frame.length;
+      socket.write(frame, () => {
+        this.oversized -= frame.length;
+      });
+    }
   }
 
   evict(code: number, reason: string): void {
