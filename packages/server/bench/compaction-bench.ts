@@ -139,6 +139,22 @@ async function measure(mode: "event loop" | "worker", book: Uint8Array): Promise
   const peer = `tandem, encode on the ${mode}`;
   if (mode === "event loop") {
     bench("longest event-loop stall committing the book as one update", commitStall, "ms", "tandem", note);
+    // A new device (empty state vector) asks for everything: the answer is encoded from the
+    // live document, on the event loop.
+    let answer = 0;
+    const device = { deliver: (bytes: Uint8Array) => (answer = bytes.length), evict: () => undefined };
+    room.peers.add(device);
+    const joined = performance.now();
+    registry.answerStep1(room, new Uint8Array([0]), device);
+    const joinStall = performance.now() - joined;
+    room.peers.delete(device);
+    bench(
+      "event-loop stall answering a new device's sync step 1",
+      joinStall,
+      "ms",
+      "tandem",
+      `${note}; answer ${(answer / 1_048_576).toFixed(1)} MiB`,
+    );
   }
   bench("longest event-loop stall", stall, "ms", peer, note);
   bench("time until compacted", took, "ms", peer, note);
