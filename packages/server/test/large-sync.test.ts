@@ -7,7 +7,7 @@ import * as decoding from "lib0/decoding";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import * as Y from "yjs";
-import { startTestServer, type TestServer, waitFor } from "./helpers.js";
+import { connectProvider, startTestServer, type TestServer, waitFor } from "./helpers.js";
 
 const ORG = "00D000000000001AAA";
 const USER = "005000000000000LRG";
@@ -72,6 +72,45 @@ describe("a device joining a large room", () => {
     expect(device.closed()).toBeUndefined();
     expect(device.doc.getText("t").length).toBe(3 * LIMIT);
     device.ws.close();
+  });
+
+  it("gets a large room's stored log as its answer, not an encode of the live document", async () => {
+    const user = "005000000000000LOG";
+    const room = `book:${ORG}:${user}`;
+    // Four records: a 2 MiB first write (over the 1 MiB off-thread threshold), three edits.
+    const lease = await t.server.rooms.lease(room);
+    lease.doc.getText("t").insert(0, "z".repeat(2 * 1024 * 1024));
+    await t.server.rooms.flush();
+    for (const k of ["a", "b", "c"]) {
+      lease.doc.getMap("m").set(k, k);
+      await t.server.rooms.flush();
+    }
+    const stored = (await t.store.loadRoom(room)).updates;
+    expect(stored).toHaveLength(4);
+    // A raw device: it gets step 2 with the first record, then the others as updates.
+    const ticket = await t.ticket(ORG, user);
+    const ws = new WebSocket(`${t.server.url.replace(/^http/, "ws")}/sync/${room}?ticket=${ticket}`);
+    const got: { sub: number; update: number[] }[] = [];
+    ws.on("message", (data: Buffer) => {
+      const d = decoding.createDecoder(new Uint8Array(data));
+      if (decoding.readVarUint(d) !== 0) return;
+      const sub = decoding.readVarUint(d);
+      if (sub !== 0) got.push({ sub, update: [...decoding.readVarUint8Array(d)] });
+    });
+    await new Promise<void>((resolve) => ws.once("open", () => resolve()));
+    ws.send(new Uint8Array([0, 0, 1, 0]));
+    await waitFor(() => got.length === 4, "the stored log");
+    expect(got.map((g) => g.sub)).toEqual([1, 2, 2, 2]);
+    expect(got.map((g) => g.update)).toEqual(stored.map((u) => [...u]));
+    ws.close();
+    // A stock provider with nothing syncs the whole room that way too.
+    const doc = new Y.Doc();
+    const provider = connectProvider(t.server.url, room, doc, await t.ticket(ORG, user));
+    await waitFor(() => doc.getMap("m").get("c") === "c", "provider synced");
+    expect(doc.getText("t").length).toBe(2 * 1024 * 1024);
+    expect(provider.synced).toBe(true);
+    provider.destroy();
+    lease.release();
   });
 
   it("still closes a device that falls behind by more than the limit beyond its answer", async () => {

@@ -144,14 +144,14 @@ export function encodeUpdateMessage(update: Uint8Array): Uint8Array {
 }
 
 /**
- * The bytes of a sync update message before its update of `length` bytes: the message is
- * these followed by the update (see {@link encodeUpdateMessage}).
+ * The bytes of a sync message (an update by default, or a step 2) before its update of
+ * `length` bytes: the message is these followed by the update (see {@link encodeUpdateMessage}).
  */
-export function updateMessageHeader(length: number): Uint8Array {
+export function updateMessageHeader(length: number, sub: number = SyncType.update): Uint8Array {
   // Both type codes are below 128, so each is one byte of varint; then the length as a varint.
   const out = new Uint8Array(2 + 5);
   out[0] = MessageType.sync;
-  out[1] = SyncType.update;
+  out[1] = sub;
   let at = 2;
   let rest = length;
   while (rest >= 0x80) {

@@ -32,6 +32,7 @@ import {
 import { fillBuckets, type TokenBuckets, takeTokens } from "./rate-limiter.js";
 import type { Room, RoomPeer } from "./room.js";
 import type { RoomRegistry } from "./room-registry.js";
+import { binaryFrameStart } from "./ws-frame.js";
 
 /** Per-connection limits. */
 export interface RelayLimits extends ProtocolLimits {
@@ -450,6 +451,34 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
         this.oversized -= frame.length;
       });
     }
+  }
+
+  deliverParts(head: Uint8Array, body: Uint8Array): void {
+    const socket = (
+      this as unknown as {
+        _socket?: { cork?(): void; uncork?(): void; write?(chunk: Uint8Array, done?: () => void): boolean };
+      }
+    )._socket;
+    if (typeof socket?.write !== "function" || typeof socket.cork !== "function") {
+      this.deliver(Buffer.concat([head, body]));
+      return;
+    }
+    if (!this.open) return;
+    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes + this.oversized) {
+      this.evict(CloseCode.slowConsumer, "slow consumer");
+      return;
+    }
+    const start = binaryFrameStart(head, body.length);
+    const size = start.length + body.length;
+    const big = size > this.relay.limits.maxBufferedBytes;
+    if (big) this.oversized += size;
+    // One frame in two writes, corked into one: `body` goes to the socket uncopied.
+    socket.cork();
+    socket.write(start);
+    socket.write(body, () => {
+      if (big) this.oversized -= size;
+    });
+    socket.uncork?.();
   }
 
   evict(code: number, reason: string): void {

@@ -34,10 +34,21 @@ import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
 import type { Store } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
-import { type AwarenessEntry, answerSyncStep1, encodeAwarenessMessage, updateMessageHeader } from "./protocol.js";
+import {
+  type AwarenessEntry,
+  answerSyncStep1,
+  encodeAwarenessMessage,
+  SyncType,
+  updateMessageHeader,
+} from "./protocol.js";
 import { type Rebuild, rebuildInWorker } from "./rebuild.js";
 import { Room, type RoomPeer } from "./room.js";
 import { encodeBinaryFrame } from "./ws-frame.js";
+
+/** Whether a state vector names no client: its sender has nothing. */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return Y.decodeStateVector(stateVector).size === 0;
+}
 
 /** Log growth after which a room that never goes quiet is compacted anyway (at the least). */
 const FORCE_COMPACT_BYTES = 1024 * 1024;
@@ -223,11 +234,47 @@ export class RoomRegistry {
 
   /** Answers a client's sync step 1 once everything in the document is durable. */
   answerStep1(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
+    if (room.logBytes >= this.offThreadBytes && isEmptyStateVector(stateVector)) this.answerFromLog(room, peer);
+    else this.answerFromDoc(room, stateVector, peer);
+  }
+
+  private answerFromDoc(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
     const answer = (): void => {
       if (room.peers.has(peer)) peer.deliver(answerSyncStep1(room.doc, stateVector));
     };
     if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) room.deferred.push(answer);
     else answer();
+  }
+
+  /**
+   * Answers a device that has nothing in a large room with the room's stored log instead of
+   * an encode of the live document, which would stall every room (about 3 s for a large
+   * book): step 2 carries the log's first record (a snapshot after a compaction), update
+   * messages the rest, each written to the socket uncopied. The log holds only what is
+   * durable, as an answer must; what is committed after the store reads it reaches the device
+   * as broadcasts, possibly before this answer (Yjs holds such updates until their
+   * dependencies arrive).
+   */
+  private answerFromLog(room: Room, peer: RoomPeer): void {
+    const o = this.options;
+    o.store.loadRoom(room.name).then(
+      (log) => {
+        if (!room.peers.has(peer)) return;
+        let sub: number = SyncType.step2;
+        for (const u of log.updates) {
+          const head = updateMessageHeader(u.length, sub);
+          if (peer.deliverParts) peer.deliverParts(head, u);
+          else peer.deliver(Buffer.concat([head, u]));
+          sub = SyncType.update;
+        }
+        // Nothing stored yet: the usual answer, from the document once it is durable.
+        if (sub === SyncType.step2) this.answerFromDoc(room, new Uint8Array([0]), peer);
+      },
+      (err: unknown) => {
+        o.logger.log("error", "store.load_failed", { room: room.name, error: String(err) });
+        peer.evict(CloseCode.storeFailure, "store failure");
+      },
+    );
   }
 
   /** Queues changed awareness entries for broadcast at the end of this tick. */

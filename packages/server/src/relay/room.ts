@@ -21,6 +21,12 @@ export interface RoomPeer {
    * peers that cannot take a prepared frame). Used by broadcasts, which frame once per room.
    */
   deliverFramed?(frame: Uint8Array, bytes: Uint8Array): void;
+  /**
+   * Sends one binary message made of `head` followed by `body`, without copying `body` (a large
+   * room's stored log, streamed to a device that has nothing). Optional: peers without it get
+   * the two joined through `deliver`.
+   */
+  deliverParts?(head: Uint8Array, body: Uint8Array): void;
   /** Closes the peer with a close code and a short reason. */
   evict(code: number, reason: string): void;
 }

@@ -11,8 +11,32 @@
 export function encodeBinaryFrame(payload: Uint8Array, prefix?: Uint8Array): Buffer {
   const before = prefix?.length ?? 0;
   const len = before + payload.length;
-  const headerLength = len < 126 ? 2 : len < 65536 ? 4 : 10;
+  const headerLength = frameHeaderLength(len);
   const frame = Buffer.allocUnsafe(headerLength + len);
+  writeFrameHeader(frame, len);
+  if (prefix) frame.set(prefix, headerLength);
+  frame.set(payload, headerLength + before);
+  return frame;
+}
+
+/**
+ * The start of a binary frame whose payload is `prefix` followed by `length` more bytes: the
+ * frame header and `prefix`, so that the rest can be written to the socket after it uncopied.
+ */
+export function binaryFrameStart(prefix: Uint8Array, length: number): Buffer {
+  const len = prefix.length + length;
+  const headerLength = frameHeaderLength(len);
+  const start = Buffer.allocUnsafe(headerLength + prefix.length);
+  writeFrameHeader(start, len);
+  start.set(prefix, headerLength);
+  return start;
+}
+
+function frameHeaderLength(len: number): number {
+  return len < 126 ? 2 : len < 65536 ? 4 : 10;
+}
+
+function writeFrameHeader(frame: Buffer, len: number): void {
   frame[0] = 0x82; // FIN + binary opcode
   if (len < 126) frame[1] = len;
   else if (len < 65536) {
@@ -22,9 +46,6 @@ export function encodeBinaryFrame(payload: Uint8Array, prefix?: Uint8Array): Buf
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(len), 2);
   }
-  if (prefix) frame.set(prefix, headerLength);
-  frame.set(payload, headerLength + before);
-  return frame;
 }
 
 /** The payload of a frame made by {@link encodeBinaryFrame} (a view, not a copy). */

@@ -323,17 +323,20 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         if (walBytes >= checkpointBytes) await checkpoint();
       });
     },
-    loadRoom(room) {
-      return serial(async () => {
+    async loadRoom(room) {
+      const { log, tail } = await serial(async () => {
         const log = await loadRecords(roomPath(room), true);
         repaired.add(room);
-        const tail = walTail.get(room)?.flatMap((b) => b.updates) ?? [];
-        let bytes = log.bytes;
-        for (const u of tail) bytes += u.length;
-        // Copies of the records: Yjs keeps views into an update's bytes for binary content, and
-        // a view into the file's buffer would keep the whole file alive.
-        return { updates: [...log.updates.map((u) => u.slice()), ...tail], bytes };
+        return { log, tail: walTail.get(room)?.flatMap((b) => b.updates) ?? [] };
       });
+      let bytes = log.bytes;
+      for (const u of tail) bytes += u.length;
+      // Copies of the records, a large one in slices after the queue has moved on: Yjs keeps
+      // views into an update's bytes for binary content, and a view into the file's buffer
+      // would keep the whole file alive.
+      const updates: Uint8Array[] = [];
+      for (const u of log.updates) updates.push(u.length >= LARGE_RECORD ? await copyYielding(u) : u.slice());
+      return { updates: [...updates, ...tail], bytes };
     },
     replaceRoom(room, snapshot) {
       if (closed) return Promise.reject(new StoreError("store is closed"));
