@@ -337,6 +337,13 @@ function onSocketClose(this: WebSocket): void {
   conn.relay.detachConnection(conn);
 }
 
+/** The part of a `net.Socket` the relay writes prepared frames with. */
+interface TcpSocket {
+  write(chunk: Uint8Array, done?: () => void): boolean;
+  cork(): void;
+  uncork(): void;
+}
+
 /**
  * One socket: `ws`'s WebSocket with the relay's per-connection state in the same object (the
  * relay's `WebSocketServer` builds every socket with this class), since it exists once per
@@ -414,71 +421,61 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
   }
 
   deliver(bytes: Uint8Array): void {
-    if (!this.open) return;
-    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes + this.oversized) {
-      this.evict(CloseCode.slowConsumer, "slow consumer");
-      return;
-    }
-    if (bytes.length <= this.relay.limits.maxBufferedBytes) this.send(bytes, { binary: true });
-    else {
-      this.oversized += bytes.length;
-      this.send(bytes, { binary: true }, () => {
-        this.oversized -= bytes.length;
-      });
-    }
+    if (!this.keepsUp()) return;
+    this.send(bytes, { binary: true }, this.flushed(bytes.length));
   }
 
   deliverFramed(frame: Uint8Array, bytes: Uint8Array): void {
     // Writing a prepared frame to the socket is what `ws` itself does for an uncompressed
     // message (permessage-deflate is off on this server), minus re-framing per socket.
     // Writes stay in call order with `send`, which also writes synchronously.
-    // `ws` keeps its TCP socket in `_socket` (not in its typings).
-    const socket = (this as unknown as { _socket?: { write?(chunk: Uint8Array, done?: () => void): boolean } })._socket;
-    if (typeof socket?.write !== "function") {
-      this.deliver(bytes);
-      return;
-    }
-    if (!this.open) return;
-    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes + this.oversized) {
-      this.evict(CloseCode.slowConsumer, "slow consumer");
-      return;
-    }
-    if (frame.length <= this.relay.limits.maxBufferedBytes) socket.write(frame);
-    else {
-      // As in deliver: allowed on top of the limit until it is flushed.
-      this.oversized += frame.length;
-      socket.write(frame, () => {
-        this.oversized -= frame.length;
-      });
-    }
+    const socket = this.tcp();
+    if (socket === undefined) this.deliver(bytes);
+    else if (this.keepsUp()) socket.write(frame, this.flushed(frame.length));
   }
 
   deliverParts(head: Uint8Array, body: Uint8Array): void {
-    const socket = (
-      this as unknown as {
-        _socket?: { cork?(): void; uncork?(): void; write?(chunk: Uint8Array, done?: () => void): boolean };
-      }
-    )._socket;
-    if (typeof socket?.write !== "function" || typeof socket.cork !== "function") {
+    const socket = this.tcp();
+    if (socket === undefined) {
       this.deliver(Buffer.concat([head, body]));
       return;
     }
-    if (!this.open) return;
-    if (this.bufferedAmount > this.relay.limits.maxBufferedBytes + this.oversized) {
-      this.evict(CloseCode.slowConsumer, "slow consumer");
-      return;
-    }
+    if (!this.keepsUp()) return;
     const start = binaryFrameStart(head, body.length);
-    const size = start.length + body.length;
-    const big = size > this.relay.limits.maxBufferedBytes;
-    if (big) this.oversized += size;
     // One frame in two writes, corked into one: `body` goes to the socket uncopied.
     socket.cork();
     socket.write(start);
-    socket.write(body, () => {
-      if (big) this.oversized -= size;
-    });
-    socket.uncork?.();
+    socket.write(body, this.flushed(start.length + body.length));
+    socket.uncork();
+  }
+
+  /** `ws`'s TCP socket (`_socket`, not in its typings), if it is one this class can write to. */
+  private tcp(): TcpSocket | undefined {
+    const socket = (this as unknown as { _socket?: Partial<TcpSocket> })._socket;
+    return typeof socket?.write === "function" && typeof socket.cork === "function" ? (socket as TcpSocket) : undefined;
+  }
+
+  /**
+   * Whether the socket is open and within its unsent-output limit; closes it as a slow consumer
+   * when it is over.
+   */
+  private keepsUp(): boolean {
+    if (!this.open) return false;
+    if (this.bufferedAmount <= this.relay.limits.maxBufferedBytes + this.oversized) return true;
+    this.evict(CloseCode.slowConsumer, "slow consumer");
+    return false;
+  }
+
+  /**
+   * For a message of `size` bytes about to be written: a message over the limit is counted in
+   * `oversized` until it is flushed, and the returned callback (for the write) uncounts it.
+   */
+  private flushed(size: number): (() => void) | undefined {
+    if (size <= this.relay.limits.maxBufferedBytes) return undefined;
+    this.oversized += size;
+    return () => {
+      this.oversized -= size;
+    };
   }
 
   evict(code: number, reason: string): void {

@@ -108,7 +108,7 @@ export class RoomRegistry {
   private readonly awarenessDirty = new Set<Room>();
   private readonly listeners = new Set<RoomListeners>();
   /** Rooms waiting for an off-thread compaction, and the one running (`close` waits for it). */
-  private readonly rebuildQueue: Room[] = [];
+  private readonly rebuildQueue: { name: string; room: WeakRef<Room> }[] = [];
   private rebuilding: Promise<void> | undefined;
   private scheduled = false;
   private awarenessScheduled = false;
@@ -536,57 +536,64 @@ export class RoomRegistry {
    */
   private compactOffThread(room: Room): void {
     room.rebuilding = true;
-    this.rebuildQueue.push(room);
+    // Held weakly: a room that unloads meanwhile (its document destroyed, not yet collected)
+    // must not stay in memory for its compaction, which works from the store by name.
+    this.rebuildQueue.push({ name: room.name, room: new WeakRef(room) });
     this.startRebuild();
   }
 
   private startRebuild(): void {
     // Once closing, queued rooms are left as they are: they compact after their next load.
     if (this.rebuilding !== undefined || this.closed) return;
-    const room = this.rebuildQueue.shift();
-    if (room === undefined) return;
-    this.rebuilding = this.rebuildNow(room).finally(() => {
+    const next = this.rebuildQueue.shift();
+    if (next === undefined) return;
+    this.rebuilding = this.rebuildNow(next.name, next.room).finally(() => {
       this.rebuilding = undefined;
       this.startRebuild();
     });
   }
 
   /**
-   * Compacts `room` from its stored log in a worker: the store hands the log as of now to the
-   * worker and puts the snapshot in its place, keeping the records committed meanwhile.
+   * Compacts room `name` from its stored log in a worker: the store hands the log as of now to
+   * the worker and puts the snapshot in its place, keeping the records committed meanwhile.
+   * The room's counters are updated if it is still loaded.
    */
-  private rebuildNow(room: Room): Promise<void> {
+  private rebuildNow(name: string, ref: WeakRef<Room>): Promise<void> {
     const o = this.options;
     const rebuild = o.rebuild ?? rebuildInWorker;
-    const records = room.logRecords;
-    const bytes = room.logBytes;
+    const before = ref.deref();
+    const records = before?.logRecords ?? 0;
+    const bytes = before?.logBytes ?? 0;
     let size = 0;
     const started = performance.now();
     return o.store
-      .rebuildRoom(room.name, async (updates) => {
+      .rebuildRoom(name, async (updates) => {
         const snapshot = await rebuild(updates);
         size = snapshot.length;
         return snapshot;
       })
       .then(
         (installed) => {
-          room.rebuilding = false;
+          const room = ref.deref();
+          if (room) room.rebuilding = false;
           o.metrics.compacted(installed ? "worker" : "skipped");
           if (!installed) return;
+          o.logger.log("info", "room.compacted", {
+            room: name,
+            bytes: size,
+            ms: Math.round(performance.now() - started),
+          });
+          if (room === undefined || this.rooms.get(name) !== room) return;
           // What was committed since the log was read stays in the log after the snapshot.
           room.logRecords = 1 + room.logRecords - records;
           room.logBytes = size + room.logBytes - bytes;
           room.snapshotBytes = size;
-          o.logger.log("info", "room.compacted", {
-            room: room.name,
-            bytes: size,
-            ms: Math.round(performance.now() - started),
-          });
         },
         (err: unknown) => {
-          room.rebuilding = false;
+          const room = ref.deref();
+          if (room) room.rebuilding = false;
           o.metrics.compacted("failed");
-          o.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
+          o.logger.log("error", "store.compact_failed", { room: name, error: String(err) });
         },
       );
   }
