@@ -77,9 +77,9 @@ describe("a device joining a large room", () => {
   it("gets a large room's stored log as its answer, not an encode of the live document", async () => {
     const user = "005000000000000LOG";
     const room = `book:${ORG}:${user}`;
-    // Four records: a 2 MiB first write (over the 1 MiB off-thread threshold), three edits.
+    // Four records: a 9 MiB first write (over the 8 MiB off-thread threshold), three edits.
     const lease = await t.server.rooms.lease(room);
-    lease.doc.getText("t").insert(0, "z".repeat(2 * 1024 * 1024));
+    lease.doc.getText("t").insert(0, "z".repeat(9 * 1024 * 1024));
     await t.server.rooms.flush();
     for (const k of ["a", "b", "c"]) {
       lease.doc.getMap("m").set(k, k);
@@ -107,7 +107,7 @@ describe("a device joining a large room", () => {
     const doc = new Y.Doc();
     const provider = connectProvider(t.server.url, room, doc, await t.ticket(ORG, user));
     await waitFor(() => doc.getMap("m").get("c") === "c", "provider synced");
-    expect(doc.getText("t").length).toBe(2 * 1024 * 1024);
+    expect(doc.getText("t").length).toBe(9 * 1024 * 1024);
     expect(provider.synced).toBe(true);
     provider.destroy();
     lease.release();
