@@ -122,7 +122,7 @@ describe("file store recovery", () => {
     // No checkpoint ran: the room file got the records the store no longer keeps in memory.
     const files = readdirSync(join(dir, "rooms"));
     expect(files).toHaveLength(1);
-    expect(readFrames(readFileSync(join(dir, "rooms", files[0] ?? ""))).records).toHaveLength(2);
+    expect((await readFrames(readFileSync(join(dir, "rooms", files[0] ?? "")))).records).toHaveLength(2);
     expect(statSync(join(dir, "wal.log")).size).toBeGreaterThan(0);
     // Crash now: the WAL replays into the room file as duplicates, which Yjs ignores.
     const recovered = await openFileStore({ dir });

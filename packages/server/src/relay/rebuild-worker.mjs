@@ -6,18 +6,16 @@ import * as Y from "yjs";
 
 parentPort?.once("message", (/** @type {Uint8Array[]} */ updates) => {
   const doc = new Y.Doc({ gc: true });
-  let skipped = 0;
   doc.transact(() => {
     for (const u of updates) {
       try {
         Y.applyUpdate(doc, u);
       } catch {
         // The live document skipped it too when the room loaded (see RoomRegistry.load).
-        skipped++;
       }
     }
   });
   const snapshot = Y.encodeStateAsUpdate(doc);
   doc.destroy();
-  parentPort?.postMessage({ snapshot, skipped }, [snapshot.buffer]);
+  parentPort?.postMessage({ snapshot }, [snapshot.buffer]);
 });

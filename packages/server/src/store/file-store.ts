@@ -47,7 +47,7 @@ import { type FileHandle, open, readFile, rename, rm, truncate } from "node:fs/p
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
-import { frameJoined, framePartsYielding, frameRecord, readFrames, readFramesYielding } from "./record-frame.js";
+import { frameJoined, framePartsYielding, frameRecord, readFrames } from "./record-frame.js";
 import type { RoomLog, Store, TicketTake } from "./store.js";
 import { StoreError } from "./store.js";
 
@@ -86,7 +86,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     throw e;
   });
   if (existing) {
-    const { records, validLength } = readFrames(existing);
+    const { records, validLength } = await readFrames(existing);
     for (const r of records) {
       kv.apply(JSON.parse(Buffer.from(r).toString("utf8")) as KvOp);
       kvOps++;
@@ -222,7 +222,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       throw e;
     });
     if (!buf) return { updates: [], bytes: 0, fileLength: 0 };
-    const { records, validLength } = await readFramesYielding(buf);
+    const { records, validLength } = await readFrames(buf);
     if (repair && validLength !== buf.length) await truncate(path, validLength);
     let bytes = 0;
     for (const r of records) bytes += r.length;
@@ -280,7 +280,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   });
   if (walBuf && walBuf.length > 0) {
     const byRoom = new Map<string, Uint8Array[]>();
-    for (const rec of readFrames(walBuf).records) {
+    for (const rec of (await readFrames(walBuf)).records) {
       const { room, update } = readWalPayload(rec);
       const list = byRoom.get(room) ?? [];
       list.push(update);
@@ -384,7 +384,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       let records = read.records;
       if (read.handle) {
         try {
-          records = (await readFramesYielding(await readRange(read.handle, 0, read.fileLength))).records;
+          records = (await readFrames(await readRange(read.handle, 0, read.fileLength))).records;
         } finally {
           await read.handle.close();
         }

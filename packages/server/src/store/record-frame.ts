@@ -57,26 +57,11 @@ function frameAt(view: Buffer, pos: number): { payload: Uint8Array; sum: number;
   return { payload, sum: view.readUInt32LE(pos + 4), end };
 }
 
-/**
- * Splits a log into records, ignoring a torn or corrupt tail. The records are views into
- * `buf` (no copies: a large room's log is read whole), so they keep all of it alive.
- */
-export function readFrames(buf: Uint8Array): ReadFrames {
-  const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  const records: Uint8Array[] = [];
-  let pos = 0;
-  for (let f = frameAt(view, pos); f !== undefined && crc32(f.payload) === f.sum; f = frameAt(view, pos)) {
-    records.push(f.payload);
-    pos = f.end;
-  }
-  return { records, validLength: pos };
-}
-
 /** Bytes checksummed between two yields to the event loop (a few ms of work). */
 const CRC_SLICE = 4 * 1024 * 1024;
 
 /** `crc32(data, initial)`, yielding to the event loop between slices of a large `data`. */
-export async function crc32Yielding(data: Uint8Array, initial = 0): Promise<number> {
+async function crc32Yielding(data: Uint8Array, initial = 0): Promise<number> {
   let sum = initial;
   for (let at = 0; at < data.length; at += CRC_SLICE) {
     if (at > 0) await new Promise<void>((r) => setImmediate(r));
@@ -85,8 +70,12 @@ export async function crc32Yielding(data: Uint8Array, initial = 0): Promise<numb
   return sum;
 }
 
-/** {@link readFrames} for logs of any size: yields to the event loop while it checksums. */
-export async function readFramesYielding(buf: Uint8Array): Promise<ReadFrames> {
+/**
+ * Splits a log into records, ignoring a torn or corrupt tail; yields to the event loop while
+ * it checksums a large record. The records are views into `buf` (no copies: a large room's log
+ * is read whole), so they keep all of it alive.
+ */
+export async function readFrames(buf: Uint8Array): Promise<ReadFrames> {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const records: Uint8Array[] = [];
   let pos = 0;
