@@ -34,7 +34,7 @@ export {
   SALESFORCE_ORIGIN,
   SCHEMA_VERSION,
 } from "./doc/layout.js";
-export { loadBook, setRecord, shareRecordStrings } from "./doc/record-content.js";
+export { loadBook, setRecord, shareRecordStrings, shareRecordStringsInSteps } from "./doc/record-content.js";
 export {
   type BookIssue,
   BookVersionTooNewError,

@@ -7,7 +7,9 @@
  * the snapshot is installed. Peak RSS over the start (Linux: the kernel's high-water mark) shows
  * what the worker's second copy of the document costs. Also measured: the stall while the book
  * is committed as one update, and while a new device's sync step 1 is answered (encoded from
- * the live document, or streamed from the stored log, `offThreadBytes`). Prints `BENCH {…}` lines.
+ * the live document, or streamed from the stored log, `offThreadBytes`), and while the room
+ * loads again from its stored snapshot (one update, or the worker's pieces applied in slices).
+ * Prints `BENCH {…}` lines.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,7 +102,7 @@ function bookUpdate(): Uint8Array {
   return Y.encodeStateAsUpdate(doc);
 }
 
-async function measure(mode: "event loop" | "worker", book: Uint8Array): Promise<void> {
+async function measure(mode: "event loop" | "worker", book: Uint8Array): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), "tandem-compaction-"));
   const fileStore = await openFileStore({ dir });
   // Tells when the snapshot is installed, whichever way it was built.
@@ -177,9 +179,42 @@ async function measure(mode: "event loop" | "worker", book: Uint8Array): Promise
 
   lease.release();
   await registry.close();
+  return { store, dir, note };
+}
+
+/**
+ * The room loads again (its first device after it unloaded), from the store `measure` left:
+ * from one snapshot, or from the worker's snapshot in pieces, applied in slices. Apart from
+ * `measure`, so that its copy of the document can be collected as a server's would be.
+ */
+async function reload(mode: "event loop" | "worker", { store, dir, note }: Measured): Promise<void> {
+  const reloading = new RoomRegistry({ store, metrics: new Metrics(), logger: createMemoryLogger() });
+  const loading = stallMeter();
+  const loadStarted = performance.now();
+  const reloaded = await reloading.acquire(ROOM);
+  const loadTook = performance.now() - loadStarted;
+  const loadStall = loading.stop();
+  const stored = await store.loadRoom(ROOM);
+  const loadNote = `${note}; the snapshot is ${stored.snapshot} record(s)`;
+  const loadPeer = mode === "worker" ? "tandem, snapshot in pieces" : "tandem, snapshot in one update";
+  bench("longest event-loop stall loading the room", loadStall, "ms", loadPeer, loadNote);
+  bench("time to load the room", loadTook, "ms", loadPeer, loadNote);
+  reloading.release(reloaded);
+  await reloading.close();
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
+interface Measured {
+  store: Store;
+  dir: string;
+  note: string;
+}
+
 const book = bookUpdate();
-for (const mode of ["event loop", "worker"] as const) await measure(mode, book);
+for (const mode of ["event loop", "worker"] as const) {
+  const measured = await measure(mode, book);
+  // Lets the collector reclaim the document `measure` held (a major GC of a large heap).
+  await new Promise((r) => setTimeout(r, 500));
+  await reload(mode, measured);
+}

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { encodeStateAsPieces } from "../src/relay/snapshot-pieces.mjs";
 import type { Store } from "../src/store/store.js";
 
 /** Opens a fresh, empty store; `reopen` (durable stores only) opens the same data again. */
@@ -23,11 +24,11 @@ function update(doc: Y.Doc, f: (d: Y.Doc) => void): Uint8Array {
   return out;
 }
 
-/** Re-encodes the state of `updates`, as a compaction does. */
-async function rebuild(updates: readonly Uint8Array[]): Promise<Uint8Array> {
+/** Re-encodes the state of `updates` in pieces of about `pieceBytes`, as a compaction does. */
+async function rebuild(updates: readonly Uint8Array[], pieceBytes = Number.POSITIVE_INFINITY): Promise<Uint8Array[]> {
   const doc = new Y.Doc();
   for (const u of updates) Y.applyUpdate(doc, u);
-  return Y.encodeStateAsUpdate(doc);
+  return encodeStateAsPieces(doc, pieceBytes);
 }
 
 /** The map `m` of a document built from `updates`. */
@@ -55,6 +56,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       const r1 = await store.loadRoom("r1");
       expect(r1.updates.map((u) => [...u])).toEqual([[...u1], [...u2]]);
       expect(r1.bytes).toBe(u1.length + u2.length);
+      expect(r1.snapshot).toBe(0);
       expect((await store.loadRoom("r2")).updates).toHaveLength(1);
       expect((await store.loadRoom("nope")).updates).toHaveLength(0);
       await store.close();
@@ -82,6 +84,7 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await Promise.all([p1, p2]);
       const log = await store.loadRoom("r");
       expect(log.updates).toHaveLength(2);
+      expect(log.snapshot).toBe(1);
       const replay = new Y.Doc();
       for (const u of log.updates) Y.applyUpdate(replay, u);
       expect(replay.getMap("m").toJSON()).toEqual({ k: 19, z: true });
@@ -91,31 +94,43 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
     it("rebuildRoom swaps the log as of the call for the built snapshot; appends issued after it follow", async () => {
       const { store, reopen } = await factory.open();
       const doc = new Y.Doc();
-      const updates = Array.from({ length: 20 }, (_, i) => update(doc, (d) => d.getMap("m").set("k", i)));
+      const updates = Array.from({ length: 20 }, (_, i) => update(doc, (d) => d.getMap("m").set(`k${i % 8}`, i)));
       await store.appendUpdates(new Map([["r", updates]]));
       const after = update(doc, (d) => d.getMap("m").set("z", true));
       let given = 0;
+      let pieces: Uint8Array[] = [];
       const rebuilt = store.rebuildRoom("r", async (log) => {
         given = log.length;
         await new Promise((r) => setTimeout(r, 20));
-        return rebuild(log);
+        // A snapshot in pieces of a struct or two.
+        pieces = await rebuild(log, 8);
+        return pieces;
       });
       // Issued while the snapshot is being built: stays after it.
       const appended = store.appendUpdates(new Map([["r", [after]]]));
       expect(await rebuilt).toBe(true);
       await appended;
       expect(given).toBe(20);
+      expect(pieces.length).toBeGreaterThan(2);
+      const expected = [...pieces.map((p) => [...p]), [...after]];
+      const state = { k0: 16, k1: 17, k2: 18, k3: 19, k4: 12, k5: 13, k6: 14, k7: 15, z: true };
       const log = await store.loadRoom("r");
-      expect(log.updates).toHaveLength(2);
-      expect(replay(log.updates)).toEqual({ k: 19, z: true });
-      expect(await store.rebuildRoom("empty", async () => new Uint8Array([0, 0]))).toBe(false);
+      expect(log.updates.map((u) => [...u])).toEqual(expected);
+      expect(log.snapshot).toBe(pieces.length);
+      expect(log.bytes).toBe(expected.reduce((n, u) => n + u.length, 0));
+      expect(replay(log.updates)).toEqual(state);
+      expect(await store.rebuildRoom("empty", async () => [new Uint8Array([0, 0])])).toBe(false);
       expect((await store.loadRoom("empty")).updates).toHaveLength(0);
+      // Appends after the snapshot do not change how many records it is.
+      await store.appendUpdates(new Map([["r", [update(doc, (d) => d.getMap("m").set("y", 1))]]]));
+      expect((await store.loadRoom("r")).snapshot).toBe(pieces.length);
       await store.close();
       if (!reopen) return;
       const again = await reopen();
       const reloaded = await again.loadRoom("r");
-      expect(reloaded.updates).toHaveLength(2);
-      expect(replay(reloaded.updates)).toEqual({ k: 19, z: true });
+      expect(reloaded.updates.slice(0, -1).map((u) => [...u])).toEqual(expected);
+      expect(reloaded.snapshot).toBe(pieces.length);
+      expect(replay(reloaded.updates)).toEqual({ ...state, y: 1 });
       await again.close();
     });
 

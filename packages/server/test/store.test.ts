@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { encodeStateAsPieces } from "../src/relay/snapshot-pieces.mjs";
 import { openFileStore } from "../src/store/file-store.js";
 import { createMemoryStore } from "../src/store/memory-store.js";
 import { readFrames } from "../src/store/record-frame.js";
@@ -179,7 +180,8 @@ describe("file store recovery", () => {
                 await new Promise((r) => setTimeout(r, delay));
                 const d = new Y.Doc();
                 for (const u of log) Y.applyUpdate(d, u);
-                return Y.encodeStateAsUpdate(d);
+                // In pieces of a struct or two, or whole.
+                return encodeStateAsPieces(d, random() < 0.5 ? 8 : Number.POSITIVE_INFINITY);
               })
               .then(() => undefined),
           );

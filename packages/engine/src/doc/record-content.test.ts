@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import type { AccountRecord, ContactRecord } from "../model/records.js";
 import { bookMaps, MIRROR_MAP_NAMES } from "./layout.js";
-import { loadBook, setRecord, shareRecordStrings } from "./record-content.js";
+import { loadBook, setRecord, shareRecordStrings, shareRecordStringsInSteps } from "./record-content.js";
 
 const ACCOUNT = "001000000000001AAA";
 const OWNER = "005000000000001AAA";
@@ -88,6 +88,17 @@ describe("records as Yjs JSON content", () => {
     // 6 record ids become their keys; 4 of the 5 AccountIds become the first one's string.
     expect(shareRecordStrings(loaded)).toBe(6 + 4);
     expect(mirrorJson(loaded)).toBe(before);
+
+    // In steps of two records: the same replacements, with a pause after every second record.
+    const stepped = new Y.Doc();
+    Y.applyUpdate(stepped, Y.encodeStateAsUpdate(doc));
+    const steps = shareRecordStringsInSteps(stepped, 2);
+    let pauses = 0;
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) pauses++;
+    expect(step.value).toBe(6 + 4);
+    expect(pauses).toBe(3);
+    expect(mirrorJson(stepped)).toBe(before);
 
     const again = new Y.Doc();
     loadBook(again, Y.encodeStateAsUpdate(doc));

@@ -54,11 +54,32 @@ const SHARED_ID_FIELDS = ["OwnerId", "AccountId", "WhoId", "WhatId", "Opportunit
  * ```
  */
 export function shareRecordStrings(doc: Y.Doc): number {
+  const steps = shareRecordStringsInSteps(doc);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * {@link shareRecordStrings} in steps: the generator pauses after every `every` records and
+ * returns how many strings it replaced, so that a server can spread the pass over a large book
+ * (300,000 records: about 0.2 s) across event-loop turns. The doc must not change meanwhile.
+ *
+ * @example
+ * ```ts
+ * const steps = shareRecordStringsInSteps(doc);
+ * while (!steps.next().done) await new Promise((r) => setImmediate(r));
+ * ```
+ */
+export function* shareRecordStringsInSteps(doc: Y.Doc, every = 2000): Generator<void, number, void> {
   const pool = new Map<string, string>();
   let replaced = 0;
+  let seen = 0;
   for (const name of MIRROR_MAP_NAMES) {
-    doc.getMap<Record<string, unknown>>(name).forEach((record, key) => {
-      if (typeof record !== "object" || record === null || Object.isFrozen(record)) return;
+    for (const [key, item] of doc.getMap<Record<string, unknown>>(name)._map) {
+      if (item.deleted) continue;
+      // What `Y.Map#get` returns: the item's last value.
+      const record = item.content.getContent()[item.length - 1] as Record<string, unknown> | null;
+      if (++seen % every === 0) yield;
+      if (typeof record !== "object" || record === null || Object.isFrozen(record)) continue;
       if (record.Id === key) {
         record.Id = key;
         replaced++;
@@ -73,7 +94,7 @@ export function shareRecordStrings(doc: Y.Doc): number {
           replaced++;
         }
       }
-    });
+    }
   }
   return replaced;
 }

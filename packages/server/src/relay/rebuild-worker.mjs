@@ -1,13 +1,14 @@
 // Worker thread of `rebuild.ts`: builds a document from a room's stored log and answers with
-// its re-encoded state. Plain JavaScript so that it loads in every runtime the server runs in
-// (tsx, vitest, compiled), whatever transform the parent uses.
+// its state re-encoded in pieces. Plain JavaScript so that it loads in every runtime the server
+// runs in (tsx, vitest, compiled), whatever transform the parent uses.
 import { parentPort } from "node:worker_threads";
 import * as Y from "yjs";
+import { encodeStateAsPieces } from "./snapshot-pieces.mjs";
 
-parentPort?.once("message", (/** @type {Uint8Array[]} */ updates) => {
+parentPort?.once("message", (/** @type {{ updates: Uint8Array[], pieceBytes: number }} */ m) => {
   const doc = new Y.Doc({ gc: true });
   doc.transact(() => {
-    for (const u of updates) {
+    for (const u of m.updates) {
       try {
         Y.applyUpdate(doc, u);
       } catch {
@@ -15,7 +16,10 @@ parentPort?.once("message", (/** @type {Uint8Array[]} */ updates) => {
       }
     }
   });
-  const snapshot = Y.encodeStateAsUpdate(doc);
+  const pieces = encodeStateAsPieces(doc, m.pieceBytes);
   doc.destroy();
-  parentPort?.postMessage({ snapshot }, [snapshot.buffer]);
+  parentPort?.postMessage(
+    { pieces },
+    pieces.map((p) => p.buffer),
+  );
 });

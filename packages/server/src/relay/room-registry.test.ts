@@ -8,6 +8,7 @@ import type { Store } from "../store/store.js";
 import type { Rebuild } from "./rebuild.js";
 import type { Room, RoomPeer } from "./room.js";
 import { RoomRegistry } from "./room-registry.js";
+import { encodeStateAsPieces } from "./snapshot-pieces.mjs";
 
 /** A store whose appends each wait until the test releases them, in order. */
 function gatedStore(): { store: Store; appends: () => number; release: () => void } {
@@ -151,10 +152,10 @@ async function replayed(store: Store, room: string): Promise<{ records: number; 
 }
 
 /** What a rebuild worker does, in this thread. */
-function rebuildHere(updates: readonly Uint8Array[]): Uint8Array {
+function rebuildHere(updates: readonly Uint8Array[], pieceBytes: number): Uint8Array[] {
   const doc = new Y.Doc();
   for (const u of updates) Y.applyUpdate(doc, u);
-  return Y.encodeStateAsUpdate(doc);
+  return encodeStateAsPieces(doc, pieceBytes);
 }
 
 describe("compaction", () => {
@@ -239,7 +240,7 @@ describe("compaction", () => {
     registry.release(room);
     await unloaded(registry);
     expect(spy.replaced).toHaveLength(1);
-    // ...nor once reloaded, where the log's first record (the snapshot) gives its size...
+    // ...nor once reloaded, where the store tells which records are the snapshot...
     const again = await registry.acquire(name);
     await commitEdits(registry, again, doc, peer, 4);
     await sleep(200);
@@ -252,8 +253,9 @@ describe("compaction", () => {
     await registry.close();
   });
 
-  it("compacts a large room off the event loop, from its stored log, keeping what is committed meanwhile", async () => {
+  it("compacts a large room off the event loop, from its stored log into pieces, keeping what is committed meanwhile", async () => {
     const given: number[] = [];
+    let pieces = 0;
     let release = (): void => undefined;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -264,7 +266,10 @@ describe("compaction", () => {
       rebuild: async (updates) => {
         given.push(updates.length);
         await gate;
-        return rebuildHere(updates);
+        // Small pieces: a struct or two each.
+        const built = rebuildHere(updates, 16);
+        pieces = built.length;
+        return built;
       },
     });
     await commitEdits(registry, room, doc, peer, 4);
@@ -273,12 +278,23 @@ describe("compaction", () => {
     // Commits go on while the snapshot is built; they stay in the log after it.
     await commitEdits(registry, room, doc, peer, 2);
     release();
-    for (let i = 0; i < 50 && room.logRecords !== 3; i++) await sleep(10);
+    for (let i = 0; i < 50 && room.logRecords !== pieces + 2; i++) await sleep(10);
+    expect(pieces).toBeGreaterThan(1);
     expect(spy.replaced).toEqual([]);
-    expect(room.logRecords).toBe(3);
-    expect(await replayed(spy.store, name)).toEqual({ records: 3, state: doc.getMap("m").toJSON() });
+    expect(room.logRecords).toBe(pieces + 2);
+    expect(await replayed(spy.store, name)).toEqual({ records: pieces + 2, state: doc.getMap("m").toJSON() });
+    expect((await spy.store.loadRoom(name)).snapshot).toBe(pieces);
+    // Reloaded, the room applies the pieces (in slices) and knows they are its snapshot.
+    const size = room.snapshotBytes;
     registry.release(room);
     await registry.close();
+    const again = new RoomRegistry({ store: spy.store, metrics: new Metrics(), logger: createMemoryLogger() });
+    const reloaded = await again.acquire(name);
+    expect(reloaded.doc.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
+    expect(reloaded.logRecords).toBe(pieces + 2);
+    expect(reloaded.snapshotBytes).toBe(size);
+    again.release(reloaded);
+    await again.close();
   });
 
   it("runs one off-thread compaction at a time, and starts no queued one once closing", async () => {
@@ -290,7 +306,7 @@ describe("compaction", () => {
       rebuild: async (updates) => {
         started.push(updates.length);
         await new Promise<void>((r) => gates.push(r));
-        return rebuildHere(updates);
+        return rebuildHere(updates, Number.POSITIVE_INFINITY);
       },
     });
     const rooms = [room, await registry.acquire("book:org:second"), await registry.acquire("book:org:third")];
@@ -339,5 +355,58 @@ describe("compaction", () => {
     expect(spy.replaced).toEqual([name]);
     expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
     await registry.close();
+  });
+});
+
+describe("loading", () => {
+  const name = "book:org:large";
+
+  /** A memory store holding a document of `entries` map entries as a snapshot in pieces. */
+  async function storedInPieces(entries: number): Promise<{ store: Store; doc: Y.Doc; pieces: number }> {
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      for (let i = 0; i < entries; i++) doc.getMap("m").set(`k${i}`, { i, note: `record ${i}` });
+    });
+    const store = createMemoryStore();
+    await store.appendUpdates(new Map([[name, [Y.encodeStateAsUpdate(doc)]]]));
+    let pieces = 0;
+    await store.rebuildRoom(name, async (log) => {
+      const built = rebuildHere(log, 16 * 1024);
+      pieces = built.length;
+      return built;
+    });
+    return { store, doc, pieces };
+  }
+
+  it("applies a large room's log in slices, letting the event loop turn between them", async () => {
+    const { store, doc, pieces } = await storedInPieces(60_000);
+    expect(pieces).toBeGreaterThan(50);
+    const registry = new RoomRegistry({ store, metrics: new Metrics(), logger: createMemoryLogger() });
+    let turns = 0;
+    let loading = true;
+    const spin = (): void => {
+      turns++;
+      if (loading) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const room = await registry.acquire(name);
+    loading = false;
+    // Applying 60,000 records takes far more than one slice (10 ms) on any machine.
+    expect(turns).toBeGreaterThan(2);
+    expect(room.doc.getMap("m").toJSON()).toEqual(doc.getMap("m").toJSON());
+    expect(room.logRecords).toBe(pieces);
+    expect(room.snapshotBytes).toBe((await store.loadRoom(name)).bytes);
+    registry.release(room);
+    await registry.close();
+  });
+
+  it("refuses a room whose load was still running when the registry closed, and keeps none loaded", async () => {
+    const { store } = await storedInPieces(60_000);
+    const registry = new RoomRegistry({ store, metrics: new Metrics(), logger: createMemoryLogger() });
+    const acquired = registry.acquire(name);
+    await new Promise<void>((r) => setImmediate(r));
+    await registry.close();
+    await expect(acquired).rejects.toThrow("closed");
+    expect(registry.size).toBe(0);
   });
 });

@@ -21,14 +21,18 @@
  * compacted anyway once its log has grown by the size of its last snapshot (and by at least
  * 1 MiB) or holds 16 times `compactAfterRecords` records: that bounds the log. Each compaction
  * but the count-forced ones follows at least a quarter of its own size in new bytes, so
- * re-encoding costs O(1) per byte stored. A loaded room takes its log's first record, which a
- * compaction leaves as the snapshot, as its last snapshot's size.
+ * re-encoding costs O(1) per byte stored. Record counts include the pieces of a snapshot; a
+ * loaded room learns its last snapshot's size from the store (`RoomLog.snapshot`).
+ *
+ * Large rooms are compacted off the event loop (`offThreadBytes`), into a snapshot in pieces
+ * of `snapshotPieceBytes`; a room loads in slices of about 10 ms between event-loop turns, so
+ * a large book loads a piece at a time while every other room goes on.
  *
  * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
  * `idleGraceMs`: its document is destroyed, the registry forgets it and the store is told to
  * drop what it keeps in memory for it (`evictRoom`). Injected, never global.
  */
-import { shareRecordStrings } from "@tandem/engine";
+import { shareRecordStringsInSteps } from "@tandem/engine";
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
@@ -53,6 +57,9 @@ function isEmptyStateVector(stateVector: Uint8Array): boolean {
 /** Log growth after which a room that never goes quiet is compacted anyway (at the least). */
 const FORCE_COMPACT_BYTES = 1024 * 1024;
 
+/** How long loading a room applies stored updates before it lets the event loop turn (ms). */
+const LOAD_SLICE_MS = 10;
+
 /** Transaction origin of updates the relay applies from clients. */
 export const REMOTE_ORIGIN: unique symbol = Symbol("tandem-relay-remote");
 
@@ -76,6 +83,11 @@ export interface RoomRegistryOptions {
   readonly offThreadBytes?: number | undefined;
   /** How off-thread compactions build their snapshot. Default: in a worker thread. */
   readonly rebuild?: Rebuild | undefined;
+  /**
+   * Size of the pieces an off-thread compaction cuts its snapshot into. Default 1 MiB: applying
+   * a piece of a book takes about 50 ms, the longest the room's load then holds the event loop.
+   */
+  readonly snapshotPieceBytes?: number | undefined;
   /** Most awareness client ids one connection may own. Default 8. */
   readonly maxAwarenessPerPeer?: number | undefined;
   /** Removed awareness ids remembered per room. Default 1024. */
@@ -122,12 +134,14 @@ export class RoomRegistry {
   private readonly compactAfter: number;
   private readonly compactQuietMs: number;
   private readonly offThreadBytes: number;
+  private readonly snapshotPieceBytes: number;
 
   constructor(private readonly options: RoomRegistryOptions) {
     this.idleGraceMs = options.idleGraceMs ?? 30_000;
     this.compactAfter = options.compactAfterRecords ?? 256;
     this.compactQuietMs = options.compactQuietMs ?? 1_000;
     this.offThreadBytes = options.offThreadBytes ?? 8 * 1024 * 1024;
+    this.snapshotPieceBytes = options.snapshotPieceBytes ?? 1024 * 1024;
   }
 
   /** Number of loaded rooms. */
@@ -250,8 +264,8 @@ export class RoomRegistry {
   /**
    * Answers a device that has nothing in a large room with the room's stored log instead of
    * an encode of the live document, which would stall every room (about 3 s for a large
-   * book): step 2 carries the log's first record (a snapshot after a compaction), update
-   * messages the rest, each written to the socket uncopied. The log holds only what is
+   * book): step 2 carries the log's first record (after a compaction, the snapshot or its
+   * first piece), update messages the rest, each written to the socket uncopied. The log holds only what is
    * durable, as an answer must; what is committed after the store reads it reaches the device
    * as broadcasts, possibly before this answer (Yjs holds such updates until their
    * dependencies arrive).
@@ -322,22 +336,38 @@ export class RoomRegistry {
     const o = this.options;
     const log = await o.store.loadRoom(name);
     const room = new Room(name, o.maxAwarenessPerPeer ?? 8, o.maxAwarenessTombstones ?? 1024);
-    // Stored updates were validated before they were stored.
-    room.doc.transact(() => {
-      for (const u of log.updates) {
-        try {
-          Y.applyUpdate(room.doc, u, REMOTE_ORIGIN);
-        } catch (err) {
-          // Every stored update applied once before it was stored; keep the rest of the room.
-          o.logger.log("error", "store.update_skipped", { room: name, error: String(err) });
-        }
-      }
-    }, REMOTE_ORIGIN);
+    // Stored updates were validated before they were stored. They are applied in slices with
+    // event-loop turns between them (a large book's snapshot comes in pieces): nobody sees the
+    // room before it is whole.
+    const updates = log.updates;
+    for (let next = 0; next < updates.length; ) {
+      if (next > 0) await new Promise<void>((r) => setImmediate(r));
+      const started = performance.now();
+      room.doc.transact(() => {
+        do {
+          try {
+            Y.applyUpdate(room.doc, updates[next] as Uint8Array, REMOTE_ORIGIN);
+          } catch (err) {
+            // Every stored update applied once before it was stored; keep the rest of the room.
+            o.logger.log("error", "store.update_skipped", { room: name, error: String(err) });
+          }
+        } while (++next < updates.length && performance.now() - started < LOAD_SLICE_MS);
+      }, REMOTE_ORIGIN);
+    }
     // Decoding gives each book record its own copy of every id: share them (ADR 0003).
-    shareRecordStrings(room.doc);
-    room.logRecords = log.updates.length;
+    const sharing = shareRecordStringsInSteps(room.doc);
+    for (let started = performance.now(); !sharing.next().done; ) {
+      if (performance.now() - started < LOAD_SLICE_MS) continue;
+      await new Promise<void>((r) => setImmediate(r));
+      started = performance.now();
+    }
+    if (this.closed) {
+      room.doc.destroy();
+      throw new Error("room registry is closed");
+    }
+    room.logRecords = updates.length;
     room.logBytes = log.bytes;
-    room.snapshotBytes = log.updates[0]?.length ?? 0;
+    for (let i = 0; i < log.snapshot; i++) room.snapshotBytes += updates[i]?.length ?? 0;
     this.rooms.set(name, room);
     o.metrics.roomsLoaded = this.rooms.size;
     this.considerCompaction(room);
@@ -567,10 +597,12 @@ export class RoomRegistry {
     const bytes = before?.logBytes ?? 0;
     let size = 0;
     const started = performance.now();
+    let pieces = 0;
     return o.store
       .rebuildRoom(name, async (updates) => {
-        const snapshot = await rebuild(updates);
-        size = snapshot.length;
+        const snapshot = await rebuild(updates, this.snapshotPieceBytes);
+        pieces = snapshot.length;
+        for (const p of snapshot) size += p.length;
         return snapshot;
       })
       .then(
@@ -582,11 +614,12 @@ export class RoomRegistry {
           o.logger.log("info", "room.compacted", {
             room: name,
             bytes: size,
+            pieces,
             ms: Math.round(performance.now() - started),
           });
           if (room === undefined || this.rooms.get(name) !== room) return;
           // What was committed since the log was read stays in the log after the snapshot.
-          room.logRecords = 1 + room.logRecords - records;
+          room.logRecords = pieces + room.logRecords - records;
           room.logBytes = size + room.logBytes - bytes;
           room.snapshotBytes = size;
         },

@@ -2,7 +2,8 @@
  * The embedded default {@link Store}: a log-structured file store under a data directory.
  *
  * Layout: `rooms/<base64url(room)>.log` holds one room's Yjs updates as length + CRC32
- * framed records (see `record-frame.ts`); `wal.log` is the shared write-ahead log of room
+ * framed records (see `record-frame.ts`), after a compaction first a mark record saying how
+ * many of the records after it are the snapshot (one update, or the pieces of a large one); `wal.log` is the shared write-ahead log of room
  * updates (records `[u16 room length][room][update]`, same framing); `kv.log` logs every
  * session/ticket/token mutation as a framed JSON record and is replayed into memory on open.
  *
@@ -47,7 +48,15 @@ import { type FileHandle, open, readFile, rename, rm, truncate } from "node:fs/p
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
-import { frameJoined, framePartsYielding, frameRecord, readFrames } from "./record-frame.js";
+import {
+  BYTE_SLICE,
+  ByteSlicer,
+  frameEachYielding,
+  frameJoined,
+  framePartsYielding,
+  frameRecord,
+  readFrames,
+} from "./record-frame.js";
 import type { RoomLog, Store, TicketTake } from "./store.js";
 import { StoreError } from "./store.js";
 
@@ -221,12 +230,13 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       if (e.code === "ENOENT") return undefined;
       throw e;
     });
-    if (!buf) return { updates: [], bytes: 0, fileLength: 0 };
+    if (!buf) return { updates: [], bytes: 0, snapshot: 0, fileLength: 0 };
     const { records, validLength } = await readFrames(buf);
     if (repair && validLength !== buf.length) await truncate(path, validLength);
+    const { updates, snapshot } = roomUpdates(records);
     let bytes = 0;
-    for (const r of records) bytes += r.length;
-    return { updates: records, bytes, fileLength: validLength };
+    for (const r of updates) bytes += r.length;
+    return { updates, bytes, snapshot, fileLength: validLength };
   };
 
   // Kv ops of one event-loop tick share one write and one fdatasync (group commit).
@@ -335,8 +345,9 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       // views into an update's bytes for binary content, and a view into the file's buffer
       // would keep the whole file alive.
       const updates: Uint8Array[] = [];
-      for (const u of log.updates) updates.push(u.length >= LARGE_RECORD ? await copyYielding(u) : u.slice());
-      return { updates: [...updates, ...tail], bytes };
+      const slicer = new ByteSlicer();
+      for (const u of log.updates) updates.push(await copyYielding(u, slicer));
+      return { updates: [...updates, ...tail], bytes, snapshot: log.snapshot };
     },
     replaceRoom(room, snapshot) {
       if (closed) return Promise.reject(new StoreError("store is closed"));
@@ -344,7 +355,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       const issue = ++issued;
       const tmp = `${roomPath(room)}.${issue}.tmp`;
       // Written and fsync'd outside the serial queue: appends go on meanwhile.
-      const written = writeSnapshotFile(tmp, snapshot);
+      const written = writeSnapshotFile(tmp, [snapshot]);
       const entry: PendingSnapshot = { issue, tmp, written };
       const list = pendingSnapshots.get(room) ?? [];
       list.push(entry);
@@ -384,17 +395,17 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       let records = read.records;
       if (read.handle) {
         try {
-          records = (await readFrames(await readRange(read.handle, 0, read.fileLength))).records;
+          records = roomUpdates((await readFrames(await readRange(read.handle, 0, read.fileLength))).records).updates;
         } finally {
           await read.handle.close();
         }
       }
       if (records.length === 0 && read.tail.length === 0) return false;
       const started = performance.now();
-      const snapshot = await build([...records, ...read.tail]);
+      const pieces = await build([...records, ...read.tail]);
       const tmp = `${path}.${issue}.tmp`;
       try {
-        await writeSnapshotFile(tmp, snapshot);
+        await writeSnapshotFile(tmp, pieces);
         const installed = await serial(async () => {
           if ((installedIssue.get(room) ?? 0) > issue) return false;
           // Snapshots issued before this one go first (installs keep issue order).
@@ -509,23 +520,63 @@ const writevAsync = promisify(writev);
 /** Records at least this large are checksummed in slices between event-loop turns. */
 const LARGE_RECORD = 4 * 1024 * 1024;
 
-/** Writes `snapshot` as the one record of a new file `path` and fsyncs it. */
-async function writeSnapshotFile(path: string, snapshot: Uint8Array): Promise<void> {
+/**
+ * Opens the record a compaction writes first in a room file: `[0xff 0x01]` "TANDEM-SNAPSHOT",
+ * then the number of records after it that are the snapshot (u32 LE), 21 bytes in all. No
+ * stored update can look like it: a Yjs update starting with these bytes names 255 clients,
+ * which take at least 3 bytes each, and every stored update decoded whole before it was stored.
+ */
+const SNAPSHOT_MARK = Buffer.from([0xff, 0x01, ...Buffer.from("TANDEM-SNAPSHOT", "ascii")]);
+const SNAPSHOT_MARK_BYTES = SNAPSHOT_MARK.length + 4;
+
+/** The mark record of a snapshot of `pieces` records. */
+function snapshotMark(pieces: number): Buffer {
+  const out = Buffer.alloc(SNAPSHOT_MARK_BYTES);
+  SNAPSHOT_MARK.copy(out, 0);
+  out.writeUInt32LE(pieces, SNAPSHOT_MARK.length);
+  return out;
+}
+
+/** The piece count of a mark record; undefined for any other record. */
+function readSnapshotMark(record: Uint8Array): number | undefined {
+  if (record.length !== SNAPSHOT_MARK_BYTES) return undefined;
+  const b = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
+  if (!b.subarray(0, SNAPSHOT_MARK.length).equals(SNAPSHOT_MARK)) return undefined;
+  return b.readUInt32LE(SNAPSHOT_MARK.length);
+}
+
+/**
+ * A room file's updates and how many of the leading ones are its snapshot. Files written
+ * before the mark existed, and files no compaction wrote, have none. A mark after the first
+ * record belongs to an older snapshot file a rebuild kept behind its own (duplicates).
+ */
+function roomUpdates(records: readonly Uint8Array[]): { updates: Uint8Array[]; snapshot: number } {
+  const mark = records[0] === undefined ? undefined : readSnapshotMark(records[0]);
+  const updates = records.slice(mark === undefined ? 0 : 1).filter((r) => readSnapshotMark(r) === undefined);
+  return { updates, snapshot: Math.min(mark ?? 0, updates.length) };
+}
+
+/** Writes a snapshot (its mark, then its pieces) as a new file `path` and fsyncs it. */
+async function writeSnapshotFile(path: string, pieces: readonly Uint8Array[]): Promise<void> {
+  // Uncopied: the pieces of a large book add up to tens of MiB.
+  const records = [frameRecord(snapshotMark(pieces.length)), ...(await frameEachYielding(pieces))];
   const h = await open(path, "w", 0o600);
   try {
-    await h.writev(await frame([snapshot]));
+    await h.writev(records);
     await h.sync();
   } finally {
     await h.close();
   }
 }
 
-/** A copy of a large `data`, made in slices between event-loop turns. */
-async function copyYielding(data: Uint8Array): Promise<Uint8Array> {
+/** A copy of `data`, made in slices between event-loop turns (see {@link ByteSlicer}). */
+async function copyYielding(data: Uint8Array, slicer = new ByteSlicer()): Promise<Uint8Array> {
   const out = new Uint8Array(data.length);
-  for (let at = 0; at < data.length; at += LARGE_RECORD) {
-    if (at > 0) await new Promise<void>((r) => setImmediate(r));
-    out.set(data.subarray(at, at + LARGE_RECORD), at);
+  for (let at = 0; at < data.length; at += BYTE_SLICE) {
+    const slice = data.subarray(at, at + BYTE_SLICE);
+    const turn = slicer.next(slice.length);
+    if (turn) await turn;
+    out.set(slice, at);
   }
   return out;
 }

@@ -23,7 +23,7 @@ export interface MemoryStoreOptions {
  * const store = createMemoryStore();
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
-  const rooms = new Map<string, { updates: Uint8Array[]; bytes: number }>();
+  const rooms = new Map<string, { updates: Uint8Array[]; bytes: number; snapshot: number }>();
   const kv = new KvTables();
   const grace = options.ticketGraceMs ?? 0;
   let closed = false;
@@ -37,7 +37,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       for (const [room, updates] of batch) {
         let log = rooms.get(room);
         if (!log) {
-          log = { updates: [], bytes: 0 };
+          log = { updates: [], bytes: 0, snapshot: 0 };
           rooms.set(room, log);
         }
         for (const u of updates) {
@@ -49,25 +49,27 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     async loadRoom(room): Promise<RoomLog> {
       check();
       const log = rooms.get(room);
-      return log ? { updates: [...log.updates], bytes: log.bytes } : { updates: [], bytes: 0 };
+      return log
+        ? { updates: [...log.updates], bytes: log.bytes, snapshot: log.snapshot }
+        : { updates: [], bytes: 0, snapshot: 0 };
     },
     async replaceRoom(room, snapshot) {
       check();
-      rooms.set(room, { updates: [snapshot.slice()], bytes: snapshot.length });
+      rooms.set(room, { updates: [snapshot.slice()], bytes: snapshot.length, snapshot: 1 });
     },
     async rebuildRoom(room, build) {
       check();
       const log = rooms.get(room);
       if (!log || log.updates.length === 0) return false;
       const taken = log.updates.length;
-      const snapshot = await build(log.updates.map((u) => new Uint8Array(u)));
+      const pieces = (await build(log.updates.map((u) => new Uint8Array(u)))).map((p) => p.slice());
       check();
       // replaceRoom swaps the log object: a snapshot installed meanwhile supersedes this one.
       if (rooms.get(room) !== log) return false;
-      const rest = log.updates.slice(taken);
-      let bytes = snapshot.length;
-      for (const u of rest) bytes += u.length;
-      rooms.set(room, { updates: [snapshot.slice(), ...rest], bytes });
+      const updates = [...pieces, ...log.updates.slice(taken)];
+      let bytes = 0;
+      for (const u of updates) bytes += u.length;
+      rooms.set(room, { updates, bytes, snapshot: pieces.length });
       return true;
     },
     async evictRoom() {

@@ -57,15 +57,35 @@ function frameAt(view: Buffer, pos: number): { payload: Uint8Array; sum: number;
   return { payload, sum: view.readUInt32LE(pos + 4), end };
 }
 
-/** Bytes checksummed between two yields to the event loop (a few ms of work). */
-const CRC_SLICE = 4 * 1024 * 1024;
+/** Bytes checksummed or copied between two yields to the event loop (a few ms of work). */
+export const BYTE_SLICE = 4 * 1024 * 1024;
 
-/** `crc32(data, initial)`, yielding to the event loop between slices of a large `data`. */
-async function crc32Yielding(data: Uint8Array, initial = 0): Promise<number> {
+/**
+ * Spreads work over many bytes (checksums, copies) across event-loop turns: a turn every
+ * {@link BYTE_SLICE} bytes, whether they are one large record or many small ones (a large
+ * book's snapshot in pieces).
+ */
+export class ByteSlicer {
+  private since = 0;
+  /** Undefined while this turn has room for `bytes` more; else a promise of the next turn. */
+  next(bytes: number): Promise<void> | undefined {
+    if (this.since > 0 && this.since + bytes > BYTE_SLICE) {
+      this.since = bytes;
+      return new Promise<void>((r) => setImmediate(r));
+    }
+    this.since += bytes;
+    return undefined;
+  }
+}
+
+/** `crc32(data, initial)`, in slices between event-loop turns (see {@link ByteSlicer}). */
+async function crc32Yielding(data: Uint8Array, initial = 0, slicer = new ByteSlicer()): Promise<number> {
   let sum = initial;
-  for (let at = 0; at < data.length; at += CRC_SLICE) {
-    if (at > 0) await new Promise<void>((r) => setImmediate(r));
-    sum = crc32(data.subarray(at, at + CRC_SLICE), sum);
+  for (let at = 0; at < data.length; at += BYTE_SLICE) {
+    const slice = data.subarray(at, at + BYTE_SLICE);
+    const turn = slicer.next(slice.length);
+    if (turn) await turn;
+    sum = crc32(slice, sum);
   }
   return sum;
 }
@@ -78,10 +98,11 @@ async function crc32Yielding(data: Uint8Array, initial = 0): Promise<number> {
 export async function readFrames(buf: Uint8Array): Promise<ReadFrames> {
   const view = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const records: Uint8Array[] = [];
+  const slicer = new ByteSlicer();
   let pos = 0;
   for (
     let f = frameAt(view, pos);
-    f !== undefined && (await crc32Yielding(f.payload)) === f.sum;
+    f !== undefined && (await crc32Yielding(f.payload, 0, slicer)) === f.sum;
     f = frameAt(view, pos)
   ) {
     records.push(f.payload);
@@ -94,12 +115,23 @@ export async function readFrames(buf: Uint8Array): Promise<ReadFrames> {
  * Frames the payload that is `parts` one after the other without copying them (the header,
  * then the parts, for a vectored write), yielding to the event loop while it checksums.
  */
-export async function framePartsYielding(parts: readonly Uint8Array[]): Promise<Uint8Array[]> {
+export async function framePartsYielding(
+  parts: readonly Uint8Array[],
+  slicer = new ByteSlicer(),
+): Promise<Uint8Array[]> {
   let length = 0;
   let sum = 0;
   for (const p of parts) {
     length += p.length;
-    sum = await crc32Yielding(p, sum);
+    sum = await crc32Yielding(p, sum, slicer);
   }
   return [frameHeader(length, sum), ...parts];
+}
+
+/** Frames each of `payloads` as its own record, uncopied, as {@link framePartsYielding} does. */
+export async function frameEachYielding(payloads: readonly Uint8Array[]): Promise<Uint8Array[]> {
+  const slicer = new ByteSlicer();
+  const out: Uint8Array[] = [];
+  for (const p of payloads) out.push(...(await framePartsYielding([p], slicer)));
+  return out;
 }

@@ -48,6 +48,11 @@ export interface RoomLog {
   readonly updates: readonly Uint8Array[];
   /** Total payload bytes, for compaction decisions. */
   readonly bytes: number;
+  /**
+   * How many of the leading updates are the snapshot of the room's last compaction (one, or
+   * the pieces of one); 0 when the log holds none.
+   */
+  readonly snapshot: number;
 }
 
 /** The storage port. See the file header for the contract. */
@@ -61,12 +66,13 @@ export interface Store {
   /**
    * Compacts the room's log off the caller's thread: `build` gets the log as it stands once every
    * append issued before this call is in it (arrays the caller may keep or transfer) and
-   * resolves to one snapshot update of the same state, which then replaces exactly those
-   * records; appends issued after this call stay after it. Resolves to false, changing nothing,
+   * resolves to a snapshot of the same state, one update or several to apply in order (pieces,
+   * so that a large room loads a piece at a time), which then replaces exactly those records;
+   * appends issued after this call stay after it. Resolves to false, changing nothing,
    * when the log is empty or when a `replaceRoom` issued after this call was installed first.
    * A failed `build` changes nothing and rejects.
    */
-  rebuildRoom(room: string, build: (updates: Uint8Array[]) => Promise<Uint8Array>): Promise<boolean>;
+  rebuildRoom(room: string, build: (updates: Uint8Array[]) => Promise<readonly Uint8Array[]>): Promise<boolean>;
   /**
    * Tells the store that the caller unloaded `room`: the store drops what it keeps in memory
    * for the room (the file store moves the room's WAL-only updates into the room's file).
