@@ -32,6 +32,14 @@ interface Client {
 }
 
 let clients: Client[] = [];
+/** Sockets the server closed (not `close`): a run on them would only wait for its deadline. */
+let dropped = 0;
+let closing = false;
+
+/** Fails a command when the server has closed any socket since `connect`. */
+function checkConnected(): void {
+  if (dropped > 0) throw new Error(`${dropped} sockets were closed by the server`);
+}
 /** A growable bit set. */
 class Bits {
   private bytes = new Uint8Array(256);
@@ -144,6 +152,9 @@ async function connect(peer: string, urls: string[], rooms: string[]): Promise<v
       const c: Client = { ws, room, prefix, synced: false, seen: new Bits(), writer: false };
       ws.on("message", (data: Buffer) => onMessage(c, data));
       ws.on("error", reject);
+      ws.on("close", () => {
+        if (!closing) dropped++;
+      });
       ws.on("open", () => {
         if (prefix) {
           ws.send(
@@ -369,6 +380,7 @@ async function saturateFor(
 type Request = { id: number; cmd: string; [k: string]: unknown };
 
 async function closeAll(): Promise<void> {
+  closing = true;
   await Promise.all(
     clients.map(
       (c) =>
@@ -380,6 +392,16 @@ async function closeAll(): Promise<void> {
     ),
   );
   clients = [];
+  closing = false;
+  dropped = 0;
+}
+
+/** Runs `f`, failing it if the server closed a socket before or during it. */
+async function connected<T>(f: () => Promise<T>): Promise<T> {
+  checkConnected();
+  const out = await f();
+  checkConnected();
+  return out;
 }
 
 /** The IPC commands (see the file header); each answers with an object. */
@@ -388,16 +410,21 @@ const commands: Record<string, (m: Request) => Promise<unknown>> = {
     await connect(m.peer as string, m.urls as string[], m.rooms as string[]);
     return { ok: true };
   },
-  run: (m) => run(m.writers as number[], m.updates as number, m.intervalMs as number, m.expected as number),
+  run: (m) =>
+    connected(() => run(m.writers as number[], m.updates as number, m.intervalMs as number, m.expected as number)),
   saturate: (m) =>
-    saturate(m.writers as number[], m.updates as number, m.expected as number, (m.window as number | undefined) ?? 1),
+    connected(() =>
+      saturate(m.writers as number[], m.updates as number, m.expected as number, (m.window as number | undefined) ?? 1),
+    ),
   saturateFor: (m) =>
-    saturateFor(
-      m.writers as number[],
-      m.window as number,
-      m.warmMs as number,
-      m.measureMs as number,
-      m.perWriter as number,
+    connected(() =>
+      saturateFor(
+        m.writers as number[],
+        m.window as number,
+        m.warmMs as number,
+        m.measureMs as number,
+        m.perWriter as number,
+      ),
     ),
   close: async () => {
     await closeAll();

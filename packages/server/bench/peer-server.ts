@@ -67,7 +67,10 @@ async function main(): Promise<void> {
     rooms = () => utils.docs.size;
   } else {
     const { Server } = await import("@hocuspocus/server");
-    const server = new Server({ port: 0, address: "127.0.0.1", quiet: true });
+    // Hocuspocus closes a connection that has sent nothing for `timeout` (60 s by default; its
+    // providers send awareness meanwhile). The bench keeps every peer's clients connected
+    // while the other peers run, silent for minutes, so the timeout is lifted.
+    const server = new Server({ port: 0, address: "127.0.0.1", quiet: true, timeout: 24 * 3600 * 1000 });
     const hocuspocus = await server.listen(0);
     url = `http://127.0.0.1:${server.address.port}`;
     rooms = () => hocuspocus.documents.size;
