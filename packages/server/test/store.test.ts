@@ -2,7 +2,16 @@
  * Runs the store contract suite against every implementation, plus the file store's own
  * crash-recovery rules (torn tails ignored, corrupt records never applied).
  */
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,6 +41,12 @@ function twoEdits(word: string): Uint8Array[] {
   doc.getText("t").insert(0, word);
   doc.getText("t").insert(word.length, "!");
   return updates;
+}
+
+/** The WAL segments of a data directory: their names and total size. */
+function walFiles(dir: string): { names: string[]; bytes: number } {
+  const names = readdirSync(dir).filter((f) => /^wal\.\d+\.log$/.test(f));
+  return { names, bytes: names.reduce((n, f) => n + statSync(join(dir, f)).size, 0) };
 }
 
 /** A document holding everything `store` loads for `room`. */
@@ -110,7 +125,7 @@ describe("file store recovery", () => {
     const replay = await replayRoom(recovered, "r");
     expect(replay.getText("t").toString()).toBe("durable!");
     await recovered.close();
-    expect(statSync(join(dir, "wal.log")).size).toBe(0);
+    expect(walFiles(dir).bytes).toBe(0);
   });
 
   it("evictRoom moves the room's WAL-only updates into its file at once; a crash after it loses nothing", async () => {
@@ -124,11 +139,46 @@ describe("file store recovery", () => {
     const files = readdirSync(join(dir, "rooms"));
     expect(files).toHaveLength(1);
     expect((await readFrames(readFileSync(join(dir, "rooms", files[0] ?? "")))).records).toHaveLength(2);
-    expect(statSync(join(dir, "wal.log")).size).toBeGreaterThan(0);
+    expect(walFiles(dir).bytes).toBeGreaterThan(0);
     // Crash now: the WAL replays into the room file as duplicates, which Yjs ignores.
     const recovered = await openFileStore({ dir });
     const replay = await replayRoom(recovered, "r");
     expect(replay.getText("t").toString()).toBe("evicted!");
+    await recovered.close();
+  });
+
+  it("a checkpoint drains the full WAL segment a few rooms at a time: appends go on meanwhile, a crash loses nothing", async () => {
+    const dir = tempDir();
+    const store = await openFileStore({ dir, checkpointBytes: 1024 });
+    const rooms = Array.from({ length: 200 }, (_, i) => `room-${i}`);
+    // One append over the threshold: appends go to a new segment, the old one drains.
+    await store.appendUpdates(new Map(rooms.map((r) => [r, twoEdits(r)])));
+    expect(walFiles(dir).names).toHaveLength(2);
+    // Queued behind the drain's first turn only (16 rooms), not behind all 200 rooms' fsyncs.
+    await store.appendUpdates(new Map([["late", twoEdits("late")]]));
+    expect(walFiles(dir).names).toHaveLength(2);
+    expect(readdirSync(join(dir, "rooms")).length).toBeLessThan(rooms.length);
+    for (let i = 0; i < 200 && walFiles(dir).names.length > 1; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(walFiles(dir).names).toHaveLength(1);
+    expect(readdirSync(join(dir, "rooms"))).toHaveLength(rooms.length);
+    // Crash (no close), then reopen: every room and the late append are there.
+    const recovered = await openFileStore({ dir });
+    for (const r of [...rooms, "late"]) expect((await replayRoom(recovered, r)).getText("t").toString()).toBe(`${r}!`);
+    expect(walFiles(dir)).toEqual({ names: [expect.stringMatching(/^wal\.\d+\.log$/)], bytes: 0 });
+    await recovered.close();
+    await store.close();
+  });
+
+  it("replays a write-ahead log of an earlier version (wal.log) on open", async () => {
+    const dir = tempDir();
+    const crashed = await openFileStore({ dir });
+    await crashed.appendUpdates(new Map([["r", twoEdits("legacy")]]));
+    const [name] = walFiles(dir).names;
+    // What an earlier version left after a crash: its one WAL, named wal.log.
+    renameSync(join(dir, name ?? ""), join(dir, "wal.log"));
+    const recovered = await openFileStore({ dir });
+    expect((await replayRoom(recovered, "r")).getText("t").toString()).toBe("legacy!");
+    expect(readdirSync(dir)).not.toContain("wal.log");
     await recovered.close();
   });
 
