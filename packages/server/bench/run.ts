@@ -25,9 +25,18 @@ const n = (x: number): number => Math.max(2, Math.round(x * scale));
 const ORG = "00DBENCH000000001A";
 const execArgv = ["--conditions=@tandem/source", "--import", "tsx"];
 
-function bench(suite: string, name: string, value: number, unit: string, peer: Peer, note?: string): void {
+function bench(
+  suite: string,
+  name: string,
+  value: number,
+  unit: string,
+  peer: Peer,
+  note?: string,
+  repetitions?: readonly number[],
+): void {
   const row: Record<string, unknown> = { suite, name, value: Number(value.toPrecision(4)), unit, peer };
-  if (note) row.note = note;
+  const each = repetitions?.map((v) => Number(v.toPrecision(4))).join(" / ");
+  if (note || each) row.note = [note, each && `repetitions in run order: ${each}`].filter(Boolean).join("; ");
   process.stdout.write(`BENCH ${JSON.stringify(row)}\n`);
 }
 
@@ -168,7 +177,7 @@ async function startRig(peer: Peer): Promise<Rig> {
 async function interleaved<K extends string>(
   rigs: readonly Rig[],
   once: (rig: Rig) => Promise<Record<K, number>>,
-): Promise<Map<Peer, Record<K, number>>> {
+): Promise<{ medians: Map<Peer, Record<K, number>>; runs: Map<Peer, Record<K, number>[]> }> {
   for (const rig of rigs) await once(rig);
   const runs = new Map<Peer, Record<K, number>[]>(rigs.map((r) => [r.peer, []]));
   for (let round = 0; round < REPEAT; round++) {
@@ -186,7 +195,12 @@ async function interleaved<K extends string>(
     }
     medians.set(peer, out);
   }
-  return medians;
+  return { medians, runs };
+}
+
+/** The repetitions of figure `key` of `peer`, in run order. */
+function each<K extends string>(of: { runs: Map<Peer, Record<K, number>[]> }, peer: Peer, key: K): number[] {
+  return (of.runs.get(peer) ?? []).map((r) => r[key]);
 }
 
 /** Fan-out in one room of `size` clients, every peer's server at once, runs interleaved. */
@@ -249,9 +263,9 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
   });
   for (const rig of rigs) {
     const peer = rig.peer;
-    const m = unpacedBy.get(peer) ?? {};
+    const m = unpacedBy.medians.get(peer) ?? {};
     const best = FAN_OUT_WINDOWS.reduce((a, b) => ((m[`rate${b}`] ?? 0) > (m[`rate${a}`] ?? 0) ? b : a));
-    const all: Record<string, number> = { ...pacedBy.get(peer), ...m };
+    const all: Record<string, number> = { ...pacedBy.medians.get(peer), ...m };
     const f = (key: string): number => all[key] ?? Number.NaN;
     const at = (key: string): number => f(`${key}${best}`);
     const byWindow = FAN_OUT_WINDOWS.map((w) => `${w}: ${Math.round(m[`rate${w}`] ?? 0)}/s`).join(", ");
@@ -268,9 +282,10 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
       "ms",
       peer,
       `${paced}; delivered ${Math.round(f("pacedRate"))}/s of ${offered}/s offered; ${f("pacedPerMessage").toFixed(1)} updates per message; undelivered ${f("pacedLost")}`,
+      each(pacedBy, peer, "p50"),
     );
-    bench(suite, "latency p99", f("p99"), "ms", peer, paced);
-    bench(suite, "server CPU per delivery (paced)", f("pacedCpu"), "µs", peer, paced);
+    bench(suite, "latency p99", f("p99"), "ms", peer, paced, each(pacedBy, peer, "p99"));
+    bench(suite, "server CPU per delivery (paced)", f("pacedCpu"), "µs", peer, paced, each(pacedBy, peer, "pacedCpu"));
     bench(
       suite,
       "deliveries/s (unpaced)",
@@ -278,8 +293,17 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
       "1/s",
       peer,
       `${unpaced}; by window ${byWindow}; ${at("perMessage").toFixed(1)} updates per message; undelivered ${at("lost")}${at("exhausted") > 0 ? "; WRITERS RAN OUT OF UPDATES: a lower bound" : ""}`,
+      each(unpacedBy, peer, `rate${best}`),
     );
-    bench(suite, "server CPU per delivery (unpaced)", at("cpu"), "µs", peer, unpaced);
+    bench(
+      suite,
+      "server CPU per delivery (unpaced)",
+      at("cpu"),
+      "µs",
+      peer,
+      unpaced,
+      each(unpacedBy, peer, `cpu${best}`),
+    );
   }
   for (const rig of rigs) await rig.clients.call("close");
 }
@@ -364,13 +388,13 @@ async function manyRooms(rigs: readonly Rig[]): Promise<void> {
   });
   for (const rig of rigs) {
     const peer = rig.peer;
-    const m = by.get(peer);
+    const m = by.medians.get(peer);
     if (!m) continue;
     const suite = `relay ${roomsN} rooms x 2 clients`;
     const paced = `paced: ${updates} updates per writer, one every ${intervalMs} ms; median of ${REPEAT}, interleaved`;
     const unpaced = `unpaced: ${loopUpdates} updates per writer, one in flight; median of ${REPEAT}, interleaved`;
     const offered = roomsN * (1000 / intervalMs);
-    bench(suite, "server CPU per update (paced)", m.pacedCpu, "µs", peer, paced);
+    bench(suite, "server CPU per update (paced)", m.pacedCpu, "µs", peer, paced, each(by, peer, "pacedCpu"));
     bench(
       suite,
       "latency p99",
@@ -378,9 +402,18 @@ async function manyRooms(rigs: readonly Rig[]): Promise<void> {
       "ms",
       peer,
       `${paced}; delivered ${Math.round(m.pacedRate)}/s of ${offered}/s offered; undelivered ${m.pacedLost}`,
+      each(by, peer, "p99"),
     );
-    bench(suite, "updates/s (unpaced)", m.loopRate, "1/s", peer, `${unpaced}; undelivered ${m.loopLost}`);
-    bench(suite, "server CPU per update (unpaced)", m.loopCpu, "µs", peer, unpaced);
+    bench(
+      suite,
+      "updates/s (unpaced)",
+      m.loopRate,
+      "1/s",
+      peer,
+      `${unpaced}; undelivered ${m.loopLost}`,
+      each(by, peer, "loopRate"),
+    );
+    bench(suite, "server CPU per update (unpaced)", m.loopCpu, "µs", peer, unpaced, each(by, peer, "loopCpu"));
   }
   for (const rig of rigs) await rig.clients.call("close");
 }
