@@ -14,7 +14,7 @@
  * room has an earlier one, so the pace is set by how fast the server relays, not by a schedule
  * (the 500-room runs); `saturateFor` {writers, window, warmMs, measureMs, perWriter} → the same
  * in one room for a fixed time, an update in flight until every reader has it (fan-out);
- * `close` → closes every socket.
+ * `close` → closes every socket; `cpu` → this process's CPU time.
  */
 import * as decoding from "lib0/decoding";
 import * as encoding from "lib0/encoding";
@@ -429,6 +429,10 @@ const commands: Record<string, (m: Request) => Promise<unknown>> = {
   close: async () => {
     await closeAll();
     return { ok: true };
+  },
+  cpu: async () => {
+    const cpu = process.cpuUsage();
+    return { cpuMicros: cpu.user + cpu.system };
   },
 };
 

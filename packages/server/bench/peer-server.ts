@@ -1,7 +1,7 @@
 /**
  * Benchmark server process: starts one peer ("tandem" | "y-websocket-server" | "hocuspocus")
  * on 127.0.0.1:0, prints `{"url"}` on stdout, and answers IPC requests:
- * `stats` (CPU time, RSS and heap after a forced GC, rooms loaded) and, for tandem only,
+ * `stats` (CPU time, RSS and heap after a forced GC, rooms loaded), `cpu` (CPU time only) and, for tandem only,
  * `tickets` (issued through the server's own auth service: trusted in-process code, no
  * bypass flag on the server).
  */
@@ -25,6 +25,7 @@ const peer = process.argv[2] ?? "tandem";
 
 type Request =
   | { id: number; cmd: "stats" }
+  | { id: number; cmd: "cpu" }
   | { id: number; cmd: "tickets"; users: string[]; org: string }
   | { id: number; cmd: "snapshot"; file: string };
 
@@ -89,6 +90,10 @@ async function main(): Promise<void> {
           heap: mem.heapUsed,
           rooms: rooms(),
         });
+      } else if (m.cmd === "cpu") {
+        // CPU time only (no collection), for the bench's wait until every process is idle.
+        const cpu = process.cpuUsage();
+        process.send?.({ id: m.id, cpuMicros: cpu.user + cpu.system });
       } else if (m.cmd === "snapshot") {
         gc();
         process.send?.({ id: m.id, file: writeHeapSnapshot(m.file) });

@@ -169,20 +169,48 @@ async function startRig(peer: Peer): Promise<Rig> {
 }
 
 /**
- * Runs `once` for every peer, interleaved: a discarded warm-up repetition of each, then REPEAT
- * rounds in which every peer runs once (in an order that rotates from round to round), and
- * returns each peer's median of each figure. A slow spell of this VM (minutes long) then falls
- * on all peers alike, not on whichever peer happened to run at the time.
+ * Waits until no server and no client process of any peer works (under 5 % of a core over
+ * 250 ms, at most 30 s): a peer that fell behind in its run goes on sending and receiving
+ * after the run is over (Hocuspocus did, for seconds, in the 500-room scenario), and on the
+ * shared cores that work would be measured against whichever peer runs next.
+ */
+async function quiet(rigs: readonly Rig[]): Promise<void> {
+  const sample = async (): Promise<number[]> =>
+    Promise.all(
+      rigs.flatMap((r) => [r.server.ipc, r.clients]).map(async (ipc) => num((await ipc.call("cpu")).cpuMicros)),
+    );
+  const started = Date.now();
+  let before = await sample();
+  while (Date.now() - started < 30_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    const after = await sample();
+    const busy = after.some((v, i) => v - (before[i] ?? 0) > 12_500);
+    before = after;
+    if (!busy) return;
+  }
+  process.stderr.write("bench: a peer was still busy after 30 s; measuring anyway\n");
+}
+
+/**
+ * Runs `once` for every peer, interleaved: REPEAT rounds in which every peer runs twice in a
+ * row, a discarded warm-up and a measured run (in an order of peers that rotates from round
+ * to round), and returns each peer's median of each figure. A slow spell of this VM (minutes long) then falls
+ * on all peers alike, not on whichever peer happened to run at the time. Each run starts once
+ * every process is idle (`quiet`).
  */
 async function interleaved<K extends string>(
   rigs: readonly Rig[],
   once: (rig: Rig) => Promise<Record<K, number>>,
 ): Promise<{ medians: Map<Peer, Record<K, number>>; runs: Map<Peer, Record<K, number>[]> }> {
-  for (const rig of rigs) await once(rig);
   const runs = new Map<Peer, Record<K, number>[]>(rigs.map((r) => [r.peer, []]));
   for (let round = 0; round < REPEAT; round++) {
     for (let i = 0; i < rigs.length; i++) {
       const rig = rigs[(round + i) % rigs.length] as Rig;
+      await quiet(rigs);
+      // Warms the peer up again after the others' runs: an idle server's heap shrinks (V8's
+      // memory reducer), and a saturated run right after that measured its regrowth (500-room
+      // p99 387–459 ms against 46–160 ms back to back, for Tandem and the stock server alike).
+      await once(rig);
       runs.get(rig.peer)?.push(await once(rig));
     }
   }
