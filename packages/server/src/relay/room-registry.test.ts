@@ -312,11 +312,13 @@ describe("compaction", () => {
     const rooms = [room, await registry.acquire("book:org:second"), await registry.acquire("book:org:third")];
     const docs = [doc, new Y.Doc(), new Y.Doc()];
     for (let i = 0; i < 3; i++) await commitEdits(registry, rooms[i] as Room, docs[i] as Y.Doc, peer, 4 + i);
+    // Polled, not a fixed wait: under a loaded test run the quiet-time timers fire late.
+    for (let i = 0; i < 300 && started.length < 1; i++) await sleep(10);
     await sleep(200);
     // All three are due; one rebuild runs, the others wait for it.
     expect(started).toEqual([4]);
     gates[0]?.();
-    for (let i = 0; i < 50 && started.length < 2; i++) await sleep(10);
+    for (let i = 0; i < 300 && started.length < 2; i++) await sleep(10);
     expect(started).toEqual([4, 5]);
     // Closing waits for the running rebuild and starts none of those still queued.
     const closing = registry.close();

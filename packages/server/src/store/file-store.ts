@@ -127,6 +127,8 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   const installedIssue = new Map<string, number>();
   /** Counts renames over each room's log, so a rebuild can tell whether its read is still the file's start. */
   const fileGeneration = new Map<string, number>();
+  /** Rebuilds of each room between their call and their end. */
+  const rebuildsInFlight = new Map<string, number>();
   /** Rooms `evictRoom` was called for that no eviction has handled yet. */
   const evicting = new Set<string>();
   let queue: Promise<unknown> = Promise.resolve();
@@ -415,6 +417,94 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   fsyncDir(dir);
   for (const path of replayed) rmSync(path, { force: true });
 
+  /** `Store.rebuildRoom`, counted in `rebuildsInFlight` by its caller. */
+  const rebuildOnce = async (
+    room: string,
+    build: (updates: Uint8Array[]) => Promise<readonly Uint8Array[]>,
+  ): Promise<boolean> => {
+    if (closed) throw new StoreError("store is closed");
+    const issue = ++issued;
+    const path = roomPath(room);
+    // The log at this call's place in the order: the room file's length and the WAL tail
+    // (copied for `build`). A large file is read after the queue has moved on: appends only
+    // add after that length, and a rename leaves the open handle on the file that was read.
+    const read = await serial(async () => {
+      const tail = walTail.get(room)?.flatMap((b) => b.updates.map((u) => new Uint8Array(u))) ?? [];
+      const generation = fileGeneration.get(room) ?? 0;
+      if (!repaired.has(room)) {
+        const log = await loadRecords(path, true);
+        repaired.add(room);
+        return { records: log.updates, handle: undefined, fileLength: log.fileLength, tail, generation };
+      }
+      const handle = await openIfExists(path);
+      const fileLength = handle ? (await handle.stat()).size : 0;
+      return { records: [], handle, fileLength, tail, generation };
+    });
+    let records = read.records;
+    if (read.handle) {
+      try {
+        records = roomUpdates((await readFrames(await readRange(read.handle, 0, read.fileLength))).records).updates;
+      } finally {
+        await read.handle.close();
+      }
+    }
+    if (records.length === 0 && read.tail.length === 0) return false;
+    const started = performance.now();
+    const pieces = await build([...records, ...read.tail]);
+    const tmp = `${path}.${issue}.tmp`;
+    try {
+      await writeSnapshotFile(tmp, pieces);
+      const installed = await serial(async () => {
+        if ((installedIssue.get(room) ?? 0) > issue) return false;
+        // Snapshots issued before this one go first (installs keep issue order).
+        await installSnapshots(room, issue);
+        // Records the room file gained since the read (a checkpoint or an eviction moved WAL
+        // records into it) follow the snapshot: those issued after this call must stay, and
+        // those before it are duplicates, which Yjs ignores. The whole file when it was
+        // replaced meanwhile.
+        const sameFile = (fileGeneration.get(room) ?? 0) === read.generation;
+        const gained = await readFrom(path, sameFile ? read.fileLength : 0);
+        if (gained.length > 0) {
+          const h = await open(tmp, "a", 0o600);
+          try {
+            await h.write(gained);
+            await h.datasync();
+          } finally {
+            await h.close();
+          }
+        }
+        await rename(tmp, path);
+        await fsyncDirAsync(roomsDir);
+        installedIssue.set(room, issue);
+        fileGeneration.set(room, (fileGeneration.get(room) ?? 0) + 1);
+        const tail = walTail.get(room)?.filter((b) => b.issue > issue) ?? [];
+        if (tail.length > 0) walTail.set(room, tail);
+        else walTail.delete(room);
+        repaired.add(room);
+        return true;
+      });
+      if (!installed) await rm(tmp, { force: true });
+      else options.onWrite?.((performance.now() - started) / 1000);
+      return installed;
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  };
+
+  /**
+   * Forgets what the store remembers of `room` across operations (the issue of its installed
+   * snapshot, the generation of its file) once no snapshot or rebuild of it is in flight: both
+   * only order operations in flight, and every later one has a higher issue and reads the
+   * generation anew. Without this, every room ever compacted kept two entries for the life of
+   * the process.
+   */
+  const forgetIfIdle = (room: string): void => {
+    if (pendingSnapshots.has(room) || (rebuildsInFlight.get(room) ?? 0) > 0) return;
+    installedIssue.delete(room);
+    fileGeneration.delete(room);
+  };
+
   return {
     appendUpdates(batch) {
       const issue = ++issued;
@@ -500,73 +590,13 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       );
     },
     async rebuildRoom(room, build) {
-      if (closed) throw new StoreError("store is closed");
-      const issue = ++issued;
-      const path = roomPath(room);
-      // The log at this call's place in the order: the room file's length and the WAL tail
-      // (copied for `build`). A large file is read after the queue has moved on: appends only
-      // add after that length, and a rename leaves the open handle on the file that was read.
-      const read = await serial(async () => {
-        const tail = walTail.get(room)?.flatMap((b) => b.updates.map((u) => new Uint8Array(u))) ?? [];
-        const generation = fileGeneration.get(room) ?? 0;
-        if (!repaired.has(room)) {
-          const log = await loadRecords(path, true);
-          repaired.add(room);
-          return { records: log.updates, handle: undefined, fileLength: log.fileLength, tail, generation };
-        }
-        const handle = await openIfExists(path);
-        const fileLength = handle ? (await handle.stat()).size : 0;
-        return { records: [], handle, fileLength, tail, generation };
-      });
-      let records = read.records;
-      if (read.handle) {
-        try {
-          records = roomUpdates((await readFrames(await readRange(read.handle, 0, read.fileLength))).records).updates;
-        } finally {
-          await read.handle.close();
-        }
-      }
-      if (records.length === 0 && read.tail.length === 0) return false;
-      const started = performance.now();
-      const pieces = await build([...records, ...read.tail]);
-      const tmp = `${path}.${issue}.tmp`;
+      rebuildsInFlight.set(room, (rebuildsInFlight.get(room) ?? 0) + 1);
       try {
-        await writeSnapshotFile(tmp, pieces);
-        const installed = await serial(async () => {
-          if ((installedIssue.get(room) ?? 0) > issue) return false;
-          // Snapshots issued before this one go first (installs keep issue order).
-          await installSnapshots(room, issue);
-          // Records the room file gained since the read (a checkpoint or an eviction moved WAL
-          // records into it) follow the snapshot: those issued after this call must stay, and
-          // those before it are duplicates, which Yjs ignores. The whole file when it was
-          // replaced meanwhile.
-          const sameFile = (fileGeneration.get(room) ?? 0) === read.generation;
-          const gained = await readFrom(path, sameFile ? read.fileLength : 0);
-          if (gained.length > 0) {
-            const h = await open(tmp, "a", 0o600);
-            try {
-              await h.write(gained);
-              await h.datasync();
-            } finally {
-              await h.close();
-            }
-          }
-          await rename(tmp, path);
-          await fsyncDirAsync(roomsDir);
-          installedIssue.set(room, issue);
-          fileGeneration.set(room, (fileGeneration.get(room) ?? 0) + 1);
-          const tail = walTail.get(room)?.filter((b) => b.issue > issue) ?? [];
-          if (tail.length > 0) walTail.set(room, tail);
-          else walTail.delete(room);
-          repaired.add(room);
-          return true;
-        });
-        if (!installed) await rm(tmp, { force: true });
-        else options.onWrite?.((performance.now() - started) / 1000);
-        return installed;
-      } catch (err) {
-        await rm(tmp, { force: true }).catch(() => undefined);
-        throw err;
+        return await rebuildOnce(room, build);
+      } finally {
+        const left = (rebuildsInFlight.get(room) ?? 1) - 1;
+        if (left > 0) rebuildsInFlight.set(room, left);
+        else rebuildsInFlight.delete(room);
       }
     },
     evictRoom(room) {
@@ -577,7 +607,10 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
         const rooms = [...evicting];
         evicting.clear();
         await moveTails(rooms);
-        for (const r of rooms) repaired.delete(r);
+        for (const r of rooms) {
+          repaired.delete(r);
+          forgetIfIdle(r);
+        }
       });
     },
     async putSession(session) {
