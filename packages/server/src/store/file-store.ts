@@ -679,7 +679,7 @@ const datasync = promisify(fdatasync);
 const writevAsync = promisify(writev);
 
 /** Records at least this large are checksummed in slices between event-loop turns. */
-const LARGE_RECORD = 4 * 1024 * 1024;
+const LARGE_RECORD = BYTE_SLICE;
 
 /**
  * Opens the record a compaction writes first in a room file: `[0xff 0x01]` "TANDEM-SNAPSHOT",
