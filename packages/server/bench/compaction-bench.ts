@@ -20,6 +20,7 @@ import { Metrics } from "../src/obs/metrics.js";
 import { RoomRegistry } from "../src/relay/room-registry.js";
 import { openFileStore } from "../src/store/file-store.js";
 import type { Store } from "../src/store/store.js";
+import { stallMeter } from "./stall-meter.js";
 
 const RECORDS = Number(process.env.TANDEM_BENCH_RECORDS ?? "300000");
 const ROOM = "book:00DBENCH000000001A:005BENCH0000000001";
@@ -34,24 +35,6 @@ function bench(name: string, value: number, unit: string, peer: string, note: st
     note,
   };
   console.log(`BENCH ${JSON.stringify(row)}`);
-}
-
-/** The longest gap between turns of a 1 ms ticker, from now until `stop` (ms). */
-function stallMeter(onTick?: () => void): { stop(): number } {
-  let last = performance.now();
-  let longest = 0;
-  const ticker = setInterval(() => {
-    const t = performance.now();
-    longest = Math.max(longest, t - last);
-    last = t;
-    onTick?.();
-  }, 1);
-  return {
-    stop: () => {
-      clearInterval(ticker);
-      return Math.max(longest, performance.now() - last);
-    },
-  };
 }
 
 /**

@@ -129,7 +129,7 @@ async function unloaded(registry: RoomRegistry): Promise<void> {
   expect(registry.size).toBe(0);
 }
 
-/** Commits `n` edits to `room`, one record each. */
+/** Commits `n` edits to `room`, one record each, each followed by the compactions it queued. */
 async function commitEdits(
   registry: RoomRegistry,
   room: Room,
@@ -141,6 +141,7 @@ async function commitEdits(
   for (let i = 0; i < n; i++) {
     registry.submit(room, edit(doc, `k${doc.getMap("m").size}`, value), from);
     await registry.flush();
+    await turn();
   }
 }
 
@@ -346,6 +347,71 @@ describe("compaction", () => {
     // close() waits for the rebuild to finish.
     await registry.close();
     expect(spy.replaced).toEqual([]);
+    expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
+  });
+
+  it("spreads the compactions of rooms that fall due together over event-loop turns, and unloads each once compacted", async () => {
+    const turnOf: number[] = [];
+    let turnsSoFar = 0;
+    const inner = compactionSpy();
+    const store: Store = {
+      ...inner.store,
+      replaceRoom: (room, snapshot) => {
+        turnOf.push(turnsSoFar);
+        return inner.store.replaceRoom(room, snapshot);
+      },
+    };
+    // One compaction per turn: a slice of 0 ms.
+    const registry = new RoomRegistry({
+      store,
+      metrics: new Metrics(),
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      compactQuietMs: 60_000,
+      idleGraceMs: 0,
+      offThreadBytes: Number.POSITIVE_INFINITY,
+      compactSliceMs: 0,
+    });
+    const peer = recordingPeer();
+    const rooms: Room[] = [];
+    const docs: Y.Doc[] = [];
+    for (let i = 0; i < 8; i++) {
+      rooms.push(await registry.acquire(`book:org:u${i}`));
+      docs.push(new Y.Doc());
+      await commitEdits(registry, rooms[i] as Room, docs[i] as Y.Doc, peer, 5);
+    }
+    expect(inner.replaced).toEqual([]);
+    let counting = true;
+    const spin = (): void => {
+      turnsSoFar++;
+      if (counting) setImmediate(spin);
+    };
+    setImmediate(spin);
+    // Their idle timers fire together: every room is due as it unloads.
+    for (const room of rooms) registry.release(room);
+    await unloaded(registry);
+    counting = false;
+    expect([...inner.replaced].sort()).toEqual(rooms.map((r) => r.name).sort());
+    expect(new Set(turnOf).size).toBe(rooms.length);
+    for (let i = 0; i < rooms.length; i++)
+      expect(await replayed(store, (rooms[i] as Room).name)).toEqual({
+        records: 1,
+        state: (docs[i] as Y.Doc).getMap("m").toJSON(),
+      });
+    await registry.close();
+  });
+
+  it("compacts a room still queued for compaction once, at once, when the registry closes", async () => {
+    const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 60_000 });
+    await commitEdits(registry, room, doc, peer, 63);
+    expect(spy.replaced).toEqual([]);
+    // The 64th record forces a compaction, queued for the next turn; the registry closes first.
+    registry.submit(room, edit(doc, "last"), peer);
+    await registry.flush();
+    registry.release(room);
+    await registry.close();
+    await turns(3);
+    expect(spy.replaced).toEqual([name]);
     expect(await replayed(spy.store, name)).toEqual({ records: 1, state: doc.getMap("m").toJSON() });
   });
 

@@ -24,6 +24,11 @@
  * re-encoding costs O(1) per byte stored. Record counts include the pieces of a snapshot; a
  * loaded room learns its last snapshot's size from the store (`RoomLog.snapshot`).
  *
+ * Compactions on the event loop run from a queue, for about `compactSliceMs` per turn
+ * of the event loop: many rooms that fall due together (their quiet timers fire together, or
+ * their last devices left together) do not stall every room for all their encodes at once. A
+ * due room that unloads is compacted from the queue first.
+ *
  * Large rooms are compacted off the event loop (`offThreadBytes`), into a snapshot in pieces
  * of `snapshotPieceBytes`; a room loads in slices of about 10 ms between event-loop turns, so
  * a large book loads a piece at a time while every other room goes on.
@@ -81,6 +86,11 @@ export interface RoomRegistryOptions {
    * which applies up to 4,096 log records in a worker before it encodes.
    */
   readonly offThreadBytes?: number | undefined;
+  /**
+   * How long compactions on the event loop run before they let it turn (ms); at least one runs
+   * per turn. Default 5: rooms that fall due together then hold up the others that long at a time.
+   */
+  readonly compactSliceMs?: number | undefined;
   /** How off-thread compactions build their snapshot. Default: in a worker thread. */
   readonly rebuild?: Rebuild | undefined;
   /**
@@ -123,6 +133,9 @@ export class RoomRegistry {
   /** Rooms waiting for an off-thread compaction, and the one running (`close` waits for it). */
   private readonly rebuildQueue: { name: string; room: WeakRef<Room> }[] = [];
   private rebuilding: Promise<void> | undefined;
+  /** Rooms due for a compaction on the event loop, drained in slices (`drainCompactions`). */
+  private readonly compactQueue = new Set<Room>();
+  private compactScheduled = false;
   private scheduled = false;
   private awarenessScheduled = false;
   /** The latest commit; the store completes commits in the order they were issued. */
@@ -134,6 +147,7 @@ export class RoomRegistry {
   private readonly compactAfter: number;
   private readonly compactQuietMs: number;
   private readonly offThreadBytes: number;
+  private readonly compactSliceMs: number;
   private readonly snapshotPieceBytes: number;
 
   constructor(private readonly options: RoomRegistryOptions) {
@@ -141,6 +155,7 @@ export class RoomRegistry {
     this.compactAfter = options.compactAfterRecords ?? 256;
     this.compactQuietMs = options.compactQuietMs ?? 1_000;
     this.offThreadBytes = options.offThreadBytes ?? 8 * 1024 * 1024;
+    this.compactSliceMs = options.compactSliceMs ?? 5;
     this.snapshotPieceBytes = options.snapshotPieceBytes ?? 1024 * 1024;
   }
 
@@ -401,12 +416,22 @@ export class RoomRegistry {
       void this.flush().then(() => this.tryUnload(room));
       return;
     }
+    if (this.compactQueue.has(room) || (this.isDue(room) && this.onEventLoop(room))) {
+      // Compacted in its turn with the other queued rooms, then unloaded.
+      room.unloadWhenCompacted = true;
+      this.compact(room);
+      return;
+    }
     this.destroy(room);
   }
 
   private destroy(room: Room): void {
-    // Called only once everything in the document is durable; compact what was due first.
-    if (this.isDue(room)) this.compact(room);
+    // Called only once everything in the document is durable; compact what was due first
+    // (at close, rooms still queued for compaction are compacted here, at once).
+    if (this.compactQueue.delete(room) || this.isDue(room)) {
+      if (this.onEventLoop(room)) this.compactNow(room);
+      else this.compact(room);
+    }
     if (room.compactTimer) clearTimeout(room.compactTimer);
     this.rooms.delete(room.name);
     this.dirty.delete(room);
@@ -535,6 +560,12 @@ export class RoomRegistry {
     room.compactTimer.unref?.();
   }
 
+  /** Whether `room` is compacted by encoding its live document, not off the event loop. */
+  private onEventLoop(room: Room): boolean {
+    return room.logBytes < this.offThreadBytes && !room.rebuilding;
+  }
+
+  /** Queues `room`'s compaction: on the event loop in a later slice, or off the event loop. */
   private compact(room: Room): void {
     if (room.compactTimer) {
       clearTimeout(room.compactTimer);
@@ -545,6 +576,37 @@ export class RoomRegistry {
       this.compactOffThread(room);
       return;
     }
+    this.compactQueue.add(room);
+    if (!this.compactScheduled) {
+      this.compactScheduled = true;
+      setImmediate(() => this.drainCompactions());
+    }
+  }
+
+  /** Compacts queued rooms for about `compactSliceMs` (at least one), then lets the event loop turn. */
+  private drainCompactions(): void {
+    this.compactScheduled = false;
+    const started = performance.now();
+    for (const room of this.compactQueue) {
+      this.compactQueue.delete(room);
+      // destroy() takes a room out of the queue, so a queued room is loaded.
+      if (this.onEventLoop(room)) this.compactNow(room);
+      else this.compact(room);
+      if (room.unloadWhenCompacted) {
+        room.unloadWhenCompacted = false;
+        // Held again meanwhile, it stays loaded: its next release schedules the unload anew.
+        this.tryUnload(room);
+      }
+      if (this.compactQueue.size > 0 && performance.now() - started >= this.compactSliceMs) {
+        this.compactScheduled = true;
+        setImmediate(() => this.drainCompactions());
+        return;
+      }
+    }
+  }
+
+  /** Compacts `room` now by encoding its live document (`Store.replaceRoom`). */
+  private compactNow(room: Room): void {
     const snapshot = Y.encodeStateAsUpdate(room.doc);
     room.logRecords = 1;
     room.logBytes = snapshot.length;

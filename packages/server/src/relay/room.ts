@@ -63,6 +63,8 @@ export class Room {
   compactTimer: ReturnType<typeof setTimeout> | undefined;
   /** Whether an off-thread compaction of the room is running. */
   rebuilding = false;
+  /** Whether the room unloads once its queued compaction is done (it had no holders when due). */
+  unloadWhenCompacted = false;
 
   constructor(
     readonly name: string,
