@@ -51,7 +51,7 @@ import {
 import { type FileHandle, open, readFile, rename, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type KvOp, KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
+import { type KvOp, KvTables, pruneWhenIdle, tokenKey, tokenOwners } from "./kv-tables.js";
 import {
   BYTE_SLICE,
   ByteSlicer,
@@ -90,6 +90,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   mkdirSync(roomsDir, { recursive: true, mode: 0o700 });
   const grace = options.ticketGraceMs ?? 0;
   const kv = new KvTables();
+  const idlePruner = pruneWhenIdle(kv, grace);
   const kvPath = join(dir, "kv.log");
 
   // Replay the kv log, truncating any torn tail.
@@ -639,10 +640,9 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       kv.prune(now, grace, ++takes % 256 === 0);
       // Decide and mark synchronously so two concurrent takes cannot both succeed.
       const { result, op } = kv.decideTake(id, now);
-      if (op) {
-        kv.apply(op);
-        await logKv([op]);
-      }
+      if (op) kv.apply(op);
+      idlePruner.took(now);
+      if (op) await logKv([op]);
       return result;
     },
     async putToken(orgId, userId, sealed) {
@@ -664,6 +664,7 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
     async close() {
       if (closed) return;
       closing = true;
+      idlePruner.stop();
       await draining;
       await serial(async () => {
         await checkpoint();

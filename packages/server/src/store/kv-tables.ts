@@ -10,7 +10,8 @@
  * 100 bytes) so that a second use is reported as `used`, not `unknown`. Records and
  * tombstones are dropped once expired: a ticket value carries its expiry, so the relay tells
  * an expired ticket from a forged one without them. Rows are kept in issue order, so pruning
- * visits only what it drops.
+ * visits only what it drops. Pruning runs at each take and, through {@link pruneWhenIdle}, by a
+ * timer, so a server whose devices have all left frees its tickets too.
  */
 import type { SessionRecord, TicketRecord, TicketTake } from "./store.js";
 
@@ -100,6 +101,20 @@ export class KvTables {
     if (full) for (const [id, s] of this.sessions) if (s.expiresAt < now) this.sessions.delete(id);
   }
 
+  /** The earliest expiry of a live or used ticket (each table's first row, in issue order). */
+  firstTicketExpiry(): number | undefined {
+    let first: number | undefined;
+    for (const t of this.tickets.values()) {
+      first = t.expiresAt;
+      break;
+    }
+    for (const expiresAt of this.usedTickets.values()) {
+      first = first === undefined ? expiresAt : Math.min(first, expiresAt);
+      break;
+    }
+    return first;
+  }
+
   /** The ops that rebuild the current tables (for log compaction). */
   *snapshot(): Generator<KvOp> {
     for (const v of this.sessions.values()) yield { t: "session", v };
@@ -128,3 +143,42 @@ function tokenKey(orgId: string, userId: string): string {
 
 /** Key of the token table, exported for stores. */
 export { tokenKey };
+
+/** Longest wait of the idle pruner's timer (ms); it re-arms after. */
+const PRUNE_TIMER_MAX_MS = 60 * 60 * 1000;
+
+/**
+ * Prunes `kv`'s tickets by a timer as well, at the earliest expiry: without it, tickets and
+ * tombstones wait for the next take, which never comes once every device has left. Times are
+ * the callers' clock (the `now` of each take), advanced by the real time elapsed since the
+ * latest take. The timer does not keep the process alive.
+ */
+export function pruneWhenIdle(kv: KvTables, graceMs: number): { took(now: number): void; stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let seenNow = 0;
+  let seenAt = 0;
+  const now = (): number => seenNow + (performance.now() - seenAt);
+  const arm = (): void => {
+    const first = kv.firstTicketExpiry();
+    if (timer !== undefined || first === undefined) return;
+    // Just past the cutoff `prune` applies (expiry + grace, strictly earlier).
+    const wait = Math.min(PRUNE_TIMER_MAX_MS, Math.max(0, first + graceMs - now()) + 10);
+    timer = setTimeout(() => {
+      timer = undefined;
+      kv.prune(now(), graceMs);
+      arm();
+    }, wait);
+    timer.unref?.();
+  };
+  return {
+    took(at) {
+      seenNow = at;
+      seenAt = performance.now();
+      arm();
+    },
+    stop() {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}

@@ -4,7 +4,7 @@
  * Nothing survives the process; otherwise it keeps the full store contract (ordering,
  * single-use tickets), which the contract suite checks.
  */
-import { KvTables, tokenKey, tokenOwners } from "./kv-tables.js";
+import { KvTables, pruneWhenIdle, tokenKey, tokenOwners } from "./kv-tables.js";
 import type { RoomLog, SessionRecord, Store, TicketRecord, TicketTake } from "./store.js";
 import { StoreError } from "./store.js";
 
@@ -26,6 +26,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const rooms = new Map<string, { updates: Uint8Array[]; bytes: number; snapshot: number }>();
   const kv = new KvTables();
   const grace = options.ticketGraceMs ?? 0;
+  const idlePruner = pruneWhenIdle(kv, grace);
   let closed = false;
   let takes = 0;
   const check = (): void => {
@@ -102,6 +103,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       kv.prune(now, grace, ++takes % 256 === 0);
       const { result, op } = kv.decideTake(id, now);
       if (op) kv.apply(op);
+      idlePruner.took(now);
       return result;
     },
     async putToken(orgId, userId, sealed) {
@@ -122,6 +124,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     },
     async close() {
       closed = true;
+      idlePruner.stop();
     },
   };
 }
