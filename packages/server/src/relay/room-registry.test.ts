@@ -401,6 +401,58 @@ describe("compaction", () => {
     await registry.close();
   });
 
+  it("lets a room that went quiet but is busy again by its compaction's turn wait for its next quiet moment", async () => {
+    const calls: string[] = [];
+    const inner = compactionSpy();
+    let wake = (): void => undefined;
+    const store: Store = {
+      ...inner.store,
+      appendUpdates: (batch) => {
+        for (const room of batch.keys()) calls.push(`append ${room}`);
+        return inner.store.appendUpdates(batch);
+      },
+      replaceRoom: (room, snapshot) => {
+        calls.push(`replace ${room}`);
+        wake();
+        return inner.store.replaceRoom(room, snapshot);
+      },
+    };
+    const registry = new RoomRegistry({
+      store,
+      metrics: new Metrics(),
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      compactQuietMs: 100,
+      offThreadBytes: Number.POSITIVE_INFINITY,
+      compactSliceMs: 0,
+    });
+    const peer = recordingPeer();
+    const first = await registry.acquire("book:org:first");
+    const second = await registry.acquire("book:org:second");
+    const docs = [new Y.Doc(), new Y.Doc()];
+    // Both due, committed together: their quiet timers fire in the same turn.
+    for (let i = 0; i < 4; i++) {
+      registry.submit(first, edit(docs[0] as Y.Doc, `k${i}`), peer);
+      registry.submit(second, edit(docs[1] as Y.Doc, `k${i}`), peer);
+      await registry.flush();
+    }
+    // As the first is compacted (one per turn), a device writes to the second.
+    wake = () => {
+      wake = () => undefined;
+      registry.submit(second, edit(docs[1] as Y.Doc, "woke"), peer);
+    };
+    calls.length = 0;
+    for (let i = 0; i < 100 && calls.filter((c) => c.startsWith("replace")).length < 2; i++) await sleep(10);
+    expect(calls).toEqual(["replace book:org:first", "append book:org:second", "replace book:org:second"]);
+    expect(await replayed(store, "book:org:second")).toEqual({
+      records: 1,
+      state: (docs[1] as Y.Doc).getMap("m").toJSON(),
+    });
+    registry.release(first);
+    registry.release(second);
+    await registry.close();
+  });
+
   it("compacts a room still queued for compaction once, at once, when the registry closes", async () => {
     const { spy, registry, room, peer, doc } = await dueAfterFour({ compactQuietMs: 60_000 });
     await commitEdits(registry, room, doc, peer, 63);

@@ -27,7 +27,8 @@
  * Compactions on the event loop run from a queue, for about `compactSliceMs` per turn
  * of the event loop: many rooms that fall due together (their quiet timers fire together, or
  * their last devices left together) do not stall every room for all their encodes at once. A
- * due room that unloads is compacted from the queue first.
+ * due room that unloads is compacted from the queue first. A room queued because it went quiet
+ * that is busy again by its turn waits for its next quiet moment.
  *
  * Large rooms are compacted off the event loop (`offThreadBytes`), into a snapshot in pieces
  * of `snapshotPieceBytes`; a room loads in slices of about 10 ms between event-loop turns, so
@@ -555,9 +556,15 @@ export class RoomRegistry {
       // compact() and destroy() clear this timer, so the room is still loaded and due.
       const quietFor = performance.now() - room.lastCommitAt;
       if (quietFor < this.compactQuietMs) this.armCompaction(room, this.compactQuietMs - quietFor);
-      else this.compact(room);
+      else this.compact(room, true);
     }, ms);
     room.compactTimer.unref?.();
+  }
+
+  /** Whether `room` has gone `compactQuietMs` without a commit and holds nothing to commit. */
+  private isQuiet(room: Room): boolean {
+    if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) return false;
+    return performance.now() - room.lastCommitAt >= this.compactQuietMs;
   }
 
   /** Whether `room` is compacted by encoding its live document, not off the event loop. */
@@ -565,8 +572,12 @@ export class RoomRegistry {
     return room.logBytes < this.offThreadBytes && !room.rebuilding;
   }
 
-  /** Queues `room`'s compaction: on the event loop in a later slice, or off the event loop. */
-  private compact(room: Room): void {
+  /**
+   * Queues `room`'s compaction: on the event loop in a later slice, or off the event loop.
+   * `whenQuiet`: a quiet-time compaction, which waits for the next quiet moment instead if the
+   * room is busy again by its turn (a forced one or one at unload does not).
+   */
+  private compact(room: Room, whenQuiet = false): void {
     if (room.compactTimer) {
       clearTimeout(room.compactTimer);
       room.compactTimer = undefined;
@@ -576,6 +587,7 @@ export class RoomRegistry {
       this.compactOffThread(room);
       return;
     }
+    room.compactWhenQuiet = whenQuiet && (room.compactWhenQuiet || !this.compactQueue.has(room));
     this.compactQueue.add(room);
     if (!this.compactScheduled) {
       this.compactScheduled = true;
@@ -589,6 +601,13 @@ export class RoomRegistry {
     const started = performance.now();
     for (const room of this.compactQueue) {
       this.compactQueue.delete(room);
+      if (room.compactWhenQuiet && !this.isQuiet(room)) {
+        // Commits resumed while it waited for its turn (rooms that went quiet together often
+        // wake together): its encode would stall them, so it waits for its next quiet moment.
+        room.compactWhenQuiet = false;
+        this.considerCompaction(room);
+        continue;
+      }
       // destroy() takes a room out of the queue, so a queued room is loaded.
       if (this.onEventLoop(room)) this.compactNow(room);
       else this.compact(room);

@@ -65,6 +65,8 @@ export class Room {
   rebuilding = false;
   /** Whether the room unloads once its queued compaction is done (it had no holders when due). */
   unloadWhenCompacted = false;
+  /** Whether its queued compaction is a quiet-time one, which waits again if commits resumed. */
+  compactWhenQuiet = false;
 
   constructor(
     readonly name: string,

@@ -221,14 +221,18 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
   /**
    * Installs every snapshot, of any room, whose file is written, with one directory fsync for
    * all their renames: 500 rooms compacted together cost one fsync, not 500 in a row, each
-   * holding up the group commit. Runs in the serial queue.
+   * holding up the group commit. The rooms' renames run side by side (a room's own in issue
+   * order): one after another, each waited for a turn of the event loop while the group commit
+   * waited behind them all. Runs in the serial queue.
    */
   const installSettled = async (): Promise<void> => {
     const renamed: [string, number][] = [];
-    for (const room of [...pendingSnapshots.keys()]) {
-      const since = await renameSnapshots(room, Number.POSITIVE_INFINITY, true);
-      if (since !== undefined) renamed.push([room, since]);
-    }
+    await Promise.all(
+      [...pendingSnapshots.keys()].map(async (room) => {
+        const since = await renameSnapshots(room, Number.POSITIVE_INFINITY, true);
+        if (since !== undefined) renamed.push([room, since]);
+      }),
+    );
     if (renamed.length === 0) return;
     await fsyncDirAsync(roomsDir);
     for (const [room, since] of renamed) installed(room, since);
