@@ -185,6 +185,19 @@ describe("compaction", () => {
     return { spy, registry, metrics, room: await registry.acquire(name), peer: recordingPeer(), doc: new Y.Doc() };
   }
 
+  /** A registry on `store`, due after 4 records, that compacts one room per turn (slices of 0 ms). */
+  function oneCompactionPerTurn(store: Store, options: { compactQuietMs: number; idleGraceMs?: number }): RoomRegistry {
+    return new RoomRegistry({
+      store,
+      metrics: new Metrics(),
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      offThreadBytes: Number.POSITIVE_INFINITY,
+      compactSliceMs: 0,
+      ...options,
+    });
+  }
+
   it("waits until a due room has gone quiet, then stores one snapshot of it", async () => {
     const { spy, registry, room, peer, doc, metrics } = await dueAfterFour({ compactQuietMs: 150 });
     await commitEdits(registry, room, doc, peer, 4);
@@ -361,17 +374,7 @@ describe("compaction", () => {
         return inner.store.replaceRoom(room, snapshot);
       },
     };
-    // One compaction per turn: a slice of 0 ms.
-    const registry = new RoomRegistry({
-      store,
-      metrics: new Metrics(),
-      logger: createMemoryLogger(),
-      compactAfterRecords: 4,
-      compactQuietMs: 60_000,
-      idleGraceMs: 0,
-      offThreadBytes: Number.POSITIVE_INFINITY,
-      compactSliceMs: 0,
-    });
+    const registry = oneCompactionPerTurn(store, { compactQuietMs: 60_000, idleGraceMs: 0 });
     const peer = recordingPeer();
     const rooms: Room[] = [];
     const docs: Y.Doc[] = [];
@@ -417,15 +420,7 @@ describe("compaction", () => {
         return inner.store.replaceRoom(room, snapshot);
       },
     };
-    const registry = new RoomRegistry({
-      store,
-      metrics: new Metrics(),
-      logger: createMemoryLogger(),
-      compactAfterRecords: 4,
-      compactQuietMs: 100,
-      offThreadBytes: Number.POSITIVE_INFINITY,
-      compactSliceMs: 0,
-    });
+    const registry = oneCompactionPerTurn(store, { compactQuietMs: 100 });
     const peer = recordingPeer();
     const first = await registry.acquire("book:org:first");
     const second = await registry.acquire("book:org:second");
