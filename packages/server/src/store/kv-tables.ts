@@ -103,16 +103,10 @@ export class KvTables {
 
   /** The earliest expiry of a live or used ticket (each table's first row, in issue order). */
   firstTicketExpiry(): number | undefined {
-    let first: number | undefined;
-    for (const t of this.tickets.values()) {
-      first = t.expiresAt;
-      break;
-    }
-    for (const expiresAt of this.usedTickets.values()) {
-      first = first === undefined ? expiresAt : Math.min(first, expiresAt);
-      break;
-    }
-    return first;
+    const live = this.tickets.values().next().value?.expiresAt;
+    const used = this.usedTickets.values().next().value;
+    if (live === undefined || used === undefined) return live ?? used;
+    return Math.min(live, used);
   }
 
   /** The ops that rebuild the current tables (for log compaction). */
