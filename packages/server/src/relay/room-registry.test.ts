@@ -105,6 +105,50 @@ describe("group commit", () => {
     gated.release();
     await closing;
   });
+
+  it("stores a few updates as they came and many merged, and sends each batch as one merged update", async () => {
+    const gated = gatedStore();
+    const batches: number[] = [];
+    const store: Store = {
+      ...gated.store,
+      appendUpdates: (batch) => {
+        for (const updates of batch.values()) batches.push(updates.length);
+        return gated.store.appendUpdates(batch);
+      },
+    };
+    const registry = new RoomRegistry({ store, metrics: new Metrics(), logger: createMemoryLogger() });
+    const room = await registry.acquire("book:org:user");
+    const writer = recordingPeer();
+    room.peers.add(writer);
+    const doc = new Y.Doc();
+
+    for (const k of ["a", "b", "c"]) registry.submit(room, edit(doc, k), writer);
+    await turns(3);
+    expect(batches).toEqual([3]);
+    // A reader that joins while the batch is written (its merge, skipped without a reader, is
+    // made for it) receives the batch as one update once it is durable.
+    const reader = recordingPeer();
+    room.peers.add(reader);
+    expect(reader.messages).toEqual([]);
+    gated.release();
+    await turns(2);
+    expect(reader.messages).toEqual([["a", "b", "c"]]);
+
+    const many = Array.from({ length: 17 }, (_, i) => `m${i}`);
+    for (const k of many) registry.submit(room, edit(doc, k), writer);
+    await turns(3);
+    expect(batches).toEqual([3, 1]);
+    gated.release();
+    await registry.flush();
+    expect(reader.messages).toEqual([["a", "b", "c"], many]);
+    expect(writer.messages).toEqual([]);
+
+    // The stored log replays to the document.
+    const stored = await replayed(gated.store, room.name);
+    expect(stored.records).toBe(4);
+    expect(stored.state).toEqual(doc.getMap("m").toJSON());
+    await registry.close();
+  });
 });
 
 /** A memory store that records the rooms it was asked to compact. */

@@ -4,8 +4,11 @@
  *
  * Group commit: a client update is applied to the room's document at once (so Yjs' own
  * refusal closes only the sender) and queued with server-side writes; once per event-loop
- * tick (setImmediate, after one more poll pass) every dirty room's queue is merged into one update, all rooms are
- * appended to the store in ONE durable write, and only then is the merged update broadcast.
+ * tick (setImmediate, after one more poll pass) every dirty room's queue is appended to the
+ * store, all rooms in ONE durable write, and only then is it broadcast, merged into one update.
+ * A room's queue of up to `MERGE_WHILE_WRITING_MAX` updates is stored as it came and merged for
+ * its peers (if it has any) while the disk works: the merge is off the path from an edit to
+ * the other devices. A longer queue is merged before the write, so that the log stays compact.
  * Sync step-1 answers (which read the document) wait while the room holds anything not yet
  * durable. So an update is durable before the server forwards it or answers with it, and a
  * 500-client room costs one merge, one write and one encode per tick, not per message.
@@ -123,6 +126,30 @@ export interface RoomListeners {
   onLoaded?: ((room: string, doc: Y.Doc) => void) | undefined;
   onUnloaded?: ((room: string) => void) | undefined;
 }
+
+/**
+ * A room's batch of at most this many updates is stored unmerged and merged for its peers while
+ * the store writes (see the file header).
+ */
+const MERGE_WHILE_WRITING_MAX = 16;
+
+/** One room's part of a group commit. */
+interface CommitWork {
+  readonly room: Room;
+  /** The room's queued updates, in order. */
+  readonly updates: Uint8Array[];
+  /** Their merge, once made (before the write for one update or many, during it for a few). */
+  merged: Uint8Array | undefined;
+  readonly origin: RoomPeer | null | undefined;
+  /** The bytes the commit appends to the room's log. */
+  readonly storedBytes: number;
+}
+
+function mergeAll(updates: Uint8Array[]): Uint8Array {
+  return updates.length === 1 && updates[0] !== undefined ? updates[0] : Y.mergeUpdates(updates);
+}
+
+function ignore(): void {}
 
 /** Loads, commits, broadcasts and unloads rooms. See the file header. */
 export class RoomRegistry {
@@ -479,8 +506,9 @@ export class RoomRegistry {
 
   private async runCommit(): Promise<void> {
     const o = this.options;
-    const work: { room: Room; merged: Uint8Array; origin: RoomPeer | null | undefined; count: number }[] = [];
+    const work: CommitWork[] = [];
     const batch = new Map<string, Uint8Array[]>();
+    let mergeLater = false;
     for (const room of this.dirty) {
       const all = room.local.length === 0 ? room.pending : room.pending.concat(room.local);
       const origin = room.local.length === 0 ? room.pendingOrigin : null;
@@ -489,15 +517,29 @@ export class RoomRegistry {
       room.local = [];
       if (all.length === 0) continue;
       room.inFlight++;
-      const merged = all.length === 1 && all[0] !== undefined ? all[0] : Y.mergeUpdates(all);
-      batch.set(room.name, [merged]);
-      work.push({ room, merged, origin, count: all.length });
+      // A few updates are stored as they came and merged for the peers while the store
+      // writes; more are merged first, so that the log stays compact (see the file header).
+      const merged = all.length === 1 || all.length > MERGE_WHILE_WRITING_MAX ? mergeAll(all) : undefined;
+      mergeLater ||= merged === undefined;
+      const stored = merged === undefined ? all : [merged];
+      let storedBytes = 0;
+      for (const u of stored) storedBytes += u.length;
+      batch.set(room.name, stored);
+      work.push({ room, updates: all, merged, origin, storedBytes });
     }
     this.dirty.clear();
     if (work.length === 0) return;
     const started = performance.now();
     try {
-      await o.store.appendUpdates(batch);
+      const appended = o.store.appendUpdates(batch);
+      if (mergeLater) {
+        // The store has issued its write by the next turn; the merges run while the disk works.
+        appended.catch(ignore);
+        await new Promise<void>((r) => setImmediate(r));
+        for (const w of work)
+          if (w.merged === undefined && w.room.hasRecipients(w.origin)) w.merged = mergeAll(w.updates);
+      }
+      await appended;
     } catch (err) {
       o.logger.log("error", "store.append_failed", { rooms: work.length, error: String(err) });
       for (const { room } of work) {
@@ -513,19 +555,22 @@ export class RoomRegistry {
     // Pipelining: what arrived during this write starts its own write now, before this batch
     // is broadcast, so the store is not idle while this process writes to hundreds of sockets.
     if (this.dirty.size > 0) void this.commit();
-    for (const { room, merged, origin, count } of work) {
-      o.metrics.updatesCommitted += count;
+    for (const { room, updates, merged: early, origin, storedBytes } of work) {
+      o.metrics.updatesCommitted += updates.length;
       room.inFlight--;
       if (room.doc.isDestroyed) continue;
       if (room.hasRecipients(origin)) {
+        // A peer may have joined since the merges ran.
+        const merged = early ?? mergeAll(updates);
         // Framed in one copy of the update: a first sync's update can be tens of MiB.
         const header = updateMessageHeader(merged.length);
         const n = room.broadcastFrame(encodeBinaryFrame(merged, header), origin);
         o.metrics.messagesOut += n;
         o.metrics.bytesOut += n * (header.length + merged.length);
       }
+      // A few updates stored unmerged count as one record: they cost a load what their merge would.
       room.logRecords++;
-      room.logBytes += merged.length;
+      room.logBytes += storedBytes;
       if (room.pending.length === 0 && room.local.length === 0 && room.inFlight === 0 && room.deferred.length > 0) {
         const answers = room.deferred;
         room.deferred = [];
