@@ -8,6 +8,8 @@
  * clients (paced for latency, then unpaced for throughput), and memory after every client left. Prints `BENCH {…}` lines. Sizes can be scaled
  * down with TANDEM_BENCH_SCALE (default 1); TANDEM_BENCH_PEERS=tandem,… runs only some peers;
  * TANDEM_BENCH_SCENARIOS=fan-out-100,fan-out-500,idle,rooms runs only some scenarios;
+ * TANDEM_BENCH_REPEAT (default 3) and TANDEM_BENCH_PACED_REPEAT (default 3 × REPEAT) set the
+ * repetitions each figure is the median of;
  * TANDEM_BENCH_NODE_FLAGS adds Node flags to every server (e.g. `--max-semi-space-size=1`,
  * which keeps V8's young generation from growing during the connection ramp and so makes the
  * RSS-per-connection figure less noisy).
@@ -149,6 +151,13 @@ const FAN_OUT_PER_WRITER = 6000;
  * repetition runs first and is discarded: it warms up the JIT of every peer alike.
  */
 const REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_REPEAT ?? "3"));
+/**
+ * Repetitions of each paced fan-out measurement (each about 1 s of rounds): three times REPEAT
+ * by default (TANDEM_BENCH_PACED_REPEAT). Fan-out 100 paced latency moved by more between runs
+ * of the same peer (3.3–6.0 ms) than it differed between peers, and the median of three
+ * one-second samples could not tell 0.3 ms apart.
+ */
+const PACED_REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_PACED_REPEAT ?? String(3 * REPEAT)));
 
 const num = (v: unknown, fallback = 0): number => (typeof v === "number" ? v : fallback);
 
@@ -192,7 +201,7 @@ async function quiet(rigs: readonly Rig[]): Promise<void> {
 }
 
 /**
- * Runs `once` for every peer, interleaved: REPEAT rounds in which every peer runs twice in a
+ * Runs `once` for every peer, interleaved: `repeat` rounds in which every peer runs twice in a
  * row, a discarded warm-up and a measured run (in an order of peers that rotates from round
  * to round), and returns each peer's median of each figure. A slow spell of this VM (minutes long) then falls
  * on all peers alike, not on whichever peer happened to run at the time. Each run starts once
@@ -201,9 +210,10 @@ async function quiet(rigs: readonly Rig[]): Promise<void> {
 async function interleaved<K extends string>(
   rigs: readonly Rig[],
   once: (rig: Rig) => Promise<Record<K, number>>,
+  repeat = REPEAT,
 ): Promise<{ medians: Map<Peer, Record<K, number>>; runs: Map<Peer, Record<K, number>[]> }> {
   const runs = new Map<Peer, Record<K, number>[]>(rigs.map((r) => [r.peer, []]));
-  for (let round = 0; round < REPEAT; round++) {
+  for (let round = 0; round < repeat; round++) {
     for (let i = 0; i < rigs.length; i++) {
       const rig = rigs[(round + i) % rigs.length] as Rig;
       await quiet(rigs);
@@ -247,25 +257,29 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
   const rounds = 100;
   const writers = Array.from({ length: 10 }, (_, i) => i);
   const readers = size - writers.length;
-  const pacedBy = await interleaved(rigs, async (rig) => {
-    const before = await rig.stats();
-    const r = await rig.clients.call("run", {
-      writers,
-      updates: rounds,
-      intervalMs: 10,
-      expected: rounds * 10 * readers,
-    });
-    const after = await rig.stats();
-    const paced = num(r.deliveries);
-    return {
-      pacedRate: paced / num(r.seconds, 1),
-      p50: num(r.p50, Number.NaN),
-      p99: num(r.p99, Number.NaN),
-      pacedCpu: (after.cpuMicros - before.cpuMicros) / Math.max(1, paced),
-      pacedLost: rounds * 10 * readers - paced,
-      pacedPerMessage: paced / Math.max(1, num(r.frames)),
-    };
-  });
+  const pacedBy = await interleaved(
+    rigs,
+    async (rig) => {
+      const before = await rig.stats();
+      const r = await rig.clients.call("run", {
+        writers,
+        updates: rounds,
+        intervalMs: 10,
+        expected: rounds * 10 * readers,
+      });
+      const after = await rig.stats();
+      const paced = num(r.deliveries);
+      return {
+        pacedRate: paced / num(r.seconds, 1),
+        p50: num(r.p50, Number.NaN),
+        p99: num(r.p99, Number.NaN),
+        pacedCpu: (after.cpuMicros - before.cpuMicros) / Math.max(1, paced),
+        pacedLost: rounds * 10 * readers - paced,
+        pacedPerMessage: paced / Math.max(1, num(r.frames)),
+      };
+    },
+    PACED_REPEAT,
+  );
   const unpacedBy = await interleaved(rigs, async (rig) => {
     const out: Record<string, number> = {};
     let last = await rig.stats();
@@ -298,7 +312,7 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
     const at = (key: string): number => f(`${key}${best}`);
     const byWindow = FAN_OUT_WINDOWS.map((w) => `${w}: ${Math.round(m[`rate${w}`] ?? 0)}/s`).join(", ");
     const suite = `relay fan-out ${size} clients`;
-    const paced = `paced: 10 writers, ${rounds} rounds 10 ms apart; median of ${REPEAT}, interleaved with the other peers`;
+    const paced = `paced: 10 writers, ${rounds} rounds 10 ms apart; median of ${PACED_REPEAT}, interleaved with the other peers`;
     const unpaced = `unpaced: 10 writers, ${best} in flight each (the best of windows ${FAN_OUT_WINDOWS.join("/")}), ${FAN_OUT_MEASURE_MS / 1000} s measured after ${FAN_OUT_WARM_MS / 1000} s; median of ${REPEAT}, interleaved`;
     // The paced run's rate is its schedule for a server that keeps up, so it is reported as
     // the load the latency was measured at, not as a throughput figure.
