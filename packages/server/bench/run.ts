@@ -8,7 +8,7 @@
  * clients (paced for latency, then unpaced for throughput), and memory after every client left. Prints `BENCH {…}` lines. Sizes can be scaled
  * down with TANDEM_BENCH_SCALE (default 1); TANDEM_BENCH_PEERS=tandem,… runs only some peers;
  * TANDEM_BENCH_SCENARIOS=fan-out-100,fan-out-500,idle,rooms runs only some scenarios;
- * TANDEM_BENCH_REPEAT (default 3) and TANDEM_BENCH_PACED_REPEAT (default 3 × REPEAT) set the
+ * TANDEM_BENCH_REPEAT (default 3) and TANDEM_BENCH_SHORT_REPEAT (default 3 × REPEAT) set the
  * repetitions each figure is the median of;
  * TANDEM_BENCH_NODE_FLAGS adds Node flags to every server (e.g. `--max-semi-space-size=1`,
  * which keeps V8's young generation from growing during the connection ramp and so makes the
@@ -152,12 +152,13 @@ const FAN_OUT_PER_WRITER = 6000;
  */
 const REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_REPEAT ?? "3"));
 /**
- * Repetitions of each paced fan-out measurement (each about 1 s of rounds): three times REPEAT
- * by default (TANDEM_BENCH_PACED_REPEAT). Fan-out 100 paced latency moved by more between runs
- * of the same peer (3.3–6.0 ms) than it differed between peers, and the median of three
- * one-second samples could not tell 0.3 ms apart.
+ * Repetitions of each measurement that lasts about a second (the paced fan-out runs, the
+ * 500-room runs): three times REPEAT by default (TANDEM_BENCH_SHORT_REPEAT). Fan-out 100 paced
+ * latency moved by more between runs of the same peer (3.3–6.0 ms) than it differed between
+ * peers, and a slow spell of a few seconds decided a 500-room figure: the median of three
+ * samples that short could not tell the peers apart.
  */
-const PACED_REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_PACED_REPEAT ?? String(3 * REPEAT)));
+const SHORT_REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_SHORT_REPEAT ?? String(3 * REPEAT)));
 
 const num = (v: unknown, fallback = 0): number => (typeof v === "number" ? v : fallback);
 
@@ -278,7 +279,7 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
         pacedPerMessage: paced / Math.max(1, num(r.frames)),
       };
     },
-    PACED_REPEAT,
+    SHORT_REPEAT,
   );
   const unpacedBy = await interleaved(rigs, async (rig) => {
     const out: Record<string, number> = {};
@@ -312,7 +313,7 @@ async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {
     const at = (key: string): number => f(`${key}${best}`);
     const byWindow = FAN_OUT_WINDOWS.map((w) => `${w}: ${Math.round(m[`rate${w}`] ?? 0)}/s`).join(", ");
     const suite = `relay fan-out ${size} clients`;
-    const paced = `paced: 10 writers, ${rounds} rounds 10 ms apart; median of ${PACED_REPEAT}, interleaved with the other peers`;
+    const paced = `paced: 10 writers, ${rounds} rounds 10 ms apart; median of ${SHORT_REPEAT}, interleaved with the other peers`;
     const unpaced = `unpaced: 10 writers, ${best} in flight each (the best of windows ${FAN_OUT_WINDOWS.join("/")}), ${FAN_OUT_MEASURE_MS / 1000} s measured after ${FAN_OUT_WARM_MS / 1000} s; median of ${REPEAT}, interleaved`;
     // The paced run's rate is its schedule for a server that keeps up, so it is reported as
     // the load the latency was measured at, not as a throughput figure.
@@ -410,31 +411,35 @@ async function manyRooms(rigs: readonly Rig[]): Promise<void> {
   // send work), whatever the server. Unpaced, on the same sockets: each writer sends its next
   // update as soon as its room's reader has the previous one, so the rate is what the server
   // relays.
-  const by = await interleaved(rigs, async (rig) => {
-    const before = await rig.stats();
-    const r = await rig.clients.call("run", { writers, updates, intervalMs, expected: updates * roomsN });
-    const mid = await rig.stats();
-    const l = await rig.clients.call("saturate", { writers, updates: loopUpdates, expected: loopUpdates * roomsN });
-    const after = await rig.stats();
-    const paced = num(r.deliveries);
-    const loop = num(l.deliveries);
-    return {
-      pacedRate: paced / num(r.seconds, 1),
-      pacedCpu: (mid.cpuMicros - before.cpuMicros) / Math.max(1, paced),
-      p99: num(r.p99, Number.NaN),
-      pacedLost: updates * roomsN - paced,
-      loopRate: loop / num(l.seconds, 1),
-      loopCpu: (after.cpuMicros - mid.cpuMicros) / Math.max(1, loop),
-      loopLost: loopUpdates * roomsN - loop,
-    };
-  });
+  const by = await interleaved(
+    rigs,
+    async (rig) => {
+      const before = await rig.stats();
+      const r = await rig.clients.call("run", { writers, updates, intervalMs, expected: updates * roomsN });
+      const mid = await rig.stats();
+      const l = await rig.clients.call("saturate", { writers, updates: loopUpdates, expected: loopUpdates * roomsN });
+      const after = await rig.stats();
+      const paced = num(r.deliveries);
+      const loop = num(l.deliveries);
+      return {
+        pacedRate: paced / num(r.seconds, 1),
+        pacedCpu: (mid.cpuMicros - before.cpuMicros) / Math.max(1, paced),
+        p99: num(r.p99, Number.NaN),
+        pacedLost: updates * roomsN - paced,
+        loopRate: loop / num(l.seconds, 1),
+        loopCpu: (after.cpuMicros - mid.cpuMicros) / Math.max(1, loop),
+        loopLost: loopUpdates * roomsN - loop,
+      };
+    },
+    SHORT_REPEAT,
+  );
   for (const rig of rigs) {
     const peer = rig.peer;
     const m = by.medians.get(peer);
     if (!m) continue;
     const suite = `relay ${roomsN} rooms x 2 clients`;
-    const paced = `paced: ${updates} updates per writer, one every ${intervalMs} ms; median of ${REPEAT}, interleaved`;
-    const unpaced = `unpaced: ${loopUpdates} updates per writer, one in flight; median of ${REPEAT}, interleaved`;
+    const paced = `paced: ${updates} updates per writer, one every ${intervalMs} ms; median of ${SHORT_REPEAT}, interleaved`;
+    const unpaced = `unpaced: ${loopUpdates} updates per writer, one in flight; median of ${SHORT_REPEAT}, interleaved`;
     const offered = roomsN * (1000 / intervalMs);
     bench(suite, "server CPU per update (paced)", m.pacedCpu, "µs", peer, paced, each(by, peer, "pacedCpu"));
     bench(
