@@ -12,6 +12,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
+import { createTicketAdmission } from "./auth/admission.js";
 import { AuthService, roomOf } from "./auth/auth-service.js";
 import type { FetchLike } from "./auth/oauth-client.js";
 import type { OrgConfig } from "./auth/org-config.js";
@@ -138,7 +139,14 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     sessionTtlMs: o.sessionTtlMs,
     ticketTtlMs: o.ticketTtlMs,
   });
-  const relay = new Relay({ registry: rooms, store: o.store, clock, logger, metrics, limits: o.limits });
+  const relay = new Relay({
+    registry: rooms,
+    admit: createTicketAdmission({ store: o.store, clock }),
+    clock,
+    logger,
+    metrics,
+    limits: o.limits,
+  });
   auth.onRevoke((orgId, userId) => relay.closeUser(orgId, userId));
 
   const syncMetrics = new SyncMetrics();

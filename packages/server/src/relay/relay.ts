@@ -15,12 +15,10 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer, type Server as WsServer } from "ws";
-import { hashSecret } from "../auth/secret-hash.js";
-import { readTicketExpiry } from "../auth/ticket-value.js";
+import type { Admission, Admit } from "../auth/admission.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { Store } from "../store/store.js";
 import { CloseCode, closeReason } from "./close-codes.js";
 import {
   encodeAwarenessMessage,
@@ -71,7 +69,8 @@ export interface ConnectionInfo {
 /** Options of {@link Relay}. */
 export interface RelayOptions {
   readonly registry: RoomRegistry;
-  readonly store: Store;
+  /** Decides from a socket's ticket whether it may join the room (auth's `createTicketAdmission`). */
+  readonly admit: Admit;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -80,9 +79,10 @@ export interface RelayOptions {
   readonly path?: string | undefined;
 }
 
+/** An admission, with the requested room on a refusal (for the log line). */
 type Verdict =
-  | { ok: true; orgId: string; userId: string; room: string }
-  | { ok: false; code: number; room?: string; orgId?: string; userId?: string };
+  | Extract<Admission, { ok: true }>
+  | (Extract<Admission, { ok: false }> & { readonly room?: string | undefined });
 
 /** The websocket relay. */
 export class Relay {
@@ -197,27 +197,8 @@ export class Relay {
       return { ok: false, code: CloseCode.badRequest };
     }
     const ticket = q === -1 ? null : new URLSearchParams(rawUrl.slice(q + 1)).get("ticket");
-    if (!ticket) return { ok: false, code: CloseCode.noTicket, room };
-    const now = this.options.clock.now();
-    const take = await this.options.store.takeTicket(hashSecret(ticket), now);
-    switch (take.kind) {
-      case "unknown": {
-        const expiresAt = readTicketExpiry(ticket);
-        const expired = expiresAt !== undefined && expiresAt <= now;
-        return { ok: false, code: expired ? CloseCode.ticketExpired : CloseCode.unknownTicket, room };
-      }
-      case "used":
-        return { ok: false, code: CloseCode.ticketReused, room };
-      case "expired":
-        return { ok: false, code: CloseCode.ticketExpired, room, orgId: take.ticket.orgId, userId: take.ticket.userId };
-      case "ok": {
-        const t = take.ticket;
-        if (t.room !== room || room !== `book:${t.orgId}:${t.userId}`) {
-          return { ok: false, code: CloseCode.forbiddenRoom, room, orgId: t.orgId, userId: t.userId };
-        }
-        return { ok: true, orgId: t.orgId, userId: t.userId, room };
-      }
-    }
+    const verdict = await this.options.admit(room, ticket);
+    return verdict.ok ? verdict : { ...verdict, room };
   }
 
   private accept(conn: Connection, v: { orgId: string; userId: string; room: string }): void {

@@ -1,0 +1,65 @@
+/**
+ * Websocket admission: decides, from a ticket, whether a socket may join a room.
+ *
+ * The relay knows nothing of tickets, sessions or hashes; it asks an {@link Admit} callback
+ * built here. Invariants: a ticket is consumed (single use) before anything else is decided;
+ * a ticket the store no longer knows is reported as expired when the expiry its value carries
+ * has passed (the store forgets tickets once expired), as unknown otherwise; a ticket admits
+ * only to its owner's own room (`bookRoomName(org, user)`).
+ */
+import { bookRoomName } from "@tandem/engine";
+import type { Clock } from "../clock.js";
+import { CloseCode } from "../relay/close-codes.js";
+import type { Store } from "../store/store.js";
+import { hashSecret } from "./secret-hash.js";
+import { readTicketExpiry } from "./ticket-value.js";
+
+/** The outcome of an admission: who is on the socket, or the close code that refuses it. */
+export type Admission =
+  | { readonly ok: true; readonly orgId: string; readonly userId: string; readonly room: string }
+  | {
+      readonly ok: false;
+      readonly code: number;
+      readonly orgId?: string | undefined;
+      readonly userId?: string | undefined;
+    };
+
+/** Decides whether `ticket` (null when the URL had none) admits a socket to `room`. */
+export type Admit = (room: string, ticket: string | null) => Promise<Admission>;
+
+/** Options of {@link createTicketAdmission}. */
+export interface TicketAdmissionOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+}
+
+/**
+ * The admission of sockets by single-use sync tickets.
+ * @example
+ * const relay = new Relay({ ...options, admit: createTicketAdmission({ store, clock }) });
+ */
+export function createTicketAdmission(o: TicketAdmissionOptions): Admit {
+  return async (room, ticket) => {
+    if (!ticket) return { ok: false, code: CloseCode.noTicket };
+    const now = o.clock.now();
+    const take = await o.store.takeTicket(hashSecret(ticket), now);
+    switch (take.kind) {
+      case "unknown": {
+        const expiresAt = readTicketExpiry(ticket);
+        const expired = expiresAt !== undefined && expiresAt <= now;
+        return { ok: false, code: expired ? CloseCode.ticketExpired : CloseCode.unknownTicket };
+      }
+      case "used":
+        return { ok: false, code: CloseCode.ticketReused };
+      case "expired":
+        return { ok: false, code: CloseCode.ticketExpired, orgId: take.ticket.orgId, userId: take.ticket.userId };
+      case "ok": {
+        const t = take.ticket;
+        if (t.room !== room || room !== bookRoomName(t.orgId, t.userId)) {
+          return { ok: false, code: CloseCode.forbiddenRoom, orgId: t.orgId, userId: t.userId };
+        }
+        return { ok: true, orgId: t.orgId, userId: t.userId, room };
+      }
+    }
+  };
+}
