@@ -21,6 +21,10 @@ export class Metrics {
   readonly closed = new Map<string, number>();
   /** Room compactions, by outcome: `event_loop` (live document), `worker` (rebuilt), `skipped`, `failed`. */
   readonly compactions = new Map<string, number>();
+  /** Device updates refused by the write check, by kind (`forbidden`, `missing`). */
+  readonly writesRefused = new Map<string, number>();
+  /** Rooms unloaded after a failure, by stage (`encode`, `merge`, `compact`, `load`). */
+  readonly roomFailures = new Map<string, number>();
   private readonly writeBuckets = new Array<number>(WRITE_BUCKETS.length).fill(0);
   private writeCount = 0;
   private writeSum = 0;
@@ -38,6 +42,16 @@ export class Metrics {
   /** Counts a room compaction by outcome. */
   compacted(outcome: "event_loop" | "worker" | "skipped" | "failed"): void {
     this.compactions.set(outcome, (this.compactions.get(outcome) ?? 0) + 1);
+  }
+
+  /** Counts a device update refused by the write check. */
+  writeRefused(kind: "forbidden" | "missing"): void {
+    this.writesRefused.set(kind, (this.writesRefused.get(kind) ?? 0) + 1);
+  }
+
+  /** Counts a room failure (the room is unloaded, or quarantined when it failed to load). */
+  roomFailed(stage: string): void {
+    this.roomFailures.set(stage, (this.roomFailures.get(stage) ?? 0) + 1);
   }
 
   /** Records one store write's duration in seconds. */
@@ -74,6 +88,18 @@ export class Metrics {
       "Room compactions: event_loop (live document), worker (rebuilt off the event loop), skipped (superseded), failed.",
       "outcome",
       this.compactions,
+    );
+    labelled(
+      "tandem_writes_refused_total",
+      "Device updates refused by the write check: forbidden (writes a device may not), missing (unknown predecessors).",
+      "kind",
+      this.writesRefused,
+    );
+    labelled(
+      "tandem_room_failures_total",
+      "Rooms unloaded (or quarantined, stage load) after a failure, by stage.",
+      "stage",
+      this.roomFailures,
     );
     const h = "tandem_store_write_seconds";
     lines.push(`# HELP ${h} Duration of durable store writes (group commits).`, `# TYPE ${h} histogram`);

@@ -18,6 +18,21 @@ export const CloseCode = {
   ticketReused: 4409,
   /** The ticket expired before it was presented. */
   ticketExpired: 4410,
+  /**
+   * The update writes where a device may not: a map only the worker writes, an intent that
+   * exists or whose `id` is not its key, another writer's item, a server client id, a nested
+   * type (docs/protocol.md, "Who may write what").
+   */
+  writeForbidden: 4405,
+  /** The connection sent nothing (not even sync step 1) within the deadline after it was admitted. */
+  silent: 4408,
+  /**
+   * The update depends on what the room has never seen: a clock gap, an unknown origin, a
+   * delete range beyond a client's clock. It would be held pending for ever, so it is refused.
+   */
+  missingPredecessors: 4412,
+  /** An update over the value limits: too many structs, too deep, a string or value too long. */
+  updateTooLarge: 4414,
   /** An awareness state or message exceeded its size limits. */
   awarenessTooLarge: 4413,
   /** A message of an unknown type or sync sub-type. */
@@ -26,6 +41,12 @@ export const CloseCode = {
   malformedFrame: 4422,
   /** The connection exceeded its message-rate or byte-rate limit. */
   rateLimited: 4429,
+  /** The user already has the most connections the relay allows one user. */
+  tooManyConnections: 4430,
+  /** Encoding, merging or compacting the room failed; the room was unloaded (see the server log). */
+  roomFailure: 4500,
+  /** The room failed to load and is quarantined: its log is kept for inspection, never replayed. */
+  roomQuarantined: 4503,
   /** The client does not read fast enough; its outgoing buffer hit the limit. */
   slowConsumer: 4008,
   /** The user's sessions were revoked (logout, `invalid_grant`, admin). */

@@ -16,10 +16,10 @@ import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { encodeUpdateMessage, ProtocolError, parseClientMessage, updateMessageHeader } from "./protocol.js";
-import { validateStateVector, validateUpdateV1 } from "./validate-update.js";
+import { defaultUpdateLimits, validateStateVector, validateUpdateV1 } from "./validate-update.js";
 
 const numRuns = Number(process.env.TANDEM_PROP_RUNS ?? "60");
-const limits = { maxAwarenessStateBytes: 65536, maxAwarenessEntries: 16 };
+const limits = { ...defaultUpdateLimits, maxAwarenessStateBytes: 65536, maxAwarenessEntries: 16 };
 
 const edit = fc.oneof(
   fc.record({

@@ -10,7 +10,13 @@
  */
 import * as encoding from "lib0/encoding";
 import * as Y from "yjs";
-import { validateStateVector, validateUpdateV1 } from "./validate-update.js";
+import {
+  type DecodedUpdate,
+  decodeUpdateV1,
+  UpdateLimitError,
+  type UpdateLimits,
+  validateStateVector,
+} from "./validate-update.js";
 import { WireError, WireReader } from "./wire-reader.js";
 
 /** Top-level message types of the y-websocket protocol. */
@@ -28,13 +34,13 @@ export interface AwarenessEntry {
 /** A parsed, validated message from a client. */
 export type ClientMessage =
   | { readonly type: "sync-step1"; readonly stateVector: Uint8Array }
-  | { readonly type: "sync-step2"; readonly update: Uint8Array }
-  | { readonly type: "update"; readonly update: Uint8Array }
+  | { readonly type: "sync-step2"; readonly update: Uint8Array; readonly decoded: DecodedUpdate }
+  | { readonly type: "update"; readonly update: Uint8Array; readonly decoded: DecodedUpdate }
   | { readonly type: "awareness"; readonly entries: readonly AwarenessEntry[] }
   | { readonly type: "query-awareness" };
 
 /** Limits applied while parsing. */
-export interface ProtocolLimits {
+export interface ProtocolLimits extends UpdateLimits {
   /** Largest JSON text of one awareness state, in bytes. */
   readonly maxAwarenessStateBytes: number;
   /** Most entries in one awareness message. */
@@ -44,7 +50,7 @@ export interface ProtocolLimits {
 /** Why a frame was refused; `kind` selects the close code. */
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
-  readonly kind: "malformed" | "unknown-type" | "awareness-too-large";
+  readonly kind: "malformed" | "unknown-type" | "awareness-too-large" | "update-too-large";
   readonly reason: string;
   constructor(kind: ProtocolError["kind"], reason: string) {
     super(`${kind}: ${reason}`);
@@ -59,7 +65,7 @@ export class ProtocolError extends Error {
  * @remarks Throws {@link ProtocolError}; never returns a message whose update or state vector
  * could make Yjs misbehave. The returned byte views alias `frame`.
  * @example
- * const msg = parseClientMessage(frame, { maxAwarenessStateBytes: 65536, maxAwarenessEntries: 16 });
+ * const msg = parseClientMessage(frame, { ...defaultUpdateLimits, maxAwarenessStateBytes: 65536, maxAwarenessEntries: 16 });
  */
 export function parseClientMessage(frame: Uint8Array, limits: ProtocolLimits): ClientMessage {
   const r = new WireReader(frame);
@@ -68,7 +74,7 @@ export function parseClientMessage(frame: Uint8Array, limits: ProtocolLimits): C
     let msg: ClientMessage;
     switch (type) {
       case MessageType.sync:
-        msg = parseSync(r);
+        msg = parseSync(r, limits);
         break;
       case MessageType.awareness:
         msg = { type: "awareness", entries: parseAwarenessUpdate(r.readVarBytes(), limits) };
@@ -82,12 +88,13 @@ export function parseClientMessage(frame: Uint8Array, limits: ProtocolLimits): C
     if (r.remaining() !== 0) throw new WireError("trailing-bytes");
     return msg;
   } catch (e) {
+    if (e instanceof UpdateLimitError) throw new ProtocolError("update-too-large", e.reason);
     if (e instanceof WireError) throw new ProtocolError("malformed", e.reason);
     throw e;
   }
 }
 
-function parseSync(r: WireReader): ClientMessage {
+function parseSync(r: WireReader, limits: UpdateLimits): ClientMessage {
   const sub = r.readVarUint();
   const payload = r.readVarBytes();
   switch (sub) {
@@ -95,11 +102,9 @@ function parseSync(r: WireReader): ClientMessage {
       validateStateVector(payload);
       return { type: "sync-step1", stateVector: payload };
     case SyncType.step2:
-      validateUpdateV1(payload);
-      return { type: "sync-step2", update: payload };
+      return { type: "sync-step2", update: payload, decoded: decodeUpdateV1(payload, limits) };
     case SyncType.update:
-      validateUpdateV1(payload);
-      return { type: "update", update: payload };
+      return { type: "update", update: payload, decoded: decodeUpdateV1(payload, limits) };
     default:
       throw new ProtocolError("unknown-type", `sync-type-${sub}`);
   }

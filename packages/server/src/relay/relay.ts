@@ -29,7 +29,9 @@ import {
 } from "./protocol.js";
 import { fillBuckets, type TokenBuckets, takeTokens } from "./rate-limiter.js";
 import type { Room, RoomPeer } from "./room.js";
-import type { RoomRegistry } from "./room-registry.js";
+import { dropPending, RoomFailedError, RoomQuarantinedError, type RoomRegistry } from "./room-registry.js";
+import { defaultUpdateLimits } from "./validate-update.js";
+import { checkDeviceUpdate, noteAccepted } from "./write-check.js";
 import { binaryFrameStart } from "./ws-frame.js";
 
 /** Per-connection limits. */
@@ -44,6 +46,10 @@ export interface RelayLimits extends ProtocolLimits {
   readonly byteBurst: number;
   /** Outgoing bytes buffered for one socket before it is closed as a slow consumer (default 16 MiB). */
   readonly maxBufferedBytes: number;
+  /** Open connections one user may hold at once (default 32); one more is closed with 4430. */
+  readonly maxConnectionsPerUser: number;
+  /** How long an admitted connection may send nothing before it is closed with 4408 (default 10 s). */
+  readonly silentMs: number;
 }
 
 /** Default limits. */
@@ -56,6 +62,9 @@ export const defaultRelayLimits: RelayLimits = {
   maxBufferedBytes: 16 * 1024 * 1024,
   maxAwarenessStateBytes: 16 * 1024,
   maxAwarenessEntries: 16,
+  ...defaultUpdateLimits,
+  maxConnectionsPerUser: 32,
+  silentMs: 10_000,
 };
 
 /** Who is on a connection. Listeners get the connection itself, read-only: do not keep it. */
@@ -77,6 +86,11 @@ export interface RelayOptions {
   readonly limits?: Partial<RelayLimits> | undefined;
   /** URL path prefix of the websocket endpoint. Default `/sync`. */
   readonly path?: string | undefined;
+  /**
+   * Whether device updates pass the write check (`write-check.ts`). Default true; false only
+   * to measure the check's cost in a benchmark: without it, any device can rewrite the book.
+   */
+  readonly checkWrites?: boolean | undefined;
 }
 
 /** An admission, with the requested room on a refusal (for the log line). */
@@ -207,11 +221,24 @@ export class Relay {
     conn.admitted(this, this.nextId++, registry.get(v.room)?.name ?? v.room, v.orgId, v.userId, clock.now());
     const key = userKey(v.orgId, v.userId);
     let set = this.byUser.get(key);
+    if ((set?.size ?? 0) >= this.limits.maxConnectionsPerUser) {
+      metrics.reject(closeReason(CloseCode.tooManyConnections));
+      logger.log("warn", "relay.rejected", { reason: "tooManyConnections", room: v.room });
+      conn.on("error", ignoreError);
+      conn.close(CloseCode.tooManyConnections, "too many connections");
+      return;
+    }
     if (!set) {
       set = new Set();
       this.byUser.set(key, set);
     }
     set.add(conn);
+    conn.silentTimer = setTimeout(() => {
+      conn.silentTimer = undefined;
+      logger.log("warn", "relay.silent", { room: v.room, conn: conn.id });
+      conn.evict(CloseCode.silent, "silent");
+    }, this.limits.silentMs);
+    conn.silentTimer.unref?.();
     metrics.connections = ++this.count;
 
     // Handlers shared by every socket (`this` is the socket), not closures per connection.
@@ -229,14 +256,19 @@ export class Relay {
         for (const l of this.connectListeners) l(conn);
       },
       (err: unknown) => {
-        logger.log("error", "relay.room_load_failed", { room: v.room, error: String(err) });
-        conn.evict(CloseCode.storeFailure, "room unavailable");
+        if (err instanceof RoomQuarantinedError) conn.evict(CloseCode.roomQuarantined, "room quarantined");
+        else if (err instanceof RoomFailedError) conn.evict(CloseCode.roomFailure, "room failure");
+        else {
+          logger.log("error", "relay.room_load_failed", { room: v.room, error: errorName(err) });
+          conn.evict(CloseCode.storeFailure, "room unavailable");
+        }
       },
     );
   }
 
   /** @internal The socket of `conn` closed. */
   detachConnection(conn: Connection): void {
+    if (conn.silentTimer !== undefined) clearTimeout(conn.silentTimer);
     const key = userKey(conn.orgId, conn.userId);
     const set = this.byUser.get(key);
     if (!set?.delete(conn)) return;
@@ -251,8 +283,20 @@ export class Relay {
     }
   }
 
-  /** @internal Handles one parsed-or-not frame of `conn`. */
-  process(conn: Connection, room: Room, frame: Uint8Array): void {
+  /**
+   * @internal Handles one frame of `conn`; a throw from handling it (a bug: every expected
+   * refusal is a close code) closes that socket with 4500 and is logged, never escapes.
+   */
+  processContained(conn: Connection, room: Room, frame: Uint8Array): void {
+    try {
+      this.process(conn, room, frame);
+    } catch (err) {
+      this.options.logger.log("error", "relay.frame_failed", { room: room.name, conn: conn.id, error: errorName(err) });
+      conn.evict(CloseCode.roomFailure, "internal error");
+    }
+  }
+
+  private process(conn: Connection, room: Room, frame: Uint8Array): void {
     const { registry, logger } = this.options;
     let msg: ReturnType<typeof parseClientMessage>;
     try {
@@ -264,7 +308,9 @@ export class Relay {
             ? CloseCode.unknownMessageType
             : err.kind === "awareness-too-large"
               ? CloseCode.awarenessTooLarge
-              : CloseCode.malformedFrame;
+              : err.kind === "update-too-large"
+                ? CloseCode.updateTooLarge
+                : CloseCode.malformedFrame;
         logger.log("warn", "relay.frame_rejected", { room: room.name, reason: err.reason, code });
         conn.evict(code, err.kind);
         return;
@@ -276,9 +322,19 @@ export class Relay {
         registry.answerStep1(room, msg.stateVector, conn);
         return;
       case "sync-step2":
-      case "update":
+      case "update": {
         // The empty update (no structs, empty delete set) is what a client in sync answers.
         if (msg.update.length === 2 && msg.update[0] === 0 && msg.update[1] === 0) return;
+        if (this.options.checkWrites !== false) {
+          const verdict = checkDeviceUpdate(room.doc, room.guard, msg.decoded);
+          if (!verdict.ok) {
+            const code = verdict.kind === "missing" ? CloseCode.missingPredecessors : CloseCode.writeForbidden;
+            this.options.metrics.writeRefused(verdict.kind);
+            logger.log("warn", "relay.write_refused", { room: room.name, conn: conn.id, reason: verdict.reason, code });
+            conn.evict(code, verdict.kind === "missing" ? "missing predecessors" : "write forbidden");
+            return;
+          }
+        }
         if (!registry.submit(room, msg.update, conn)) {
           logger.log("warn", "relay.frame_rejected", {
             room: room.name,
@@ -286,8 +342,13 @@ export class Relay {
             code: CloseCode.malformedFrame,
           });
           conn.evict(CloseCode.malformedFrame, "malformed");
+          return;
         }
+        noteAccepted(room.guard, msg.decoded);
+        // The write check leaves nothing pending; should it ever, the room must not hold it.
+        if (dropPending(room.doc)) logger.log("error", "room.pending_dropped", { room: room.name, conn: conn.id });
         return;
+      }
       case "awareness":
         registry.queueAwareness(room, room.awareness.apply(msg.entries, conn));
         return;
@@ -341,6 +402,8 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
   /** The room once loaded; frames that arrive before it are kept in `queued`. */
   loaded: Room | undefined = undefined;
   private queued: Uint8Array[] | undefined = undefined;
+  /** Closes the socket if it sends nothing after admission (cleared by its first frame). */
+  silentTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   messageTokens = 0;
   byteTokens = 0;
   refilledAt = 0;
@@ -376,7 +439,7 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
     this.queued = undefined;
     for (const f of queued ?? []) {
       if (!this.open) return;
-      this.relay.process(this, room, f);
+      this.relay.processContained(this, room, f);
     }
   }
 
@@ -396,7 +459,11 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
       this.evict(CloseCode.malformedFrame, "text frame");
       return;
     }
-    if (this.loaded) this.relay.process(this, this.loaded, frame);
+    if (this.silentTimer !== undefined) {
+      clearTimeout(this.silentTimer);
+      this.silentTimer = undefined;
+    }
+    if (this.loaded) this.relay.processContained(this, this.loaded, frame);
     else if (this.queued) this.queued.push(frame);
     else this.queued = [frame];
   }
@@ -474,6 +541,11 @@ function toBytes(data: RawData): Uint8Array {
 }
 
 function ignoreError(): void {}
+
+/** A log-safe label of an error: its name, never its message (which may quote content). */
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
 
 function destroyOnError(this: Duplex): void {
   this.destroy();

@@ -58,6 +58,43 @@ import { type Rebuild, rebuildInWorker } from "./rebuild.js";
 import { Room, type RoomPeer } from "./room.js";
 import { encodeBinaryFrame } from "./ws-frame.js";
 
+/** A room that failed (an encode, merge or compaction threw) and is unloading; retry later. */
+export class RoomFailedError extends Error {
+  override readonly name = "RoomFailedError";
+  constructor(readonly room: string) {
+    super("room failed and is unloading");
+  }
+}
+
+/** A room that failed to load, or failed again after a reload: it is not loaded again. */
+export class RoomQuarantinedError extends Error {
+  override readonly name = "RoomQuarantinedError";
+  constructor(readonly room: string) {
+    super("room is quarantined");
+  }
+}
+
+/** Failures of one room, counting its loads, after which it is quarantined. */
+const QUARANTINE_AFTER_FAILURES = 2;
+
+/** A log-safe label of an error: its name, never its message (which may quote content). */
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+/**
+ * Drops what a document holds pending (structs or deletions whose predecessors it lacks);
+ * returns whether there was any. The relay's write check keeps device updates from leaving
+ * any; a stored log written before it existed may.
+ */
+export function dropPending(doc: Y.Doc): boolean {
+  const store = doc.store;
+  if (store.pendingStructs === null && store.pendingDs === null) return false;
+  store.pendingStructs = null;
+  store.pendingDs = null;
+  return true;
+}
+
 /** Whether a state vector names no client: its sender has nothing. */
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return Y.decodeStateVector(stateVector).size === 0;
@@ -158,6 +195,8 @@ export class RoomRegistry {
   private readonly dirty = new Set<Room>();
   private readonly awarenessDirty = new Set<Room>();
   private readonly listeners = new Set<RoomListeners>();
+  /** Failures per room name (see {@link RoomRegistry.failRoom}); quarantined at the threshold. */
+  private readonly failures = new Map<string, number>();
   /** Rooms waiting for an off-thread compaction, and the one running (`close` waits for it). */
   private readonly rebuildQueue: { name: string; room: WeakRef<Room> }[] = [];
   private rebuilding: Promise<void> | undefined;
@@ -214,7 +253,9 @@ export class RoomRegistry {
    */
   async acquire(name: string): Promise<Room> {
     if (this.closed) throw new Error("room registry is closed");
+    if ((this.failures.get(name) ?? 0) >= QUARANTINE_AFTER_FAILURES) throw new RoomQuarantinedError(name);
     const loaded = this.rooms.get(name);
+    if (loaded?.failed) throw new RoomFailedError(name);
     if (loaded) {
       this.hold(loaded);
       return loaded;
@@ -236,7 +277,43 @@ export class RoomRegistry {
   /** Releases one hold taken by {@link acquire}. */
   release(room: Room): void {
     room.refs--;
-    if (room.refs <= 0 && this.rooms.get(room.name) === room) this.scheduleIdle(room);
+    if (room.refs <= 0 && this.rooms.get(room.name) === room) {
+      if (room.failed) this.tryUnload(room);
+      else this.scheduleIdle(room);
+    }
+  }
+
+  /** Whether the room `name` is quarantined (failed to load, or failed again after a reload). */
+  isQuarantined(name: string): boolean {
+    return (this.failures.get(name) ?? 0) >= QUARANTINE_AFTER_FAILURES;
+  }
+
+  /** Names of the quarantined rooms. */
+  quarantinedRooms(): string[] {
+    return [...this.failures].filter(([, n]) => n >= QUARANTINE_AFTER_FAILURES).map(([name]) => name);
+  }
+
+  /**
+   * Contains a failure of one room's encode, merge or compaction: logs it (the error's name,
+   * never content), closes the room's peers with 4500 and unloads the room once its leases are
+   * released and what it queued is durable. A room that fails again after a reload is
+   * quarantined. Other rooms and the process carry on.
+   */
+  private failRoom(room: Room, stage: string, err: unknown): void {
+    const o = this.options;
+    o.metrics.roomFailed(stage);
+    o.logger.log("error", "room.failed", { room: room.name, stage, error: errorName(err) });
+    if (room.failed) return;
+    room.failed = true;
+    this.failures.set(room.name, (this.failures.get(room.name) ?? 0) + 1);
+    room.deferred = [];
+    this.compactQueue.delete(room);
+    if (room.compactTimer) {
+      clearTimeout(room.compactTimer);
+      room.compactTimer = undefined;
+    }
+    for (const p of [...room.peers]) p.evict(CloseCode.roomFailure, "room failure");
+    if (room.refs <= 0) this.tryUnload(room);
   }
 
   /**
@@ -253,6 +330,7 @@ export class RoomRegistry {
     if (room.leases++ === 0) {
       room.onLocalUpdate = (update: Uint8Array, origin: unknown) => {
         if (origin === REMOTE_ORIGIN) return;
+        room.guard.noteServerClient(room.doc.clientID);
         room.local.push(update);
         this.markDirty(room);
       };
@@ -298,7 +376,15 @@ export class RoomRegistry {
 
   private answerFromDoc(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
     const answer = (): void => {
-      if (room.peers.has(peer)) peer.deliver(answerSyncStep1(room.doc, stateVector));
+      if (!room.peers.has(peer) || room.failed) return;
+      let bytes: Uint8Array;
+      try {
+        bytes = answerSyncStep1(room.doc, stateVector);
+      } catch (err) {
+        this.failRoom(room, "encode", err);
+        return;
+      }
+      peer.deliver(bytes);
     };
     if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) room.deferred.push(answer);
     else answer();
@@ -379,30 +465,35 @@ export class RoomRegistry {
     const o = this.options;
     const log = await o.store.loadRoom(name);
     const room = new Room(name, o.maxAwarenessPerPeer ?? 8, o.maxAwarenessTombstones ?? 1024);
-    // Stored updates were validated before they were stored. They are applied in slices with
+    // Stored updates were checked before they were stored. They are applied in slices with
     // event-loop turns between them (a large book's snapshot comes in pieces): nobody sees the
-    // room before it is whole.
+    // room before it is whole. One that throws quarantines the room: its log stays as it is,
+    // for inspection, and is not replayed again by this process.
     const updates = log.updates;
-    for (let next = 0; next < updates.length; ) {
-      if (next > 0) await new Promise<void>((r) => setImmediate(r));
-      const started = performance.now();
-      room.doc.transact(() => {
-        do {
-          try {
-            Y.applyUpdate(room.doc, updates[next] as Uint8Array, REMOTE_ORIGIN);
-          } catch (err) {
-            // Every stored update applied once before it was stored; keep the rest of the room.
-            o.logger.log("error", "store.update_skipped", { room: name, error: String(err) });
-          }
-        } while (++next < updates.length && performance.now() - started < LOAD_SLICE_MS);
-      }, REMOTE_ORIGIN);
-    }
-    // Decoding gives each book record its own copy of every id: share them (ADR 0003).
-    const sharing = shareRecordStringsInSteps(room.doc);
-    for (let started = performance.now(); !sharing.next().done; ) {
-      if (performance.now() - started < LOAD_SLICE_MS) continue;
-      await new Promise<void>((r) => setImmediate(r));
-      started = performance.now();
+    try {
+      for (let next = 0; next < updates.length; ) {
+        if (next > 0) await new Promise<void>((r) => setImmediate(r));
+        const started = performance.now();
+        room.doc.transact(() => {
+          do Y.applyUpdate(room.doc, updates[next] as Uint8Array, REMOTE_ORIGIN);
+          while (++next < updates.length && performance.now() - started < LOAD_SLICE_MS);
+        }, REMOTE_ORIGIN);
+      }
+      // Decoding gives each book record its own copy of every id: share them (ADR 0003).
+      const sharing = shareRecordStringsInSteps(room.doc);
+      for (let started = performance.now(); !sharing.next().done; ) {
+        if (performance.now() - started < LOAD_SLICE_MS) continue;
+        await new Promise<void>((r) => setImmediate(r));
+        started = performance.now();
+      }
+      // Left pending, they would be merged again with every later update and never integrate.
+      if (dropPending(room.doc)) o.logger.log("error", "room.pending_dropped", { room: name, stage: "load" });
+    } catch (err) {
+      room.doc.destroy();
+      this.failures.set(name, QUARANTINE_AFTER_FAILURES);
+      o.metrics.roomFailed("load");
+      o.logger.log("error", "room.quarantined", { room: name, stage: "load", error: errorName(err) });
+      throw new RoomQuarantinedError(name);
     }
     if (this.closed) {
       room.doc.destroy();
@@ -444,7 +535,7 @@ export class RoomRegistry {
       void this.flush().then(() => this.tryUnload(room));
       return;
     }
-    if (this.compactQueue.has(room) || (this.isDue(room) && this.onEventLoop(room))) {
+    if (!room.failed && (this.compactQueue.has(room) || (this.isDue(room) && this.onEventLoop(room)))) {
       // Compacted in its turn with the other queued rooms, then unloaded.
       room.unloadWhenCompacted = true;
       this.compact(room);
@@ -456,7 +547,7 @@ export class RoomRegistry {
   private destroy(room: Room): void {
     // Called only once everything in the document is durable; compact what was due first
     // (at close, rooms still queued for compaction are compacted here, at once).
-    if (this.compactQueue.delete(room) || this.isDue(room)) {
+    if ((this.compactQueue.delete(room) || this.isDue(room)) && !room.failed) {
       if (this.onEventLoop(room)) this.compactNow(room);
       else this.compact(room);
     }
@@ -519,8 +610,16 @@ export class RoomRegistry {
       room.inFlight++;
       // A few updates are stored as they came and merged for the peers while the store
       // writes; more are merged first, so that the log stays compact (see the file header).
-      const merged = all.length === 1 || all.length > MERGE_WHILE_WRITING_MAX ? mergeAll(all) : undefined;
-      mergeLater ||= merged === undefined;
+      let merged: Uint8Array | undefined;
+      if (all.length > MERGE_WHILE_WRITING_MAX) {
+        try {
+          merged = mergeAll(all);
+        } catch (err) {
+          // Each update applied on its own: store them as they came, and let the room go.
+          this.failRoom(room, "merge", err);
+        }
+      } else if (all.length === 1) merged = all[0];
+      mergeLater ||= merged === undefined && !room.failed;
       const stored = merged === undefined ? all : [merged];
       let storedBytes = 0;
       for (const u of stored) storedBytes += u.length;
@@ -536,8 +635,14 @@ export class RoomRegistry {
         // The store has issued its write by the next turn; the merges run while the disk works.
         appended.catch(ignore);
         await new Promise<void>((r) => setImmediate(r));
-        for (const w of work)
-          if (w.merged === undefined && w.room.hasRecipients(w.origin)) w.merged = mergeAll(w.updates);
+        for (const w of work) {
+          if (w.merged !== undefined || w.room.failed || !w.room.hasRecipients(w.origin)) continue;
+          try {
+            w.merged = mergeAll(w.updates);
+          } catch (err) {
+            this.failRoom(w.room, "merge", err);
+          }
+        }
       }
       await appended;
     } catch (err) {
@@ -559,9 +664,21 @@ export class RoomRegistry {
       o.metrics.updatesCommitted += updates.length;
       room.inFlight--;
       if (room.doc.isDestroyed) continue;
+      if (room.failed) {
+        room.logRecords++;
+        room.logBytes += storedBytes;
+        if (room.refs <= 0) this.tryUnload(room);
+        continue;
+      }
       if (room.hasRecipients(origin)) {
         // A peer may have joined since the merges ran.
-        const merged = early ?? mergeAll(updates);
+        let merged: Uint8Array;
+        try {
+          merged = early ?? mergeAll(updates);
+        } catch (err) {
+          this.failRoom(room, "merge", err);
+          continue;
+        }
         // Framed in one copy of the update: a first sync's update can be tens of MiB.
         const header = updateMessageHeader(merged.length);
         const n = room.broadcastFrame(encodeBinaryFrame(merged, header), origin);
@@ -588,6 +705,7 @@ export class RoomRegistry {
 
   /** Compacts `room` now, or arms its quiet-time compaction (see the file header). */
   private considerCompaction(room: Room): void {
+    if (room.failed) return;
     if (room.logRecords < this.compactAfter) return;
     const grown = room.logBytes - room.snapshotBytes;
     if (grown >= Math.max(room.snapshotBytes, FORCE_COMPACT_BYTES) || room.logRecords >= 16 * this.compactAfter) {
@@ -671,7 +789,15 @@ export class RoomRegistry {
 
   /** Compacts `room` now by encoding its live document (`Store.replaceRoom`). */
   private compactNow(room: Room): void {
-    const snapshot = Y.encodeStateAsUpdate(room.doc);
+    if (room.failed) return;
+    let snapshot: Uint8Array;
+    try {
+      snapshot = Y.encodeStateAsUpdate(room.doc);
+    } catch (err) {
+      // The stored log stays as it is; the room unloads.
+      this.failRoom(room, "compact", err);
+      return;
+    }
     room.logRecords = 1;
     room.logBytes = snapshot.length;
     room.snapshotBytes = snapshot.length;

@@ -10,6 +10,7 @@
 import * as Y from "yjs";
 import { AwarenessTable } from "./awareness-table.js";
 import type { AwarenessEntry } from "./protocol.js";
+import { WriteGuard } from "./write-check.js";
 import { encodeBinaryFrame, framePayload } from "./ws-frame.js";
 
 /** Something connected to a room that can receive bytes: a websocket, in practice. */
@@ -36,6 +37,8 @@ export class Room {
   readonly doc: Y.Doc;
   readonly peers = new Set<RoomPeer>();
   readonly awareness: AwarenessTable<RoomPeer>;
+  /** Which client ids write as the server, for the write check of device updates. */
+  readonly guard: WriteGuard;
   /** Validated client updates, already applied to `doc`, waiting for the next commit. */
   pending: Uint8Array[] = [];
   /** The single peer all `pending` came from, `null` when several, `undefined` when none. */
@@ -67,6 +70,11 @@ export class Room {
   unloadWhenCompacted = false;
   /** Whether its queued compaction is a quiet-time one, which waits again if commits resumed. */
   compactWhenQuiet = false;
+  /**
+   * Whether an encode, merge or compaction of the room failed: its peers were closed, it admits
+   * nobody and unloads once its leases are released and its queued writes are durable.
+   */
+  failed = false;
 
   constructor(
     readonly name: string,
@@ -76,6 +84,7 @@ export class Room {
     // A guid avoids 128 bits of fresh randomness per room load (uuidv4 is costly at scale).
     this.doc = new Y.Doc({ gc: true, guid: name });
     this.awareness = new AwarenessTable(maxAwarenessPerPeer, maxAwarenessTombstones);
+    this.guard = new WriteGuard(this.doc);
   }
 
   /** Whether a broadcast that skips `except` reaches a peer. */
