@@ -1,5 +1,5 @@
 /**
- * Benchmark server process: starts one peer ("tandem" | "y-websocket-server" | "hocuspocus")
+ * Benchmark server process: starts one peer ("tandem" | "tandem-unchecked" (no write check) | "y-websocket-server" | "hocuspocus")
  * on 127.0.0.1:0, prints `{"url"}` on stdout, and answers IPC requests:
  * `stats` (CPU time, RSS and heap after a forced GC, rooms loaded), `cpu` (CPU time only) and, for tandem only,
  * `tickets` (issued through the server's own auth service: trusted in-process code, no
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   let url: string;
   let rooms: () => number;
   let tickets: (org: string, users: string[]) => Promise<string[]> = async () => [];
-  if (peer === "tandem") {
+  if (peer === "tandem" || peer === "tandem-unchecked") {
     const dir = mkdtempSync(join(tmpdir(), "tandem-bench-"));
     process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
     const store =
@@ -46,7 +46,10 @@ async function main(): Promise<void> {
       tokenKey: randomBytes(32),
       logger: createJsonLogger(() => undefined),
       idleGraceMs: 200,
-      limits: { messagesPerSecond: 10_000, messageBurst: 10_000 },
+      // One user's devices fill a fan-out room: the per-user connection cap is lifted.
+      limits: { messagesPerSecond: 10_000, messageBurst: 10_000, maxConnectionsPerUser: 1_000_000 },
+      // The same server without the write check, to measure what the check costs.
+      checkWrites: peer !== "tandem-unchecked",
     });
     url = server.url;
     rooms = () => server.rooms.size;

@@ -20,7 +20,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const PEERS = ["tandem", "y-websocket-server", "hocuspocus"] as const;
+/** `tandem-unchecked` is Tandem without the relay's write check (what the check costs). */
+const PEERS = ["tandem", "tandem-unchecked", "y-websocket-server", "hocuspocus"] as const;
 type Peer = (typeof PEERS)[number];
 const scale = Number(process.env.TANDEM_BENCH_SCALE ?? "1");
 const n = (x: number): number => Math.max(2, Math.round(x * scale));
@@ -124,7 +125,7 @@ async function urlsFor(
 ): Promise<{ urls: string[]; rooms: string[] }> {
   const ws = server.url.replace(/^http/, "ws");
   const rooms = users.map((u) => `book:${ORG}:${u}`);
-  if (peer !== "tandem") return { urls: rooms.map((r) => `${ws}/${r}`), rooms };
+  if (peer !== "tandem" && peer !== "tandem-unchecked") return { urls: rooms.map((r) => `${ws}/${r}`), rooms };
   const { tickets } = (await server.ipc.call("tickets", { org: ORG, users })) as { tickets: string[] };
   return { urls: rooms.map((r, i) => `${ws}/sync/${r}?ticket=${tickets[i]}`), rooms };
 }

@@ -15,6 +15,13 @@ import * as Y from "yjs";
 import type { SyncTicket } from "../session/session-api.js";
 import { TicketError } from "../session/session-api.js";
 
+/**
+ * Close codes with which the relay refuses what a device sent (docs/protocol.md, close codes):
+ * a forbidden write (4405), unknown predecessors (4412), an update over the limits (4414), or
+ * too many connections of the user (4430). Reconnecting would send the same again.
+ */
+const REFUSED_CODES = new Set([4405, 4412, 4414, 4430]);
+
 /** The User Timing mark set when the book has been read from IndexedDB. */
 export const LOCAL_LOADED_MARK = "tandem:local-book-loaded";
 
@@ -98,12 +105,18 @@ export class BookConnection {
       }
       this.#set({ synced, ...(synced ? { lastSyncedAt: new Date().toISOString() } : {}) });
     });
-    this.#provider.on("connection-close", () => {
+    this.#provider.on("connection-close", (event: { code: number } | null) => {
       // Stop the provider's own reconnect (it would reuse the spent ticket) and reconnect
       // through a fresh ticket instead.
       this.#provider.shouldConnect = false;
       this.#set({ synced: false });
-      if (this.#wantConnected) this.#scheduleReconnect();
+      const refused = event !== null && REFUSED_CODES.has(event.code);
+      // The server refused what this copy of the book sends: sending it again changes nothing.
+      if (refused) {
+        this.#set({
+          connectionError: `The server refused this device's changes (${event.code}); they stay on this device`,
+        });
+      } else if (this.#wantConnected) this.#scheduleReconnect();
     });
     this.#provider.on("closed", ({ code, reason }) => {
       this.#set({ connectionError: `The server closed the connection (${code}${reason ? `: ${reason}` : ""})` });

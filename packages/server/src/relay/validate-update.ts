@@ -71,7 +71,7 @@ export interface DecodedStruct {
   readonly parentIsId: boolean;
   /** The map key, when written (items whose parent is written, into a map). */
   readonly parentSub: string | null;
-  /** For an `any` item holding one object: whether it is one, and its `id` when a string. */
+  /** For an `any` or `json` item of one value: whether it is an object, and its `id` when a string. */
   readonly valueIsObject: boolean;
   readonly valueId: string | undefined;
 }
@@ -194,7 +194,13 @@ function readContent(r: WireReader, ref: number, st: Mutable, limits: UpdateLimi
       const n = r.readCount(1);
       for (let i = 0; i < n; i++) {
         const s = readString(r, limits);
-        if (s !== "undefined") parseJson(s, limits);
+        if (s === "undefined") continue;
+        const value = parseJson(s, limits);
+        if (n === 1 && typeof value === "object" && value !== null && !Array.isArray(value)) {
+          st.valueIsObject = true;
+          const id = (value as { id?: unknown }).id;
+          st.valueId = typeof id === "string" ? id : undefined;
+        }
       }
       return n;
     }
@@ -339,7 +345,7 @@ function readDeleteSet(r: WireReader): DecodedDelete[] {
 }
 
 /** Parses JSON text, refusing nesting deeper than the limit before `JSON.parse` sees it. */
-function parseJson(s: string, limits: UpdateLimits): void {
+function parseJson(s: string, limits: UpdateLimits): unknown {
   let depth = 0;
   let inString = false;
   for (let i = 0; i < s.length; i++) {
@@ -353,7 +359,7 @@ function parseJson(s: string, limits: UpdateLimits): void {
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   try {
-    JSON.parse(s);
+    return JSON.parse(s);
   } catch {
     throw new WireError("bad-json");
   }

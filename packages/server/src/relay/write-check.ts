@@ -3,7 +3,7 @@
  * against the room's document before anything is applied, stored or forwarded.
  *
  * The rules (docs/protocol.md, "Who may write what"), for every struct the room has not seen:
- * - it is a map entry (an `any` value, or a deleted one) of a root map devices may write:
+ * - it is a map entry (one `any` or `json` value, or a deleted run) of a root map devices may write:
  *   `intents` or `interactions`; never a nested type, a text, a GC or skip run, a right origin;
  * - its client id is not one the server writes with (the room document's own, or any that
  *   wrote a map devices may not write);
@@ -163,20 +163,21 @@ export function checkDeviceUpdate(doc: Y.Doc, guard: WriteGuard, update: Decoded
     if (s.ref === ContentRef.skip) return missing("skip-run");
     if (s.ref === ContentRef.gc) return forbidden("gc-run");
     if (s.clock < state) return forbidden("straddles-room-state");
-    // A map value is one `any`; deleted values of one key written in a row merge into one run.
-    if (!(s.ref === ContentRef.deleted || (s.ref === ContentRef.any && s.length === 1))) return forbidden("content-kind");
+    // A map value is one `any` or `json` value (docs/protocol.md §1 rule 2); deleted values of
+    // one key written in a row merge into one run.
+    const isValue = (s.ref === ContentRef.any || s.ref === ContentRef.json) && s.length === 1;
+    if (!(isValue || s.ref === ContentRef.deleted)) return forbidden("content-kind");
     if (s.rightClock !== -1) return forbidden("right-origin");
     const target = resolveTarget(doc, guard, update, ranges, targets, i, 0);
     if (typeof target === "string") return target === "missing" ? missing("unknown-origin") : forbidden(target);
     if (target.map === INTENTS) {
-      if (s.ref !== ContentRef.any) return forbidden("deletes-intent");
+      if (!isValue) return forbidden("deletes-intent");
       if (!s.valueIsObject || s.valueId !== target.key) return forbidden("intent-id-mismatch");
       if (newIntentKeys.has(target.key)) return forbidden("intent-key-repeated");
       if (intents instanceof Y.AbstractType && intents._map.has(target.key)) return forbidden("intent-exists");
       newIntentKeys.add(target.key);
     } else if (target.map === INTERACTIONS) {
-      if (s.ref === ContentRef.any && (!s.valueIsObject || s.valueId !== target.key))
-        return forbidden("interaction-id-mismatch");
+      if (isValue && (!s.valueIsObject || s.valueId !== target.key)) return forbidden("interaction-id-mismatch");
       const existing = interactions instanceof Y.AbstractType ? interactions._map.get(target.key) : undefined;
       if (existing !== undefined && !existing.deleted && guard.isServer(existing.id.client))
         return forbidden("overwrites-server-item");
@@ -322,10 +323,15 @@ function checkDelete(
   const roomEnd = Math.min(end, state);
   if (clock >= roomEnd) return OK;
   const structs = store.clients.get(client) as (Y.GC | Y.Item)[];
-  for (let i = Y.findIndexSS(structs, clock); i < structs.length; i++) {
+  // A GC run is deleted too; most structs a device's delete set covers are.
+  for (let i = Y.findIndexSS(structs, clock), n = structs.length; i < n; i++) {
     const s = structs[i] as Y.GC | Y.Item;
+    if (s.deleted) {
+      if (s.id.clock + s.length >= roomEnd) break;
+      continue;
+    }
     if (s.id.clock >= roomEnd) break;
-    if (!(s instanceof Y.Item) || s.deleted) continue;
+    if (!(s instanceof Y.Item)) continue;
     const parent = s.parent;
     const name = parent instanceof Y.AbstractType ? guard.rootName(parent) : undefined;
     if (name === INTENTS) return forbidden("deletes-intent");
