@@ -41,18 +41,6 @@ function bookRoom(records: number): Y.Doc {
   return room;
 }
 
-/** Times `fn` (ms), the median of REPEAT runs after one warm-up. */
-function time(fn: () => void, repeat: number): number {
-  fn();
-  const runs: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const t = performance.now();
-    fn();
-    runs.push(performance.now() - t);
-  }
-  return median(runs);
-}
-
 /** Times the check and the apply of each update in turn (medians, after a warm-up of one). */
 function measure(label: string, room: Y.Doc, updates: readonly Uint8Array[], target: () => Y.Doc): void {
   const guard = new WriteGuard(room);
