@@ -7,9 +7,15 @@
  * supervisor runs one worker per signed-in book beside the relay: started at sign-in,
  * resumed for every stored grant at start, told about device connections, stopped on
  * logout or revocation.
+ *
+ * The HTTP server gives every connection `authDeadlineMs` to start talking: one that has sent
+ * no byte by then is destroyed (Node's `headersTimeout` covers only a request that has
+ * begun); one that began a request must finish its headers within the same deadline (408).
+ * Error log lines name the route pattern and the error's class, never the request's path or
+ * an error message (either may carry text the device wrote).
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
 import { createTicketAdmission } from "./auth/admission.js";
@@ -51,7 +57,13 @@ export interface TandemServerOptions {
   /** A due room is compacted after this long without a commit, or when it unloads (ms). Default 1 000. */
   readonly compactQuietMs?: number | undefined;
   readonly limits?: Partial<RelayLimits> | undefined;
-  /** Deadline for a connection's HTTP headers, including the websocket upgrade (ms). Default 10 000. */
+  /** Whether device updates pass the relay's write check. Default true; false only in benchmarks. */
+  readonly checkWrites?: boolean | undefined;
+  /**
+   * Deadline for a connection's first byte and for its HTTP headers, including the websocket
+   * upgrade (ms): a connection silent that long is destroyed, one with unfinished headers
+   * answered 408. Default 10 000.
+   */
   readonly authDeadlineMs?: number | undefined;
   /** Port to listen on; 0 (default) picks a free one. */
   readonly port?: number | undefined;
@@ -68,6 +80,11 @@ export interface TandemServerOptions {
   /** Session and ticket lifetimes (ms). */
   readonly sessionTtlMs?: number | undefined;
   readonly ticketTtlMs?: number | undefined;
+  /**
+   * Most live (unexpired, unused) sync tickets one (org, user) may hold; `POST /api/sync-ticket`
+   * answers 429 beyond it. Default 32 (`DEFAULT_MAX_LIVE_TICKETS_PER_USER`).
+   */
+  readonly maxLiveTicketsPerUser?: number | undefined;
   /**
    * Users of an embedded demo org, listed by `GET /api/demo-users` for one-click sign-in
    * (usernames and names only). Empty for a real org.
@@ -99,7 +116,7 @@ export interface TandemServer {
   readonly auth: AuthService;
   readonly metrics: Metrics;
   readonly http: Server;
-  /** Revokes (org, user): sessions, token, sockets (closed with 4001). */
+  /** Revokes (org, user): sessions, token, sockets (closed with 4001), and refuses tickets already issued (4001). */
   revokeUser(orgId: string, userId: string): Promise<void>;
   /** The sync workers, unless started with `sync: false`. */
   readonly sync: SyncSupervisor | undefined;
@@ -138,6 +155,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     fetch: o.fetch,
     sessionTtlMs: o.sessionTtlMs,
     ticketTtlMs: o.ticketTtlMs,
+    maxLiveTicketsPerUser: o.maxLiveTicketsPerUser,
   });
   const relay = new Relay({
     registry: rooms,
@@ -146,6 +164,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     logger,
     metrics,
     limits: o.limits,
+    checkWrites: o.checkWrites,
   });
   auth.onRevoke((orgId, userId) => relay.closeUser(orgId, userId));
 
@@ -202,6 +221,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
       else res.writeHead(503).end();
     },
   );
+  http.on("connection", (socket: Socket) => destroyIfSilent(socket, deadline));
   http.on("upgrade", (req, socket, head) => {
     if (!relay.handleUpgrade(req, socket, head)) {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
@@ -235,7 +255,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   if (o.staticDir) app.use("*", staticFiles(o.staticDir));
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
-    logger.log("error", "http.error", { path: c.req.path, error: err.message });
+    logger.log("error", "http.error", { method: c.req.method, route: c.req.routePath, error: err.name });
     return c.json({ error: "internal" }, 500);
   });
   handler = getRequestListener(app.fetch);
@@ -266,4 +286,18 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
       await rooms.close();
     },
   };
+}
+
+/**
+ * Destroys `socket` when it has sent no byte after `ms`. Node's `headersTimeout` only applies
+ * once a request has begun, so without this a connection that never speaks is held open.
+ * Once bytes arrived, `headersTimeout` and keep-alive take over, so this never cuts a client
+ * that talks.
+ */
+function destroyIfSilent(socket: Socket, ms: number): void {
+  const timer = setTimeout(() => {
+    if (socket.bytesRead === 0) socket.destroy();
+  }, ms);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
 }

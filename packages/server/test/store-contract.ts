@@ -230,6 +230,48 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.close();
     });
 
+    it("a taken ticket comes back whole, with the session it was issued from", async () => {
+      const { store } = await factory.open();
+      const bound = { id: "bound", orgId: "o", userId: "u", room: "book:o:u", expiresAt: 1000, sessionId: "s-hash" };
+      const free = { id: "free", orgId: "o", userId: "u", room: "book:o:u", expiresAt: 1000 };
+      expect(await store.putTicket(bound)).toBe(true);
+      expect(await store.putTicket(free)).toBe(true);
+      expect(await store.takeTicket("bound", 10)).toEqual({ kind: "ok", ticket: bound });
+      const taken = await store.takeTicket("free", 10);
+      expect(taken).toEqual({ kind: "ok", ticket: free });
+      expect(taken.kind === "ok" && taken.ticket.sessionId).toBe(undefined);
+      await store.close();
+    });
+
+    it("putTicket with a limit keeps each user's live tickets at or under it, however puts race", async () => {
+      const { store } = await factory.open();
+      const limit = { maxLive: 3, now: 10 };
+      const t = (id: string, userId = "u", expiresAt = 1000) => ({
+        id,
+        orgId: "o",
+        userId,
+        room: `book:o:${userId}`,
+        expiresAt,
+      });
+      // Five racing puts against a limit of three: exactly three are stored.
+      const raced = await Promise.all(["a", "b", "c", "d", "e"].map((id) => store.putTicket(t(id), limit)));
+      expect(raced.filter(Boolean)).toHaveLength(3);
+      const refused = ["a", "b", "c", "d", "e"].filter((_, i) => !raced[i]);
+      for (const id of refused) expect((await store.takeTicket(id, 10)).kind).toBe("unknown");
+      // Another user, and a put without a limit, are not held back.
+      expect(await store.putTicket(t("v1", "v"), limit)).toBe(true);
+      expect(await store.putTicket(t("nolimit"))).toBe(true);
+      expect(await store.putTicket(t("f"), { maxLive: 4, now: 10 })).toBe(false);
+      // A taken ticket no longer counts; nor does an expired one.
+      const stored = ["a", "b", "c", "d", "e"].filter((_, i) => raced[i]);
+      expect((await store.takeTicket(stored[0] ?? "", 10)).kind).toBe("ok");
+      expect(await store.putTicket(t("g"), { maxLive: 4, now: 10 })).toBe(true);
+      expect(await store.putTicket(t("h"), { maxLive: 4, now: 10 })).toBe(false);
+      expect(await store.putTicket(t("later", "u", 5000), { maxLive: 1, now: 1000 })).toBe(true);
+      expect(await store.putTicket(t("later2", "u", 5000), { maxLive: 1, now: 1000 })).toBe(false);
+      await store.close();
+    });
+
     it("tokens: put, get, overwrite, delete", async () => {
       const { store } = await factory.open();
       await store.putToken("o", "u", "sealed-1");
@@ -260,6 +302,8 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       await store.putSession({ id: "s", orgId: "o", userId: "u", name: "N", createdAt: 0, expiresAt: 100 });
       await store.putTicket({ id: "t", orgId: "o", userId: "u", room: "book:o:u", expiresAt: 100 });
       await store.takeTicket("t", 1);
+      const kept = { id: "kept", orgId: "o", userId: "u", room: "book:o:u", expiresAt: 100, sessionId: "s" };
+      expect(await store.putTicket(kept, { maxLive: 2, now: 1 })).toBe(true);
       await store.putToken("o", "u", "sealed");
       await store.close();
       const again = await reopen();
@@ -268,6 +312,11 @@ export function describeStoreContract(name: string, factory: StoreFactory): void
       expect(replay.getText("t").toString()).toBe("hi");
       expect((await again.getSession("s", 1))?.userId).toBe("u");
       expect((await again.takeTicket("t", 1)).kind).toBe("used");
+      // The live-ticket count is rebuilt too: one live ticket, so a limit of two admits one more.
+      const next = { id: "next", orgId: "o", userId: "u", room: "book:o:u", expiresAt: 100 };
+      expect(await again.putTicket(next, { maxLive: 2, now: 1 })).toBe(true);
+      expect(await again.putTicket({ ...next, id: "over" }, { maxLive: 2, now: 1 })).toBe(false);
+      expect(await again.takeTicket("kept", 1)).toEqual({ kind: "ok", ticket: kept });
       expect(await again.getToken("o", "u")).toBe("sealed");
       await again.close();
     });

@@ -5,14 +5,17 @@
  *
  * Invariants: tokens are random (crypto), never derived from the seed; a revoked refresh token
  * never mints an access token again; revoking a refresh token also invalidates the access
- * tokens it minted.
+ * tokens it minted. Refresh tokens are kept, and persisted, only as their SHA-256: a copy of
+ * the data file cannot be replayed at the token endpoint (the tokens are 384 random bits, so
+ * an unsalted hash is as good as a secret one).
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 interface AccessEntry {
   readonly userId: string;
   readonly expiresAt: number;
-  readonly refreshToken: string | undefined;
+  /** The hash of the refresh token that minted it, if any. */
+  readonly refreshHash: string | undefined;
 }
 
 interface CodeEntry {
@@ -23,17 +26,43 @@ interface CodeEntry {
   readonly expiresAt: number;
 }
 
-/** A refresh token as persisted. */
+/** A refresh token as persisted: its hash ({@link hashRefreshToken}), never the token. */
 export interface RefreshTokenRecord {
+  readonly hash: string;
+  readonly userId: string;
+  readonly revoked: boolean;
+}
+
+/** A refresh token as data files written before hashing hold it, in clear. Read, never written. */
+export interface LegacyRefreshTokenRecord {
   readonly token: string;
   readonly userId: string;
   readonly revoked: boolean;
+}
+
+/**
+ * The SHA-256 (base64url) a refresh token is kept and persisted as.
+ * @example
+ * hashRefreshToken("5Aep…"); // 43 base64url characters
+ */
+export function hashRefreshToken(token: string): string {
+  return createHash("sha256").update(token, "utf8").digest("base64url");
+}
+
+/**
+ * A persisted record in the current form, hashing the token of a legacy one.
+ * @example
+ * readRefreshTokenRecord({ token: "5Aep…", userId, revoked: false }); // { hash, userId, revoked }
+ */
+export function readRefreshTokenRecord(r: RefreshTokenRecord | LegacyRefreshTokenRecord): RefreshTokenRecord {
+  return "hash" in r ? r : { hash: hashRefreshToken(r.token), userId: r.userId, revoked: r.revoked };
 }
 
 /** The org's token bookkeeping. */
 export class TokenStore {
   readonly #orgPrefix: string;
   readonly #access = new Map<string, AccessEntry>();
+  /** Refresh tokens by hash. */
   readonly #refresh = new Map<string, { userId: string; revoked: boolean }>();
   readonly #codes = new Map<string, CodeEntry>();
   #ttlMs: number;
@@ -41,7 +70,7 @@ export class TokenStore {
   constructor(orgId: string, ttlMs: number, refreshTokens: readonly RefreshTokenRecord[] = []) {
     this.#orgPrefix = orgId.slice(0, 15);
     this.#ttlMs = ttlMs;
-    for (const r of refreshTokens) this.#refresh.set(r.token, { userId: r.userId, revoked: r.revoked });
+    for (const r of refreshTokens) this.#refresh.set(r.hash, { userId: r.userId, revoked: r.revoked });
   }
 
   /** Access-token lifetime in ms of org time. */
@@ -70,14 +99,18 @@ export class TokenStore {
   /** Mints an access token (and optionally binds it to a refresh token). */
   issueAccess(userId: string, nowMs: number, refreshToken?: string): string {
     const token = `${this.#orgPrefix}!${random(72)}`;
-    this.#access.set(token, { userId, expiresAt: nowMs + this.#ttlMs, refreshToken });
+    this.#access.set(token, {
+      userId,
+      expiresAt: nowMs + this.#ttlMs,
+      refreshHash: refreshToken === undefined ? undefined : hashRefreshToken(refreshToken),
+    });
     return token;
   }
 
   /** Mints a refresh token. */
   issueRefresh(userId: string): string {
     const token = `5Aep${random(64)}`;
-    this.#refresh.set(token, { userId, revoked: false });
+    this.#refresh.set(hashRefreshToken(token), { userId, revoked: false });
     return token;
   }
 
@@ -94,17 +127,18 @@ export class TokenStore {
 
   /** The user of a usable refresh token. */
   resolveRefresh(token: string): string | undefined {
-    const entry = this.#refresh.get(token);
+    const entry = this.#refresh.get(hashRefreshToken(token));
     return entry && !entry.revoked ? entry.userId : undefined;
   }
 
   /** Revokes one token (access or refresh); false when unknown. */
   revoke(token: string): boolean {
     if (this.#access.delete(token)) return true;
-    const entry = this.#refresh.get(token);
+    const hash = hashRefreshToken(token);
+    const entry = this.#refresh.get(hash);
     if (!entry) return false;
     entry.revoked = true;
-    for (const [t, a] of this.#access) if (a.refreshToken === token) this.#access.delete(t);
+    for (const [t, a] of this.#access) if (a.refreshHash === hash) this.#access.delete(t);
     return true;
   }
 
@@ -119,9 +153,9 @@ export class TokenStore {
     for (const [t, a] of this.#access) if (userId === undefined || a.userId === userId) this.#access.delete(t);
   }
 
-  /** Refresh tokens, for persistence. */
+  /** Refresh tokens, hashed, for persistence. */
   refreshTokens(): RefreshTokenRecord[] {
-    return [...this.#refresh].map(([token, e]) => ({ token, userId: e.userId, revoked: e.revoked }));
+    return [...this.#refresh].map(([hash, e]) => ({ hash, userId: e.userId, revoked: e.revoked }));
   }
 }
 

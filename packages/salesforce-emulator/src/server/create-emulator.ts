@@ -132,7 +132,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const persister = options.dataFile
     ? new OrgPersister(options.dataFile, org, () => ({ externalIdFields, refreshTokens: tokens.refreshTokens() }))
     : undefined;
-  if (!loaded) persister?.compact();
+  // A fresh org gets its first snapshot; a file holding refresh tokens in clear is rewritten hashed.
+  if (!loaded || loaded.legacyTokens) persister?.compact();
   /** Makes every acknowledged change durable (one fsynced journal line). */
   const save = (): void => persister?.commit();
 

@@ -7,7 +7,9 @@
  * Invariants: a crash leaves the previous or the new snapshot, never a torn one; a torn last
  * journal line (a crash mid-append) is ignored, any other unreadable line is an error; journal
  * entries carry whole records, so replaying one twice is harmless; loading validates the format
- * marker and refuses anything else with a clear error.
+ * marker and refuses anything else with a clear error. Refresh tokens are written only hashed
+ * (`hashRefreshToken`); a file of an earlier version that holds them in clear is read (their
+ * hashes kept) and reported by `legacyTokens`, so the caller rewrites it at once.
  */
 import {
   closeSync,
@@ -24,7 +26,11 @@ import {
 import { dirname } from "node:path";
 import type { DatasetName } from "../data/seed.js";
 import { IdGenerator } from "../ids/salesforce-id.js";
-import type { RefreshTokenRecord } from "../oauth/token-store.js";
+import {
+  type LegacyRefreshTokenRecord,
+  type RefreshTokenRecord,
+  readRefreshTokenRecord,
+} from "../oauth/token-store.js";
 import { createOrgSchema, type ExternalIdFieldOption } from "../schema/objects.js";
 import { Clock } from "../util/time.js";
 import type { Org, OrgUser, SharingDefaults } from "./org.js";
@@ -54,7 +60,7 @@ interface Snapshot {
   readonly externalIdFields: readonly ExternalIdFieldOption[];
   readonly tables: Record<string, { fields: string[]; rows: SfValue[][] }>;
   readonly deletions: [string, number][];
-  readonly refreshTokens: readonly RefreshTokenRecord[];
+  readonly refreshTokens: readonly (RefreshTokenRecord | LegacyRefreshTokenRecord)[];
 }
 
 /** Extra state saved with the org. */
@@ -123,6 +129,8 @@ export function writeFileAtomic(file: string, text: string): void {
 export interface LoadedOrg {
   readonly org: Org;
   readonly extras: PersistedExtras;
+  /** The file (or its journal) holds refresh tokens in clear: compact it to rewrite them hashed. */
+  readonly legacyTokens: boolean;
 }
 
 /** Loads an org from a data file, or `undefined` when the file does not exist. */
@@ -157,8 +165,10 @@ export function loadOrg(file: string, baseNow?: () => number): LoadedOrg | undef
   }
   let idCounters = data.idCounters;
   let clockOffsetMs = data.clockOffsetMs;
-  let refreshTokens = data.refreshTokens;
-  for (const entry of readJournal(journalPath(file))) {
+  // Files written before tokens were persisted have none.
+  let refreshTokens = data.refreshTokens ?? [];
+  const journaled = readJournal(journalPath(file));
+  for (const entry of journaled) {
     for (const change of entry.records) {
       const def = schema.object(change.o);
       if (!def) continue;
@@ -170,7 +180,7 @@ export function loadOrg(file: string, baseNow?: () => number): LoadedOrg | undef
     }
     idCounters = entry.ids;
     clockOffsetMs = entry.clock;
-    refreshTokens = entry.tokens;
+    refreshTokens = entry.tokens ?? refreshTokens;
   }
   const org: Org = {
     orgId: data.orgId,
@@ -184,7 +194,14 @@ export function loadOrg(file: string, baseNow?: () => number): LoadedOrg | undef
     seed: data.seed,
     dataset: data.dataset as DatasetName,
   };
-  return { org, extras: { externalIdFields: data.externalIdFields, refreshTokens } };
+  const legacyTokens =
+    (data.refreshTokens ?? []).some((r) => !("hash" in r)) ||
+    journaled.some((e) => (e.tokens ?? []).some((r) => !("hash" in r)));
+  return {
+    org,
+    extras: { externalIdFields: data.externalIdFields, refreshTokens: refreshTokens.map(readRefreshTokenRecord) },
+    legacyTokens,
+  };
 }
 
 function blank(def: { fields: readonly { name: string }[] }): Record<string, SfValue> {
@@ -202,7 +219,7 @@ interface JournalEntry {
   readonly records: { o: string; id: string; r: Record<string, SfValue> | null; d?: number | null }[];
   readonly ids: Record<string, number>;
   readonly clock: number;
-  readonly tokens: readonly RefreshTokenRecord[];
+  readonly tokens: readonly (RefreshTokenRecord | LegacyRefreshTokenRecord)[];
 }
 
 function readJournal(path: string): JournalEntry[] {

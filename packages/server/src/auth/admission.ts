@@ -5,7 +5,12 @@
  * built here. Invariants: a ticket is consumed (single use) before anything else is decided;
  * a ticket the store no longer knows is reported as expired when the expiry its value carries
  * has passed (the store forgets tickets once expired), as unknown otherwise; a ticket admits
- * only to its owner's own room (`bookRoomName(org, user)`).
+ * only to its owner's own room (`bookRoomName(org, user)`); a ticket issued from a session
+ * admits only while that session exists, so logout and revocation refuse (`revoked`, 4001)
+ * tickets issued before them. The session is read last, after every other await, so a socket
+ * admitted on a session read just before its deletion is registered with the relay by the
+ * time the auth service announces the revocation (see `AuthService.revokeUser`), and the
+ * relay's `closeUser` closes it.
  */
 import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";
@@ -57,6 +62,9 @@ export function createTicketAdmission(o: TicketAdmissionOptions): Admit {
         const t = take.ticket;
         if (t.room !== room || room !== bookRoomName(t.orgId, t.userId)) {
           return { ok: false, code: CloseCode.forbiddenRoom, orgId: t.orgId, userId: t.userId };
+        }
+        if (t.sessionId !== undefined && (await o.store.getSession(t.sessionId, o.clock.now())) === undefined) {
+          return { ok: false, code: CloseCode.revoked, orgId: t.orgId, userId: t.userId };
         }
         return { ok: true, orgId: t.orgId, userId: t.userId, room };
       }

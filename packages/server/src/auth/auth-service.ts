@@ -8,14 +8,17 @@
  * - Sessions and tickets are random 256-bit secrets; the store keeps only their SHA-256.
  * - Tickets are single use, 30 s by default, and name the owner's room `book:<org>:<user>`.
  *   A ticket value carries its expiry (`ticket-value.ts`), so nothing about it needs to be
- *   kept once it has expired.
+ *   kept once it has expired. A device's ticket records its session (hash), and admission
+ *   refuses it once the session is gone; a user holds at most `maxLiveTicketsPerUser` (32)
+ *   live device tickets at once.
  * - `revokeUser` deletes every session and the token of (org, user), revokes the refresh
  *   token at the org (best effort, logged) and notifies listeners (the relay closes the
- *   user's sockets; a sync worker stops).
+ *   user's sockets; a sync worker stops) one event-loop turn after the sessions are gone.
  */
+import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
-import type { SessionRecord, Store } from "../store/store.js";
+import type { SessionRecord, Store, TicketLimit, TicketRecord } from "../store/store.js";
 import {
   authorizeUrl,
   exchangeCode,
@@ -47,7 +50,19 @@ export interface AuthServiceOptions {
   readonly loginTtlMs?: number | undefined;
   /** Most logins in flight at once. Default 10 000. */
   readonly maxPendingLogins?: number | undefined;
+  /**
+   * Most live (unexpired, unused) tickets one (org, user) may hold from
+   * {@link AuthService.issueSessionTicket}. Default {@link DEFAULT_MAX_LIVE_TICKETS_PER_USER}.
+   */
+  readonly maxLiveTicketsPerUser?: number | undefined;
 }
+
+/**
+ * Default of {@link AuthServiceOptions.maxLiveTicketsPerUser}: far above what devices that
+ * use each ticket as they get it ever hold (one per connection attempt), far below what would
+ * let one user fill the store.
+ */
+export const DEFAULT_MAX_LIVE_TICKETS_PER_USER = 32;
 
 /** A ticket as given to the client. */
 export interface IssuedTicket {
@@ -67,9 +82,21 @@ export class LoginError extends Error {
   override readonly name = "LoginError";
 }
 
-/** The room of a user's book. */
+/** The user already holds the most live tickets allowed; `retryAfterMs` is when one has surely expired. */
+export class TicketLimitError extends Error {
+  override readonly name = "TicketLimitError";
+  constructor(readonly retryAfterMs: number) {
+    super("too many live sync tickets for this user");
+  }
+}
+
+/**
+ * The room of a user's book: the engine's {@link bookRoomName}, the one place the rule lives.
+ * @example
+ * roomOf("00D000000000001AAA", "005000000000001AAA"); // "book:00D000000000001AAA:005000000000001AAA"
+ */
 export function roomOf(orgId: string, userId: string): string {
-  return `book:${orgId}:${userId}`;
+  return bookRoomName(orgId, userId);
 }
 
 interface PendingLogin {
@@ -146,16 +173,54 @@ export class AuthService {
   }
 
   /**
-   * Issues a single-use ticket for the session's own room.
-   * @remarks Also usable by trusted in-process code (tests, benchmarks) to admit a socket
-   * without an OAuth round trip: it needs only an (org, user) pair, never a flag on the server.
+   * Issues a device's single-use ticket for the session's own room (`POST /api/sync-ticket`).
+   * @remarks The ticket is bound to `session`: it admits a socket only while the session
+   * exists, so logout or revocation refuses it (close code 4001). Throws
+   * {@link TicketLimitError} when the user already holds `maxLiveTicketsPerUser` live tickets.
+   * @example
+   * const { ticket, room } = await auth.issueSessionTicket(session);
+   */
+  async issueSessionTicket(session: SessionRecord): Promise<IssuedTicket> {
+    const ttl = this.o.ticketTtlMs ?? 30_000;
+    const now = this.o.clock.now();
+    const maxLive = this.o.maxLiveTicketsPerUser ?? DEFAULT_MAX_LIVE_TICKETS_PER_USER;
+    const issued = await this.putTicket(session, now + ttl, session.id, { maxLive, now });
+    if (!issued) throw new TicketLimitError(ttl);
+    return issued;
+  }
+
+  /**
+   * Issues a single-use ticket for (org, user)'s own room, bound to no session and not counted
+   * against the per-user limit.
+   * @remarks For trusted in-process code only (tests, benchmarks) to admit a socket without an
+   * OAuth round trip: it needs only an (org, user) pair, never a flag on the server. Devices
+   * get theirs from {@link issueSessionTicket}.
+   * @example
+   * const { ticket } = await auth.issueTicket({ orgId, userId });
    */
   async issueTicket(who: { orgId: string; userId: string }): Promise<IssuedTicket> {
+    const issued = await this.putTicket(who, this.o.clock.now() + (this.o.ticketTtlMs ?? 30_000), undefined);
+    if (!issued) throw new Error("unreachable: a ticket without a limit is always stored");
+    return issued;
+  }
+
+  private async putTicket(
+    who: { orgId: string; userId: string },
+    expiresAt: number,
+    sessionId: string | undefined,
+    limit?: TicketLimit | undefined,
+  ): Promise<IssuedTicket | undefined> {
     const room = roomOf(who.orgId, who.userId);
-    const expiresAt = this.o.clock.now() + (this.o.ticketTtlMs ?? 30_000);
     const ticket = createTicketValue(expiresAt);
-    await this.o.store.putTicket({ id: hashSecret(ticket), orgId: who.orgId, userId: who.userId, room, expiresAt });
-    return { ticket, room, expiresAt };
+    const record: TicketRecord = {
+      id: hashSecret(ticket),
+      orgId: who.orgId,
+      userId: who.userId,
+      room,
+      expiresAt,
+      ...(sessionId === undefined ? {} : { sessionId }),
+    };
+    return (await this.o.store.putTicket(record, limit)) ? { ticket, room, expiresAt } : undefined;
   }
 
   /** Logs out: revokes the whole user (DESIGN §7: logout does what `invalid_grant` does). */
@@ -176,6 +241,10 @@ export class AuthService {
     const sealed = await this.o.store.getToken(orgId, userId);
     await this.o.store.deleteToken(orgId, userId);
     this.access.delete(aad(orgId, userId));
+    // An admission that read a session just before it was deleted finishes (its socket joins
+    // the relay) within the microtasks of that read; one event-loop turn later the relay's
+    // closeUser is sure to see that socket.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (const l of this.revokeListeners) l(orgId, userId);
     this.o.logger.log("info", "auth.revoked", { orgId, userId, reason, sessions });
     if (sealed) {

@@ -6,11 +6,15 @@
  * Cookies: `tandem_session` (HttpOnly, SameSite=Lax, Path=/, Secure on https) holds the
  * session secret; `tandem_login` (HttpOnly, SameSite=Lax, Path=/auth, 10 min) binds the OAuth
  * `state` to the browser that started the login. State-changing POSTs refuse a foreign
- * `Origin` header.
+ * `Origin` header. `POST /api/sync-ticket` answers 429 (`too_many_tickets`, with
+ * `Retry-After`) while the user holds the most live tickets allowed. Log lines never carry
+ * text the device wrote (`auth/log-text.ts`): only codes from known sets and lengths.
  */
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { type AuthService, roomOf } from "../auth/auth-service.js";
+import { type AuthService, roomOf, TicketLimitError } from "../auth/auth-service.js";
+import { AUTHORIZE_ERROR_CODES, logCode, logOAuthCode } from "../auth/log-text.js";
+import { OAuthError } from "../auth/oauth-client.js";
 import type { Logger } from "../obs/logger.js";
 
 /** Name of the session cookie. */
@@ -45,8 +49,12 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono {
     const code = c.req.query("code");
     const bound = getCookie(c, LOGIN_COOKIE);
     deleteCookie(c, LOGIN_COOKIE, { path: "/auth" });
-    if (c.req.query("error")) {
-      o.logger.log("warn", "auth.callback_error", { error: c.req.query("error") });
+    const error = c.req.query("error");
+    if (error) {
+      o.logger.log("warn", "auth.callback_error", {
+        error: logCode(error, AUTHORIZE_ERROR_CODES),
+        errorLength: error.length,
+      });
       return c.json({ error: "login_refused" }, 400);
     }
     if (!state || !code || bound !== state) {
@@ -66,7 +74,10 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono {
       });
       return c.redirect("/", 302);
     } catch (err) {
-      o.logger.log("warn", "auth.login_failed", { error: err instanceof Error ? err.message : "unknown" });
+      o.logger.log("warn", "auth.login_failed", {
+        error: err instanceof Error ? err.name : "unknown",
+        ...(err instanceof OAuthError && err.code !== undefined ? { oauthError: logOAuthCode(err.code) } : {}),
+      });
       return c.json({ error: "login_failed" }, 400);
     }
   });
@@ -101,7 +112,14 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono {
     const s = await o.auth.session(getCookie(c, SESSION_COOKIE));
     if (!s) return c.json({ error: "unauthenticated" }, 401);
     c.header("cache-control", "no-store");
-    return c.json(await o.auth.issueTicket(s));
+    try {
+      return c.json(await o.auth.issueSessionTicket(s));
+    } catch (err) {
+      if (!(err instanceof TicketLimitError)) throw err;
+      o.logger.log("warn", "auth.ticket_limit", { orgId: s.orgId, userId: s.userId });
+      c.header("retry-after", String(Math.ceil(err.retryAfterMs / 1000)));
+      return c.json({ error: "too_many_tickets" }, 429);
+    }
   });
 
   return app;

@@ -49,7 +49,10 @@ export const CloseCode = {
   roomQuarantined: 4503,
   /** The client does not read fast enough; its outgoing buffer hit the limit. */
   slowConsumer: 4008,
-  /** The user's sessions were revoked (logout, `invalid_grant`, admin). */
+  /**
+   * The user's sessions were revoked (logout, `invalid_grant`, admin), or the ticket's session
+   * no longer exists (a ticket issued before a logout or revocation).
+   */
   revoked: 4001,
   /** The room could not be loaded or persisted (store failure). */
   storeFailure: 1011,

@@ -14,6 +14,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { bookRoomName } from "@tandem/engine";
 import { type RawData, WebSocket, WebSocketServer, type Server as WsServer } from "ws";
 import type { Admission, Admit } from "../auth/admission.js";
 import type { Clock } from "../clock.js";
@@ -159,7 +160,7 @@ export class Relay {
     // Until `ws` takes the socket over (it adds its own error handler), an error destroys it.
     socket.on("error", destroyOnError);
     this.admit(req, socket, head, rawUrl).catch((err: unknown) => {
-      this.options.logger.log("error", "relay.admit_failed", { error: String(err) });
+      this.options.logger.log("error", "relay.admit_failed", { error: errorName(err) });
       socket.destroy();
     });
     return true;
@@ -181,10 +182,13 @@ export class Relay {
       if (!verdict.ok) {
         const reason = closeReason(verdict.code);
         this.options.metrics.reject(reason);
+        // The requested room is text from the URL: logged only when it is the ticket owner's
+        // own book (the name is then made of ids), else only its length.
+        const own = verdict.orgId !== undefined && verdict.room === bookRoomName(verdict.orgId, verdict.userId ?? "");
         this.options.logger.log("warn", "relay.rejected", {
           reason,
-          code: verdict.code,
-          room: verdict.room,
+          closeCode: verdict.code,
+          ...(own ? { room: verdict.room } : { roomLength: verdict.room?.length }),
           orgId: verdict.orgId,
           userId: verdict.userId,
         });
@@ -311,7 +315,7 @@ export class Relay {
               : err.kind === "update-too-large"
                 ? CloseCode.updateTooLarge
                 : CloseCode.malformedFrame;
-        logger.log("warn", "relay.frame_rejected", { room: room.name, reason: err.reason, code });
+        logger.log("warn", "relay.frame_rejected", { room: room.name, reason: err.reason, closeCode: code });
         conn.evict(code, err.kind);
         return;
       }
@@ -330,7 +334,12 @@ export class Relay {
           if (!verdict.ok) {
             const code = verdict.kind === "missing" ? CloseCode.missingPredecessors : CloseCode.writeForbidden;
             this.options.metrics.writeRefused(verdict.kind);
-            logger.log("warn", "relay.write_refused", { room: room.name, conn: conn.id, reason: verdict.reason, code });
+            logger.log("warn", "relay.write_refused", {
+              room: room.name,
+              conn: conn.id,
+              reason: verdict.reason,
+              closeCode: code,
+            });
             conn.evict(code, verdict.kind === "missing" ? "missing predecessors" : "write forbidden");
             return;
           }
@@ -339,7 +348,7 @@ export class Relay {
           logger.log("warn", "relay.frame_rejected", {
             room: room.name,
             reason: "update-not-applicable",
-            code: CloseCode.malformedFrame,
+            closeCode: CloseCode.malformedFrame,
           });
           conn.evict(CloseCode.malformedFrame, "malformed");
           return;

@@ -641,9 +641,12 @@ export async function openFileStore(options: FileStoreOptions): Promise<Store> {
       await logKv([op]);
       return n;
     },
-    async putTicket(ticket) {
+    async putTicket(ticket, limit) {
+      // Count and apply synchronously, so racing puts cannot overshoot the limit.
+      if (limit && kv.liveTickets(ticket.orgId, ticket.userId, limit.now) >= limit.maxLive) return false;
       kv.apply({ t: "ticket", v: ticket });
       await logKv([{ t: "ticket", v: ticket }]);
+      return true;
     },
     async takeTicket(id, now): Promise<TicketTake> {
       kv.prune(now, grace, ++takes % 256 === 0);

@@ -30,3 +30,20 @@ describe("pruneWhenIdle", () => {
     pruner.stop();
   });
 });
+
+describe("the per-user index of live tickets", () => {
+  it("counts only unexpired, untaken tickets, and goes with them (no entry outlives its ticket)", () => {
+    const kv = new KvTables();
+    kv.apply({ t: "ticket", v: ticket("a", 100) });
+    kv.apply({ t: "ticket", v: ticket("b", 200) });
+    kv.apply({ t: "ticket", v: { ...ticket("c", 200), userId: "006", room: "book:00D:006" } });
+    expect(kv.liveTickets("00D", "005", 50)).toBe(2);
+    expect(kv.liveTickets("00D", "005", 150)).toBe(1);
+    const { op } = kv.decideTake("b", 50);
+    if (op) kv.apply(op);
+    expect(kv.liveTickets("00D", "005", 50)).toBe(1);
+    kv.prune(300, 0, true);
+    expect(kv.tickets.size).toBe(0);
+    expect(kv.userTickets.size).toBe(0);
+  });
+});

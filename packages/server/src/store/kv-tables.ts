@@ -11,7 +11,9 @@
  * tombstones are dropped once expired: a ticket value carries its expiry, so the relay tells
  * an expired ticket from a forged one without them. Rows are kept in issue order, so pruning
  * visits only what it drops. Pruning runs at each take and, through {@link pruneWhenIdle}, by a
- * timer, so a server whose devices have all left frees its tickets too.
+ * timer, so a server whose devices have all left frees its tickets too. Live tickets are also
+ * indexed by (org, user), for the per-user cap of {@link KvTables.liveTickets}; an index entry
+ * goes with its ticket.
  */
 import type { SessionRecord, TicketRecord, TicketTake } from "./store.js";
 
@@ -33,6 +35,8 @@ export class KvTables {
   readonly tickets = new Map<string, TicketRecord>();
   /** Taken tickets: hash → expiry, in order of use. */
   readonly usedTickets = new Map<string, number>();
+  /** Live tickets by (org, user): hash → expiry. Mirrors `tickets`; no empty entries. */
+  readonly userTickets = new Map<string, Map<string, number>>();
   readonly tokens = new Map<string, string>();
 
   /** Applies one op; returns a value for ops that report one. */
@@ -54,12 +58,21 @@ export class KvTables {
         }
         return n;
       }
-      case "ticket":
-        if (!this.usedTickets.has(op.v.id)) this.tickets.set(op.v.id, op.v);
+      case "ticket": {
+        if (this.usedTickets.has(op.v.id)) return 0;
+        this.tickets.set(op.v.id, op.v);
+        const key = tokenKey(op.v.orgId, op.v.userId);
+        let mine = this.userTickets.get(key);
+        if (!mine) {
+          mine = new Map();
+          this.userTickets.set(key, mine);
+        }
+        mine.set(op.v.id, op.v.expiresAt);
         return 0;
+      }
       case "ticket-used": {
         const expiresAt = this.tickets.get(op.id)?.expiresAt ?? op.expiresAt;
-        this.tickets.delete(op.id);
+        this.dropLive(op.id);
         if (expiresAt !== undefined) this.usedTickets.set(op.id, expiresAt);
         return 0;
       }
@@ -70,6 +83,24 @@ export class KvTables {
         this.tokens.delete(tokenKey(op.orgId, op.userId));
         return 0;
     }
+  }
+
+  /** How many live tickets (unexpired at `now`, not taken) (org, user) holds. */
+  liveTickets(orgId: string, userId: string, now: number): number {
+    let n = 0;
+    for (const expiresAt of this.userTickets.get(tokenKey(orgId, userId))?.values() ?? []) if (expiresAt > now) n++;
+    return n;
+  }
+
+  /** Removes a live ticket and its index entry. */
+  private dropLive(id: string): void {
+    const t = this.tickets.get(id);
+    if (!t) return;
+    this.tickets.delete(id);
+    const key = tokenKey(t.orgId, t.userId);
+    const mine = this.userTickets.get(key);
+    mine?.delete(id);
+    if (mine?.size === 0) this.userTickets.delete(key);
   }
 
   /** Decides a ticket take; the caller applies (and logs) the returned op when present. */
@@ -91,7 +122,7 @@ export class KvTables {
   prune(now: number, graceMs: number, full = false): void {
     const cutoff = now - graceMs;
     for (const [id, t] of this.tickets) {
-      if (t.expiresAt < cutoff) this.tickets.delete(id);
+      if (t.expiresAt < cutoff) this.dropLive(id);
       else if (!full) break;
     }
     for (const [id, expiresAt] of this.usedTickets) {

@@ -94,9 +94,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       check();
       return kv.apply({ t: "user-sessions-del", orgId, userId });
     },
-    async putTicket(ticket: TicketRecord) {
+    async putTicket(ticket: TicketRecord, limit) {
       check();
+      if (limit && kv.liveTickets(ticket.orgId, ticket.userId, limit.now) >= limit.maxLive) return false;
       kv.apply({ t: "ticket", v: ticket });
+      return true;
     },
     async takeTicket(id, now): Promise<TicketTake> {
       check();

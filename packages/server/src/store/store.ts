@@ -10,7 +10,10 @@
  * - `takeTicket` is single-use and atomic: of two concurrent takes, at most one is `ok`. A
  *   ticket, used or not, is forgotten once it has expired (a later take is `unknown`; stores
  *   may be configured to wait a grace period): the ticket value carries its expiry, so the
- *   relay still tells an expired ticket from a forged one.
+ *   relay still tells an expired ticket from a forged one. A take returns the record whole,
+ *   with the session it was issued from.
+ * - `putTicket` with a {@link TicketLimit} counts and stores in one atomic step: however many
+ *   puts race, (org, user) never holds more than `maxLive` live (unexpired, untaken) tickets.
  * - Memory a store keeps per room or per ticket is released once it is not needed: after
  *   `evictRoom` for a room, after expiry for a ticket.
  * - The store never sees a plaintext token, session id or ticket: callers pass hashes and
@@ -34,6 +37,23 @@ export interface TicketRecord {
   readonly userId: string;
   readonly room: string;
   readonly expiresAt: number;
+  /**
+   * The {@link SessionRecord.id} (a hash) of the session the ticket was issued from: admission
+   * refuses the ticket once that session is gone (logout, revocation). Absent for tickets
+   * issued by trusted in-process code without a session.
+   */
+  readonly sessionId?: string | undefined;
+}
+
+/**
+ * A cap on the live tickets of one (org, user), checked by {@link Store.putTicket}.
+ * @example
+ * const stored = await store.putTicket(ticket, { maxLive: 32, now: clock.now() });
+ */
+export interface TicketLimit {
+  /** Most live (unexpired at `now`, not yet taken) tickets (org, user) may hold. */
+  readonly maxLive: number;
+  readonly now: number;
 }
 
 /** The outcome of presenting a ticket. */
@@ -87,7 +107,11 @@ export interface Store {
   /** Deletes every session of (org, user); resolves to how many there were. */
   deleteUserSessions(orgId: string, userId: string): Promise<number>;
 
-  putTicket(ticket: TicketRecord): Promise<void>;
+  /**
+   * Stores a ticket; resolves to true. With `limit`, stores it only when the ticket's
+   * (org, user) holds fewer than `limit.maxLive` live tickets, and resolves to whether it did.
+   */
+  putTicket(ticket: TicketRecord, limit?: TicketLimit | undefined): Promise<boolean>;
   /**
    * Consumes a ticket: the first take of a live ticket is `ok` (`expired` after its expiry),
    * every later one `used`, until the store forgets the ticket after its expiry (`unknown`).
