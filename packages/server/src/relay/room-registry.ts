@@ -1,45 +1,21 @@
 /**
- * The room registry: loads rooms from the store, keeps one Y.Doc per room, runs the group
- * commit, broadcasts, compacts and unloads idle rooms.
+ * The room registry: loads rooms from the store, keeps one Y.Doc per room, answers sync
+ * requests, leases rooms to server-side code, contains failing rooms and unloads idle ones.
+ * What rooms write goes through the {@link GroupCommit} (one durable write per tick, then the
+ * broadcast); when they compact is the {@link Compactor}'s business.
  *
- * Group commit: a client update is applied to the room's document at once (so Yjs' own
- * refusal closes only the sender) and queued with server-side writes; once per event-loop
- * tick (setImmediate, after one more poll pass) every dirty room's queue is appended to the
- * store, all rooms in ONE durable write, and only then is it broadcast, merged into one update.
- * A room's queue of up to `MERGE_WHILE_WRITING_MAX` updates is stored as it came and merged for
- * its peers (if it has any) while the disk works: the merge is off the path from an edit to
- * the other devices. A longer queue is merged before the write, so that the log stays compact.
- * Sync step-1 answers (which read the document) wait while the room holds anything not yet
- * durable. So an update is durable before the server forwards it or answers with it, and a
- * 500-client room costs one merge, one write and one encode per tick, not per message.
- * Commits are pipelined: when a write completes, what arrived meanwhile starts its write
- * before the completed batch is broadcast, so the disk and the sockets work at the same time;
- * the store completes writes in order, so batches still go out in order.
- *
- * Compaction (re-encoding the live document as one snapshot, `Store.replaceRoom`) stalls the
- * event loop for the encode, which grows with the document, so it waits until it pays and for a
- * quiet moment. A room is due once its log holds `compactAfterRecords` records and has grown by
- * a quarter of its last snapshot's size (a large book is not re-encoded for a few small edits);
- * a due room is compacted after `compactQuietMs` without a commit, or when it unloads. A room is
- * compacted anyway once its log has grown by the size of its last snapshot (and by at least
- * 1 MiB) or holds 16 times `compactAfterRecords` records: that bounds the log. Each compaction
- * but the count-forced ones follows at least a quarter of its own size in new bytes, so
- * re-encoding costs O(1) per byte stored. Record counts include the pieces of a snapshot; a
- * loaded room learns its last snapshot's size from the store (`RoomLog.snapshot`).
- *
- * Compactions on the event loop run from a queue, for about `compactSliceMs` per turn
- * of the event loop: many rooms that fall due together (their quiet timers fire together, or
- * their last devices left together) do not stall every room for all their encodes at once. A
- * due room that unloads is compacted from the queue first. A room queued because it went quiet
- * that is busy again by its turn waits for its next quiet moment.
- *
- * Large rooms are compacted off the event loop (`offThreadBytes`), into a snapshot in pieces
- * of `snapshotPieceBytes`; a room loads in slices of about 10 ms between event-loop turns, so
- * a large book loads a piece at a time while every other room goes on.
+ * Loading applies the stored log in slices of about 10 ms between event-loop turns, so a
+ * large book loads a piece at a time while every other room goes on.
  *
  * Lifecycle: `acquire` counts a holder; when the count drops to zero the room unloads after
- * `idleGraceMs`: its document is destroyed, the registry forgets it and the store is told to
- * drop what it keeps in memory for it (`evictRoom`). Injected, never global.
+ * `idleGraceMs` (once what it queued is durable, and compacted first when due): its document
+ * is destroyed, the registry forgets it and the store is told to drop what it keeps in memory
+ * for it (`evictRoom`).
+ *
+ * Containment: an encode, merge or compaction of a room that throws fails that room only: its
+ * peers are closed (4500), nobody joins it, and it unloads once its leases are released and
+ * what it queued is durable. A room that fails to load, or fails again after a reload, is
+ * quarantined for the life of the registry; its log is kept as it is. Injected, never global.
  */
 import { shareRecordStringsInSteps } from "@tandem/engine";
 import * as Y from "yjs";
@@ -47,6 +23,8 @@ import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
 import type { Store } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
+import { Compactor } from "./compactor.js";
+import { GroupCommit } from "./group-commit.js";
 import {
   type AwarenessEntry,
   answerSyncStep1,
@@ -54,9 +32,8 @@ import {
   SyncType,
   updateMessageHeader,
 } from "./protocol.js";
-import { type Rebuild, rebuildInWorker } from "./rebuild.js";
+import type { Rebuild } from "./rebuild.js";
 import { Room, type RoomPeer } from "./room.js";
-import { encodeBinaryFrame } from "./ws-frame.js";
 
 /** A room that failed (an encode, merge or compaction threw) and is unloading; retry later. */
 export class RoomFailedError extends Error {
@@ -99,9 +76,6 @@ export function dropPending(doc: Y.Doc): boolean {
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return Y.decodeStateVector(stateVector).size === 0;
 }
-
-/** Log growth after which a room that never goes quiet is compacted anyway (at the least). */
-const FORCE_COMPACT_BYTES = 1024 * 1024;
 
 /** How long loading a room applies stored updates before it lets the event loop turn (ms). */
 const LOAD_SLICE_MS = 10;
@@ -164,66 +138,39 @@ export interface RoomListeners {
   onUnloaded?: ((room: string) => void) | undefined;
 }
 
-/**
- * A room's batch of at most this many updates is stored unmerged and merged for its peers while
- * the store writes (see the file header).
- */
-const MERGE_WHILE_WRITING_MAX = 16;
-
-/** One room's part of a group commit. */
-interface CommitWork {
-  readonly room: Room;
-  /** The room's queued updates, in order. */
-  readonly updates: Uint8Array[];
-  /** Their merge, once made (before the write for one update or many, during it for a few). */
-  merged: Uint8Array | undefined;
-  readonly origin: RoomPeer | null | undefined;
-  /** The bytes the commit appends to the room's log. */
-  readonly storedBytes: number;
-}
-
-function mergeAll(updates: Uint8Array[]): Uint8Array {
-  return updates.length === 1 && updates[0] !== undefined ? updates[0] : Y.mergeUpdates(updates);
-}
-
-function ignore(): void {}
-
 /** Loads, commits, broadcasts and unloads rooms. See the file header. */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly loading = new Map<string, Promise<Room>>();
-  private readonly dirty = new Set<Room>();
   private readonly awarenessDirty = new Set<Room>();
   private readonly listeners = new Set<RoomListeners>();
   /** Failures per room name (see {@link RoomRegistry.failRoom}); quarantined at the threshold. */
   private readonly failures = new Map<string, number>();
-  /** Rooms waiting for an off-thread compaction, and the one running (`close` waits for it). */
-  private readonly rebuildQueue: { name: string; room: WeakRef<Room> }[] = [];
-  private rebuilding: Promise<void> | undefined;
-  /** Rooms due for a compaction on the event loop, drained in slices (`drainCompactions`). */
-  private readonly compactQueue = new Set<Room>();
-  private compactScheduled = false;
-  private scheduled = false;
+  private readonly commits: GroupCommit;
+  private readonly compactor: Compactor;
   private awarenessScheduled = false;
-  /** The latest commit; the store completes commits in the order they were issued. */
-  private committing: Promise<void> | undefined;
-  /** Commits in flight: one, or two while one broadcasts as the next one's write starts. */
-  private commits = 0;
   private closed = false;
   private readonly idleGraceMs: number;
-  private readonly compactAfter: number;
-  private readonly compactQuietMs: number;
-  private readonly offThreadBytes: number;
-  private readonly compactSliceMs: number;
-  private readonly snapshotPieceBytes: number;
 
   constructor(private readonly options: RoomRegistryOptions) {
     this.idleGraceMs = options.idleGraceMs ?? 30_000;
-    this.compactAfter = options.compactAfterRecords ?? 256;
-    this.compactQuietMs = options.compactQuietMs ?? 1_000;
-    this.offThreadBytes = options.offThreadBytes ?? 8 * 1024 * 1024;
-    this.compactSliceMs = options.compactSliceMs ?? 5;
-    this.snapshotPieceBytes = options.snapshotPieceBytes ?? 1024 * 1024;
+    const fail = (room: Room, stage: string, err: unknown): void => this.failRoom(room, stage, err);
+    this.commits = new GroupCommit({
+      store: options.store,
+      metrics: options.metrics,
+      logger: options.logger,
+      fail,
+      committed: (room) => {
+        if (!room.failed) this.compactor.consider(room);
+        else if (room.refs <= 0) this.tryUnload(room);
+      },
+    });
+    this.compactor = new Compactor({
+      ...options,
+      fail,
+      isLoaded: (room) => this.rooms.get(room.name) === room,
+      unloadAfterCompaction: (room) => this.tryUnload(room),
+    });
   }
 
   /** Number of loaded rooms. */
@@ -307,11 +254,7 @@ export class RoomRegistry {
     room.failed = true;
     this.failures.set(room.name, (this.failures.get(room.name) ?? 0) + 1);
     room.deferred = [];
-    this.compactQueue.delete(room);
-    if (room.compactTimer) {
-      clearTimeout(room.compactTimer);
-      room.compactTimer = undefined;
-    }
+    this.compactor.cancel(room);
     for (const p of [...room.peers]) p.evict(CloseCode.roomFailure, "room failure");
     if (room.refs <= 0) this.tryUnload(room);
   }
@@ -332,7 +275,7 @@ export class RoomRegistry {
         if (origin === REMOTE_ORIGIN) return;
         room.guard.noteServerClient(room.doc.clientID);
         room.local.push(update);
-        this.markDirty(room);
+        this.commits.markDirty(room);
       };
       room.doc.on("update", room.onLocalUpdate);
     }
@@ -362,15 +305,15 @@ export class RoomRegistry {
     } catch {
       return false;
     }
-    room.pending.push(update);
-    room.pendingOrigin = room.pendingOrigin === undefined || room.pendingOrigin === from ? from : null;
-    this.markDirty(room);
+    room.queueClientUpdate(update, from);
+    this.commits.markDirty(room);
     return true;
   }
 
   /** Answers a client's sync step 1 once everything in the document is durable. */
   answerStep1(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
-    if (room.logBytes >= this.offThreadBytes && isEmptyStateVector(stateVector)) this.answerFromLog(room, peer);
+    if (room.logBytes >= this.compactor.offThreadBytes && isEmptyStateVector(stateVector))
+      this.answerFromLog(room, peer);
     else this.answerFromDoc(room, stateVector, peer);
   }
 
@@ -386,7 +329,7 @@ export class RoomRegistry {
       }
       peer.deliver(bytes);
     };
-    if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) room.deferred.push(answer);
+    if (room.hasUncommitted()) room.deferred.push(answer);
     else answer();
   }
 
@@ -433,24 +376,21 @@ export class RoomRegistry {
   }
 
   /** Waits for every queued update to be committed. */
-  async flush(): Promise<void> {
-    while (this.committing !== undefined || this.dirty.size > 0) {
-      const running = this.committing;
-      if (running !== undefined) await running;
-      else await this.commit();
-    }
+  flush(): Promise<void> {
+    return this.commits.flush();
   }
 
   /** Commits what is queued, destroys every document and refuses further use. */
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    this.compactor.stop();
     for (const room of this.rooms.values()) {
       if (room.idleTimer) clearTimeout(room.idleTimer);
       this.destroy(room);
     }
     // A running rebuild holds a copy of a large room's log; finishing it keeps its work.
-    await this.rebuilding;
+    await this.compactor.settled();
   }
 
   private hold(room: Room): void {
@@ -504,7 +444,7 @@ export class RoomRegistry {
     for (let i = 0; i < log.snapshot; i++) room.snapshotBytes += updates[i]?.length ?? 0;
     this.rooms.set(name, room);
     o.metrics.roomsLoaded = this.rooms.size;
-    this.considerCompaction(room);
+    this.compactor.consider(room);
     for (const l of this.listeners) l.onLoaded?.(name, room.doc);
     // A loader that gave up before the load finished leaves refs at 0.
     queueMicrotask(() => {
@@ -524,21 +464,16 @@ export class RoomRegistry {
 
   private tryUnload(room: Room): void {
     if (room.refs > 0 || this.rooms.get(room.name) !== room) return;
-    if (
-      room.pending.length > 0 ||
-      room.local.length > 0 ||
-      room.inFlight > 0 ||
-      this.dirty.has(room) ||
-      this.committing !== undefined
-    ) {
+    if (this.commits.busyWith(room)) {
       // Unload only once its queued updates are durable.
       void this.flush().then(() => this.tryUnload(room));
       return;
     }
-    if (!room.failed && (this.compactQueue.has(room) || (this.isDue(room) && this.onEventLoop(room)))) {
+    const c = this.compactor;
+    if (!room.failed && (c.isQueued(room) || (c.isDue(room) && c.onEventLoop(room)))) {
       // Compacted in its turn with the other queued rooms, then unloaded.
       room.unloadWhenCompacted = true;
-      this.compact(room);
+      c.compact(room);
       return;
     }
     this.destroy(room);
@@ -547,13 +482,14 @@ export class RoomRegistry {
   private destroy(room: Room): void {
     // Called only once everything in the document is durable; compact what was due first
     // (at close, rooms still queued for compaction are compacted here, at once).
-    if ((this.compactQueue.delete(room) || this.isDue(room)) && !room.failed) {
-      if (this.onEventLoop(room)) this.compactNow(room);
-      else this.compact(room);
+    const c = this.compactor;
+    if ((c.cancel(room) || c.isDue(room)) && !room.failed) {
+      if (c.onEventLoop(room)) c.compactNow(room);
+      else c.compact(room);
     }
-    if (room.compactTimer) clearTimeout(room.compactTimer);
+    c.cancel(room);
     this.rooms.delete(room.name);
-    this.dirty.delete(room);
+    this.commits.forget(room);
     this.awarenessDirty.delete(room);
     room.doc.destroy();
     this.options.metrics.roomsLoaded = this.rooms.size;
@@ -562,326 +498,6 @@ export class RoomRegistry {
       this.options.logger.log("error", "store.evict_failed", { room: room.name, error: String(err) });
     });
     for (const l of this.listeners) l.onUnloaded?.(room.name);
-  }
-
-  private markDirty(room: Room): void {
-    this.dirty.add(room);
-    if (!this.scheduled) this.scheduleCommit();
-  }
-
-  /**
-   * Commits after one more pass of the event loop's poll phase, so that the rest of a burst
-   * of messages (a client's edits sent together arrive over several reads) joins the batch.
-   */
-  private scheduleCommit(): void {
-    this.scheduled = true;
-    setImmediate(() =>
-      setImmediate(() => {
-        this.scheduled = false;
-        // With a commit in flight, the dirty rooms go with the next commit it starts.
-        if (this.commits === 0) void this.commit();
-      }),
-    );
-  }
-
-  private commit(): Promise<void> {
-    this.commits++;
-    const run = this.runCommit().finally(() => {
-      this.commits--;
-      if (this.committing === run) this.committing = undefined;
-      if (this.dirty.size > 0 && !this.scheduled && this.commits === 0) this.scheduleCommit();
-    });
-    this.committing = run;
-    return run;
-  }
-
-  private async runCommit(): Promise<void> {
-    const o = this.options;
-    const work: CommitWork[] = [];
-    const batch = new Map<string, Uint8Array[]>();
-    let mergeLater = false;
-    for (const room of this.dirty) {
-      const all = room.local.length === 0 ? room.pending : room.pending.concat(room.local);
-      const origin = room.local.length === 0 ? room.pendingOrigin : null;
-      room.pending = [];
-      room.pendingOrigin = undefined;
-      room.local = [];
-      if (all.length === 0) continue;
-      room.inFlight++;
-      // A few updates are stored as they came and merged for the peers while the store
-      // writes; more are merged first, so that the log stays compact (see the file header).
-      let merged: Uint8Array | undefined;
-      if (all.length > MERGE_WHILE_WRITING_MAX) {
-        try {
-          merged = mergeAll(all);
-        } catch (err) {
-          // Each update applied on its own: store them as they came, and let the room go.
-          this.failRoom(room, "merge", err);
-        }
-      } else if (all.length === 1) merged = all[0];
-      mergeLater ||= merged === undefined && !room.failed;
-      const stored = merged === undefined ? all : [merged];
-      let storedBytes = 0;
-      for (const u of stored) storedBytes += u.length;
-      batch.set(room.name, stored);
-      work.push({ room, updates: all, merged, origin, storedBytes });
-    }
-    this.dirty.clear();
-    if (work.length === 0) return;
-    const started = performance.now();
-    try {
-      const appended = o.store.appendUpdates(batch);
-      if (mergeLater) {
-        // The store has issued its write by the next turn; the merges run while the disk works.
-        appended.catch(ignore);
-        await new Promise<void>((r) => setImmediate(r));
-        for (const w of work) {
-          if (w.merged !== undefined || w.room.failed || !w.room.hasRecipients(w.origin)) continue;
-          try {
-            w.merged = mergeAll(w.updates);
-          } catch (err) {
-            this.failRoom(w.room, "merge", err);
-          }
-        }
-      }
-      await appended;
-    } catch (err) {
-      o.logger.log("error", "store.append_failed", { rooms: work.length, error: String(err) });
-      for (const { room } of work) {
-        // The document now holds updates that are not durable: drop every peer so the room
-        // unloads and reloads from what the store really has.
-        room.inFlight--;
-        room.deferred = [];
-        for (const p of [...room.peers]) p.evict(CloseCode.storeFailure, "store failure");
-      }
-      return;
-    }
-    o.metrics.observeWrite((performance.now() - started) / 1000);
-    // Pipelining: what arrived during this write starts its own write now, before this batch
-    // is broadcast, so the store is not idle while this process writes to hundreds of sockets.
-    if (this.dirty.size > 0) void this.commit();
-    for (const { room, updates, merged: early, origin, storedBytes } of work) {
-      o.metrics.updatesCommitted += updates.length;
-      room.inFlight--;
-      if (room.doc.isDestroyed) continue;
-      if (room.failed) {
-        room.logRecords++;
-        room.logBytes += storedBytes;
-        if (room.refs <= 0) this.tryUnload(room);
-        continue;
-      }
-      if (room.hasRecipients(origin)) {
-        // A peer may have joined since the merges ran.
-        let merged: Uint8Array;
-        try {
-          merged = early ?? mergeAll(updates);
-        } catch (err) {
-          this.failRoom(room, "merge", err);
-          continue;
-        }
-        // Framed in one copy of the update: a first sync's update can be tens of MiB.
-        const header = updateMessageHeader(merged.length);
-        const n = room.broadcastFrame(encodeBinaryFrame(merged, header), origin);
-        o.metrics.messagesOut += n;
-        o.metrics.bytesOut += n * (header.length + merged.length);
-      }
-      // A few updates stored unmerged count as one record: they cost a load what their merge would.
-      room.logRecords++;
-      room.logBytes += storedBytes;
-      if (room.pending.length === 0 && room.local.length === 0 && room.inFlight === 0 && room.deferred.length > 0) {
-        const answers = room.deferred;
-        room.deferred = [];
-        for (const a of answers) a();
-      }
-      room.lastCommitAt = performance.now();
-      this.considerCompaction(room);
-    }
-  }
-
-  /** Whether `room` is due for compaction at its next quiet moment (see the file header). */
-  private isDue(room: Room): boolean {
-    return room.logRecords >= this.compactAfter && room.logBytes - room.snapshotBytes >= room.snapshotBytes / 4;
-  }
-
-  /** Compacts `room` now, or arms its quiet-time compaction (see the file header). */
-  private considerCompaction(room: Room): void {
-    if (room.failed) return;
-    if (room.logRecords < this.compactAfter) return;
-    const grown = room.logBytes - room.snapshotBytes;
-    if (grown >= Math.max(room.snapshotBytes, FORCE_COMPACT_BYTES) || room.logRecords >= 16 * this.compactAfter) {
-      this.compact(room);
-    } else if (room.compactTimer === undefined && this.isDue(room)) this.armCompaction(room, this.compactQuietMs);
-  }
-
-  private armCompaction(room: Room, ms: number): void {
-    room.compactTimer = setTimeout(() => {
-      room.compactTimer = undefined;
-      // compact() and destroy() clear this timer, so the room is still loaded and due.
-      const quietFor = performance.now() - room.lastCommitAt;
-      if (quietFor < this.compactQuietMs) this.armCompaction(room, this.compactQuietMs - quietFor);
-      else this.compact(room, true);
-    }, ms);
-    room.compactTimer.unref?.();
-  }
-
-  /** Whether `room` has gone `compactQuietMs` without a commit and holds nothing to commit. */
-  private isQuiet(room: Room): boolean {
-    if (room.pending.length > 0 || room.local.length > 0 || room.inFlight > 0) return false;
-    return performance.now() - room.lastCommitAt >= this.compactQuietMs;
-  }
-
-  /** Whether `room` is compacted by encoding its live document, not off the event loop. */
-  private onEventLoop(room: Room): boolean {
-    return room.logBytes < this.offThreadBytes && !room.rebuilding;
-  }
-
-  /**
-   * Queues `room`'s compaction: on the event loop in a later slice, or off the event loop.
-   * `whenQuiet`: a quiet-time compaction, which waits for the next quiet moment instead if the
-   * room is busy again by its turn (a forced one or one at unload does not).
-   */
-  private compact(room: Room, whenQuiet = false): void {
-    if (room.compactTimer) {
-      clearTimeout(room.compactTimer);
-      room.compactTimer = undefined;
-    }
-    if (room.rebuilding) return;
-    if (room.logBytes >= this.offThreadBytes) {
-      this.compactOffThread(room);
-      return;
-    }
-    room.compactWhenQuiet = whenQuiet && (room.compactWhenQuiet || !this.compactQueue.has(room));
-    this.compactQueue.add(room);
-    if (!this.compactScheduled) {
-      this.compactScheduled = true;
-      setImmediate(() => this.drainCompactions());
-    }
-  }
-
-  /** Compacts queued rooms for about `compactSliceMs` (at least one), then lets the event loop turn. */
-  private drainCompactions(): void {
-    this.compactScheduled = false;
-    const started = performance.now();
-    for (const room of this.compactQueue) {
-      this.compactQueue.delete(room);
-      if (room.compactWhenQuiet && !this.isQuiet(room)) {
-        // Commits resumed while it waited for its turn (rooms that went quiet together often
-        // wake together): its encode would stall them, so it waits for its next quiet moment.
-        room.compactWhenQuiet = false;
-        this.considerCompaction(room);
-        continue;
-      }
-      // destroy() takes a room out of the queue, so a queued room is loaded.
-      if (this.onEventLoop(room)) this.compactNow(room);
-      else this.compact(room);
-      if (room.unloadWhenCompacted) {
-        room.unloadWhenCompacted = false;
-        // Held again meanwhile, it stays loaded: its next release schedules the unload anew.
-        this.tryUnload(room);
-      }
-      if (this.compactQueue.size > 0 && performance.now() - started >= this.compactSliceMs) {
-        this.compactScheduled = true;
-        setImmediate(() => this.drainCompactions());
-        return;
-      }
-    }
-  }
-
-  /** Compacts `room` now by encoding its live document (`Store.replaceRoom`). */
-  private compactNow(room: Room): void {
-    if (room.failed) return;
-    let snapshot: Uint8Array;
-    try {
-      snapshot = Y.encodeStateAsUpdate(room.doc);
-    } catch (err) {
-      // The stored log stays as it is; the room unloads.
-      this.failRoom(room, "compact", err);
-      return;
-    }
-    room.logRecords = 1;
-    room.logBytes = snapshot.length;
-    room.snapshotBytes = snapshot.length;
-    // The store orders this after every append already issued and before any later one.
-    const o = this.options;
-    o.store.replaceRoom(room.name, snapshot).then(
-      () => o.metrics.compacted("event_loop"),
-      (err: unknown) => {
-        o.metrics.compacted("failed");
-        o.logger.log("error", "store.compact_failed", { room: room.name, error: String(err) });
-      },
-    );
-  }
-
-  /**
-   * Queues `room` for compaction from its stored log in a worker. One runs at a time: each holds
-   * a second copy of a large document, so rooms that fall due together (at shutdown, or many
-   * books after a deploy) must not multiply that memory.
-   */
-  private compactOffThread(room: Room): void {
-    room.rebuilding = true;
-    // Held weakly: a room that unloads meanwhile (its document destroyed, not yet collected)
-    // must not stay in memory for its compaction, which works from the store by name.
-    this.rebuildQueue.push({ name: room.name, room: new WeakRef(room) });
-    this.startRebuild();
-  }
-
-  private startRebuild(): void {
-    // Once closing, queued rooms are left as they are: they compact after their next load.
-    if (this.rebuilding !== undefined || this.closed) return;
-    const next = this.rebuildQueue.shift();
-    if (next === undefined) return;
-    this.rebuilding = this.rebuildNow(next.name, next.room).finally(() => {
-      this.rebuilding = undefined;
-      this.startRebuild();
-    });
-  }
-
-  /**
-   * Compacts room `name` from its stored log in a worker: the store hands the log as of now to
-   * the worker and puts the snapshot in its place, keeping the records committed meanwhile.
-   * The room's counters are updated if it is still loaded.
-   */
-  private rebuildNow(name: string, ref: WeakRef<Room>): Promise<void> {
-    const o = this.options;
-    const rebuild = o.rebuild ?? rebuildInWorker;
-    const before = ref.deref();
-    const records = before?.logRecords ?? 0;
-    const bytes = before?.logBytes ?? 0;
-    let size = 0;
-    const started = performance.now();
-    let pieces = 0;
-    return o.store
-      .rebuildRoom(name, async (updates) => {
-        const snapshot = await rebuild(updates, this.snapshotPieceBytes);
-        pieces = snapshot.length;
-        for (const p of snapshot) size += p.length;
-        return snapshot;
-      })
-      .then(
-        (installed) => {
-          const room = ref.deref();
-          if (room) room.rebuilding = false;
-          o.metrics.compacted(installed ? "worker" : "skipped");
-          if (!installed) return;
-          o.logger.log("info", "room.compacted", {
-            room: name,
-            bytes: size,
-            pieces,
-            ms: Math.round(performance.now() - started),
-          });
-          if (room === undefined || this.rooms.get(name) !== room) return;
-          // What was committed since the log was read stays in the log after the snapshot.
-          room.logRecords = pieces + room.logRecords - records;
-          room.logBytes = size + room.logBytes - bytes;
-          room.snapshotBytes = size;
-        },
-        (err: unknown) => {
-          const room = ref.deref();
-          if (room) room.rebuilding = false;
-          o.metrics.compacted("failed");
-          o.logger.log("error", "store.compact_failed", { room: name, error: String(err) });
-        },
-      );
   }
 
   private flushAwareness(): void {

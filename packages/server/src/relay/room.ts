@@ -87,6 +87,46 @@ export class Room {
     this.guard = new WriteGuard(this.doc);
   }
 
+  /** Whether anything in the document is not durable yet: queued, or in a commit in flight. */
+  hasUncommitted(): boolean {
+    return this.pending.length > 0 || this.local.length > 0 || this.inFlight > 0;
+  }
+
+  /** Queues a validated client update (already applied to `doc`) from `from` for the next commit. */
+  queueClientUpdate(update: Uint8Array, from: RoomPeer): void {
+    this.pending.push(update);
+    this.pendingOrigin = this.pendingOrigin === undefined || this.pendingOrigin === from ? from : null;
+  }
+
+  /**
+   * Takes everything queued for a commit, client updates first: the updates, and the single
+   * peer they all came from (`null` when several or any server-side write, to skip nobody).
+   */
+  takeQueued(): { updates: Uint8Array[]; origin: RoomPeer | null | undefined } {
+    const updates = this.local.length === 0 ? this.pending : this.pending.concat(this.local);
+    const origin = this.local.length === 0 ? this.pendingOrigin : null;
+    this.pending = [];
+    this.pendingOrigin = undefined;
+    this.local = [];
+    return { updates, origin };
+  }
+
+  /**
+   * Counts a committed batch of `storedBytes` in the room's log (a few updates stored unmerged
+   * count as one record: they cost a load what their merge would), and sends the answers that
+   * waited for the document to be durable, once it is.
+   */
+  noteCommitted(storedBytes: number): void {
+    this.logRecords++;
+    this.logBytes += storedBytes;
+    if (!this.hasUncommitted() && this.deferred.length > 0) {
+      const answers = this.deferred;
+      this.deferred = [];
+      for (const a of answers) a();
+    }
+    this.lastCommitAt = performance.now();
+  }
+
   /** Whether a broadcast that skips `except` reaches a peer. */
   hasRecipients(except?: RoomPeer | null): boolean {
     return this.peers.size > (except && this.peers.has(except) ? 1 : 0);
