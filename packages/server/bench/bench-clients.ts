@@ -233,7 +233,7 @@ async function run(writers: number[], updates: number, intervalMs: number, expec
   for (let u = 0; u < updates; u++) {
     for (const doc of docs) {
       const s = nextSeq++;
-      doc.getMap("m").set(`k${s}`, { ts: now(), seq: s });
+      doc.getMap("interactions").set(`k${s}`, { id: `k${s}`, ts: now(), seq: s });
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -273,7 +273,7 @@ function loopWriters(writers: number[], updates: number): LoopWriter[] {
     for (let u = 0; u < updates; u++) {
       const s = nextSeq++;
       seqs.push(s);
-      doc.getMap("m").set(`k${s}`, { ts: 0, seq: s });
+      doc.getMap("interactions").set(`k${s}`, { id: `k${s}`, ts: 0, seq: s });
     }
     loop.push({ writer: c, frames, seqs, next: 0 });
   }
