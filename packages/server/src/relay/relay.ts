@@ -31,7 +31,7 @@ import {
 import { fillBuckets, type TokenBuckets, takeTokens } from "./rate-limiter.js";
 import type { Room, RoomPeer } from "./room.js";
 import { dropPending, RoomFailedError, RoomQuarantinedError, type RoomRegistry } from "./room-registry.js";
-import { defaultUpdateLimits } from "./validate-update.js";
+import { type DecodedUpdate, defaultUpdateLimits } from "./validate-update.js";
 import { checkDeviceUpdate, noteAccepted } from "./write-check.js";
 import { binaryFrameStart } from "./ws-frame.js";
 
@@ -288,6 +288,55 @@ export class Relay {
   }
 
   /**
+   * Checks and applies one update of `conn`: `"done"` when it was applied or its socket closed,
+   * `"held"` when it waits for its predecessors (within the connection's small budget; it is
+   * checked again after each update of the connection that applies, and never merged).
+   */
+  private takeUpdate(conn: Connection, room: Room, update: Uint8Array, decoded: DecodedUpdate): "done" | "held" {
+    const { registry, logger, metrics } = this.options;
+    if (this.options.checkWrites !== false) {
+      const verdict = checkDeviceUpdate(room.doc, room.guard, decoded);
+      if (!verdict.ok) {
+        if (verdict.holdable && conn.hold(update, decoded)) return "held";
+        const code = verdict.kind === "missing" ? CloseCode.missingPredecessors : CloseCode.writeForbidden;
+        metrics.writeRefused(verdict.kind);
+        logger.log("warn", "relay.write_refused", {
+          room: room.name,
+          conn: conn.id,
+          reason: verdict.reason,
+          closeCode: code,
+        });
+        conn.evict(code, verdict.kind === "missing" ? "missing predecessors" : "write forbidden");
+        return "done";
+      }
+    }
+    if (!registry.submit(room, update, conn)) {
+      logger.log("warn", "relay.frame_rejected", {
+        room: room.name,
+        reason: "update-not-applicable",
+        closeCode: CloseCode.malformedFrame,
+      });
+      conn.evict(CloseCode.malformedFrame, "malformed");
+      return "done";
+    }
+    noteAccepted(room.guard, decoded);
+    // The write check leaves nothing pending; should it ever, the room must not hold it.
+    if (dropPending(room.doc)) logger.log("error", "room.pending_dropped", { room: room.name, conn: conn.id });
+    return "done";
+  }
+
+  /** Applies, in order, the held updates of `conn` that now pass, until none does. */
+  private retryHeld(conn: Connection, room: Room): void {
+    for (let progress = true; progress && conn.open; ) {
+      progress = false;
+      for (const h of conn.takeHeld()) {
+        if (!conn.open) return;
+        if (this.takeUpdate(conn, room, h.update, h.decoded) === "done") progress = true;
+      }
+    }
+  }
+
+  /**
    * @internal Handles one frame of `conn`; a throw from handling it (a bug: every expected
    * refusal is a close code) closes that socket with 4500 and is logged, never escapes.
    */
@@ -329,33 +378,9 @@ export class Relay {
       case "update": {
         // The empty update (no structs, empty delete set) is what a client in sync answers.
         if (msg.update.length === 2 && msg.update[0] === 0 && msg.update[1] === 0) return;
-        if (this.options.checkWrites !== false) {
-          const verdict = checkDeviceUpdate(room.doc, room.guard, msg.decoded);
-          if (!verdict.ok) {
-            const code = verdict.kind === "missing" ? CloseCode.missingPredecessors : CloseCode.writeForbidden;
-            this.options.metrics.writeRefused(verdict.kind);
-            logger.log("warn", "relay.write_refused", {
-              room: room.name,
-              conn: conn.id,
-              reason: verdict.reason,
-              closeCode: code,
-            });
-            conn.evict(code, verdict.kind === "missing" ? "missing predecessors" : "write forbidden");
-            return;
-          }
-        }
-        if (!registry.submit(room, msg.update, conn)) {
-          logger.log("warn", "relay.frame_rejected", {
-            room: room.name,
-            reason: "update-not-applicable",
-            closeCode: CloseCode.malformedFrame,
-          });
-          conn.evict(CloseCode.malformedFrame, "malformed");
-          return;
-        }
-        noteAccepted(room.guard, msg.decoded);
-        // The write check leaves nothing pending; should it ever, the room must not hold it.
-        if (dropPending(room.doc)) logger.log("error", "room.pending_dropped", { room: room.name, conn: conn.id });
+        if (this.takeUpdate(conn, room, msg.update, msg.decoded) === "held") return;
+        // What this connection held may apply now that its predecessors came.
+        if (conn.held !== undefined) this.retryHeld(conn, room);
         return;
       }
       case "awareness":
@@ -367,6 +392,14 @@ export class Relay {
     }
   }
 }
+
+/**
+ * Updates one connection may hold back because their predecessors have not come yet (a stock
+ * client sends an edit made as its socket opens before its sync step 2 carries the offline
+ * edits it follows): at most this many, of at most this many bytes in all, then 4412.
+ */
+const HELD_UPDATES_MAX = 32;
+const HELD_BYTES_MAX = 256 * 1024;
 
 // Listeners shared by every admitted socket; `ws` types their `this` as its base class, and
 // they are only ever added to Connections.
@@ -411,6 +444,9 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
   /** The room once loaded; frames that arrive before it are kept in `queued`. */
   loaded: Room | undefined = undefined;
   private queued: Uint8Array[] | undefined = undefined;
+  /** Updates waiting for their predecessors (see `HELD_UPDATES_MAX`), and their bytes. */
+  held: { update: Uint8Array; decoded: DecodedUpdate }[] | undefined = undefined;
+  private heldBytes = 0;
   /** Closes the socket if it sends nothing after admission (cleared by its first frame). */
   silentTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   messageTokens = 0;
@@ -431,6 +467,25 @@ class Connection extends WebSocket implements RoomPeer, ConnectionInfo, TokenBuc
     this.orgId = orgId;
     this.userId = userId;
     fillBuckets(this, relay.limits, now);
+  }
+
+  /** Holds an update back until its predecessors come; false when over the budget. */
+  hold(update: Uint8Array, decoded: DecodedUpdate): boolean {
+    const held = this.held ?? [];
+    if (held.length >= HELD_UPDATES_MAX || this.heldBytes + update.length > HELD_BYTES_MAX) return false;
+    // The frame's bytes may be reused by `ws` once this returns: keep a copy.
+    held.push({ update: update.slice(), decoded });
+    this.held = held;
+    this.heldBytes += update.length;
+    return true;
+  }
+
+  /** Takes every held update, oldest first (those still waiting are held again). */
+  takeHeld(): { update: Uint8Array; decoded: DecodedUpdate }[] {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.heldBytes = 0;
+    return held;
   }
 
   /** Open, not closing: frames are processed and messages sent only then. */

@@ -67,8 +67,10 @@ export interface DecodedStruct {
   readonly rightClock: number;
   /** The root type's name when the parent is written as one, else null. */
   readonly parentRoot: string | null;
-  /** Whether the parent is written as the id of a nested type. */
+  /** Whether the parent is written as the id of a nested type, and that id. */
   readonly parentIsId: boolean;
+  readonly parentClient: number;
+  readonly parentClock: number;
   /** The map key, when written (items whose parent is written, into a map). */
   readonly parentSub: string | null;
   /** For an `any` or `json` item of one value: whether it is an object, and its `id` when a string. */
@@ -148,6 +150,8 @@ function readStruct(r: WireReader, client: number, clock: number, limits: Update
     rightClock: -1,
     parentRoot: null,
     parentIsId: false,
+    parentClient: 0,
+    parentClock: -1,
     parentSub: null,
     valueIsObject: false,
     valueId: undefined,
@@ -170,8 +174,8 @@ function readStruct(r: WireReader, client: number, clock: number, limits: Update
     if (r.readVarUint() === 1) st.parentRoot = readString(r, limits);
     else {
       st.parentIsId = true;
-      r.readVarUint();
-      r.readVarUint();
+      st.parentClient = r.readVarUint();
+      st.parentClock = r.readVarUint();
     }
     if ((info & BIT6) !== 0) st.parentSub = readString(r, limits);
   }

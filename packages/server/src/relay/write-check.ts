@@ -42,7 +42,18 @@ const BOOK_MAPS = new Set([
 /** Why an update was refused: `forbidden` writes, or `missing` predecessors. `reason` is log-safe. */
 export type WriteVerdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly kind: "forbidden" | "missing"; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly kind: "forbidden" | "missing";
+      readonly reason: string;
+      /**
+       * A `missing` refusal an honest device can cause, and that may pass once its earlier
+       * updates come: a gap in a device's own clocks, or a deletion beyond them. (A stock
+       * client sends an edit made as its socket opens before the sync step 2 that carries the
+       * offline edits it follows.) The relay may hold such an update back a little while.
+       */
+      readonly holdable: boolean;
+    };
 
 const OK: WriteVerdict = { ok: true };
 
@@ -51,11 +62,11 @@ const OK: WriteVerdict = { ok: true };
 type SharedType = Y.AbstractType<Y.YEvent<any>>;
 
 function forbidden(reason: string): WriteVerdict {
-  return { ok: false, kind: "forbidden", reason };
+  return { ok: false, kind: "forbidden", reason, holdable: false };
 }
 
-function missing(reason: string): WriteVerdict {
-  return { ok: false, kind: "missing", reason };
+function missing(reason: string, holdable = false): WriteVerdict {
+  return { ok: false, kind: "missing", reason, holdable };
 }
 
 /**
@@ -146,7 +157,7 @@ export function checkDeviceUpdate(doc: Y.Doc, guard: WriteGuard, update: Decoded
     const first = structs[i] as DecodedStruct;
     const lastS = structs[j] as DecodedStruct;
     const state = Y.getState(store, client);
-    if (first.clock > state) return missing("clock-gap");
+    if (first.clock > state) return missing("clock-gap", !guard.isServer(client));
     ranges.set(client, { start: state, end: Math.max(state, lastS.clock + lastS.length), first: i, last: j });
     i = j + 1;
   }
@@ -158,7 +169,15 @@ export function checkDeviceUpdate(doc: Y.Doc, guard: WriteGuard, update: Decoded
   for (let i = 0; i < structs.length; i++) {
     const s = structs[i] as DecodedStruct;
     const state = (ranges.get(s.client) as { start: number }).start;
-    if (s.clock + s.length <= state) continue; // already in the room: Yjs skips it
+    if (s.ref === ContentRef.gc || s.ref === ContentRef.skip) {
+      if (s.clock + s.length <= state) continue;
+    } else {
+      // Yjs looks up every item's origins and parent, even of one it already holds and skips:
+      // one it cannot find leaves the whole update pending.
+      const refs = knownRefs(store, update, ranges, s);
+      if (refs !== undefined) return refs;
+      if (s.clock + s.length <= state) continue;
+    }
     if (guard.isServer(s.client)) return forbidden("server-client-id");
     if (s.ref === ContentRef.skip) return missing("skip-run");
     if (s.ref === ContentRef.gc) return forbidden("gc-run");
@@ -205,6 +224,33 @@ function mergeDeletes(deletes: readonly DecodedDelete[]): DecodedDelete[] {
     } else out.push(d);
   }
   return out;
+}
+
+/**
+ * Whether the origin, right origin and parent id of item `s` exist, as Yjs requires before it
+ * integrates or skips the item: in the room, or in the update (for another client's id, which
+ * Yjs integrates first), or earlier in the item's own client. A refusal, or undefined.
+ */
+function knownRefs(
+  store: Y.Doc["store"],
+  update: DecodedUpdate,
+  ranges: Ranges,
+  s: DecodedStruct,
+): WriteVerdict | undefined {
+  const refs: [number, number][] = [];
+  if (s.originClock !== -1) refs.push([s.originClient, s.originClock]);
+  if (s.rightClock !== -1) refs.push([s.rightClient, s.rightClock]);
+  if (s.parentIsId) refs.push([s.parentClient, s.parentClock]);
+  for (const [client, clock] of refs) {
+    if (client === s.client) {
+      // Yjs counts its own client's earlier clocks as present without looking.
+      if (clock >= s.clock) return forbidden("bad-origin");
+      continue;
+    }
+    if (clock < Y.getState(store, client)) continue;
+    if (findInUpdate(update, ranges, client, clock) === -1) return missing("unknown-origin");
+  }
+  return undefined;
 }
 
 /** After an accepted update was applied: its clients are devices' from now on. */
@@ -309,7 +355,7 @@ function checkDelete(
   const end = clock + length;
   const state = Y.getState(store, client);
   const r = ranges.get(client);
-  if (end > Math.max(state, r?.end ?? 0)) return missing("delete-beyond-clock");
+  if (end > Math.max(state, r?.end ?? 0)) return missing("delete-beyond-clock", !guard.isServer(client));
   // Items of this update: a device may delete its own new interactions, never an intent.
   if (r !== undefined && end > r.start) {
     for (let i = r.first; i <= r.last; i++) {

@@ -1,0 +1,611 @@
+/**
+ * Property test of the relay's trust boundary: random and crafted hostile updates (deep values,
+ * huge counts, oversized strings and values, delete ranges over other clients, missing
+ * predecessors, truncated and garbage bytes, writes to worker maps, new roots and nested types,
+ * intents with mismatched or existing ids, the worker's client id) thrown at the real relay
+ * (real server in a child process, real websockets), mixed with valid traffic from stock
+ * y-websocket clients (intents, interactions written, overwritten and deleted, offline edits
+ * synced on reconnect).
+ *
+ * Rules, checked after every run:
+ * - "the process never exits": the child is alive and /healthz answers;
+ * - "other books keep syncing": a stock client in another book keeps getting its partner's
+ *   edits throughout (round trip measured, bounded only generously) and the server's
+ *   event-loop delay (`monitorEventLoopDelay` in the server process) stays below the same bound;
+ * - "the worker's writes stand": every map the worker wrote through a lease before the run is
+ *   unchanged on both honest devices, on a fresh device and in the stored log;
+ * - "valid updates converge": the honest devices, a fresh device and the stored log hold the
+ *   same intents and interactions, including every intent an honest device wrote, nothing
+ *   pending, no key a hostile frame wrote and no root beyond the book's maps;
+ * - "honest clients are never refused": no stock client got a close code;
+ * - "hostile frames are refused": every frame that breaks a rule is closed with 4405, 4412,
+ *   4414 or 4422 (delete ranges, truncations and garbage may be harmless; the rules above hold).
+ *
+ * The seed is printed; TANDEM_PROP_SEED replays one, TANDEM_PROP_RUNS raises the run count.
+ * TANDEM_PROP_KNOWN_BUGS=1 adds the generators of the two reported write-check bugs (a struct
+ * the room holds re-sent with an unknown origin; a stock client editing while its first sync is
+ * in flight), which break the rules until fixed: see the "found while testing" tests in
+ * trust-boundary.test.ts, and turn the flag into the default once they pass.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import {
+  Code,
+  capture,
+  craftUpdate,
+  DEVICE_MAPS,
+  deepAnyBytes,
+  deepJsonText,
+  deviceMaps,
+  expectedWorkerMaps,
+  freshBook,
+  hasPending,
+  type Outcome,
+  openStockDevice,
+  type RelayChild,
+  replay,
+  type StockDevice,
+  sendOnce,
+  startRelayChild,
+  updateFrame,
+  validIntent,
+  validInteraction,
+  WORKER_MAPS,
+  waitUntil,
+  workerMaps,
+  writeWorkerBook,
+} from "./trust-helpers.js";
+
+const numRuns = Number(process.env.TANDEM_PROP_RUNS ?? "20");
+const seed = Number(process.env.TANDEM_PROP_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const knownBugs = process.env.TANDEM_PROP_KNOWN_BUGS === "1";
+/** A generous bound that proves "not frozen", not a performance target (ms). */
+const NOT_FROZEN_MS = 5_000;
+const REFUSED = [Code.writeForbidden, Code.missingPredecessors, Code.updateTooLarge, Code.malformedFrame];
+
+type Dev = 0 | 1;
+
+const hostile = fc.oneof(
+  fc.record({
+    k: fc.constant("deep" as const),
+    ref: fc.constantFrom("json" as const, "any" as const),
+    depth: fc.integer({ min: 33, max: 3_000 }),
+    map: fc.constantFrom(...DEVICE_MAPS),
+  }),
+  fc.record({ k: fc.constant("manyStructs" as const), n: fc.integer({ min: 50_001, max: 60_000 }) }),
+  fc.record({ k: fc.constantFrom("bigString" as const, "bigValue" as const) }),
+  fc.record({ k: fc.constant("forgedCount" as const), at: fc.constantFrom("groups", "structs", "any", "deletes") }),
+  fc.record({
+    k: fc.constant("deleteRange" as const),
+    target: fc.constantFrom("worker", "devA", "devB", "stranger"),
+    clock: fc.nat(40),
+    len: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant(-1), fc.constant(2 ** 53 - 1)),
+  }),
+  fc.record({ k: fc.constant("clockGap" as const), gap: fc.integer({ min: 1, max: 1_000 }) }),
+  fc.record({
+    k: fc.constant("unknownOrigin" as const),
+    of: fc.constantFrom("stranger", "devA", "worker"),
+    ahead: fc.nat(100),
+  }),
+  fc.record({ k: fc.constant("truncated" as const), at: fc.double({ min: 0, max: 1, noNaN: true }) }),
+  fc.record({
+    k: fc.constant("garbage" as const),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }),
+    wrap: fc.boolean(),
+  }),
+  fc.record({
+    k: fc.constant("workerMap" as const),
+    map: fc.constantFrom(...WORKER_MAPS),
+    del: fc.boolean(),
+    existing: fc.boolean(),
+    value: fc.jsonValue({ maxDepth: 2 }),
+  }),
+  fc.record({ k: fc.constantFrom("newRoot" as const, "nestedMap" as const, "text" as const, "rightOrigin" as const) }),
+  fc.record({ k: fc.constant("intentMismatch" as const), enc: fc.constantFrom("any" as const, "json" as const) }),
+  fc.record({
+    k: fc.constant("intentRewrite" as const),
+    which: fc.nat(),
+    how: fc.constantFrom("set", "fresh", "delete"),
+  }),
+  fc.record({ k: fc.constant("serverClient" as const), map: fc.constantFrom(...DEVICE_MAPS) }),
+  ...(knownBugs ? [fc.record({ k: fc.constant("resentWithUnknownOrigin" as const) })] : []),
+);
+type Hostile = typeof hostile extends fc.Arbitrary<infer T> ? T : never;
+
+const action = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ t: fc.constant("hostile" as const), h: hostile }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("intent" as const), dev: fc.constantFrom<Dev>(0, 1) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant("interaction" as const),
+      dev: fc.constantFrom<Dev>(0, 1),
+      key: fc.nat(3),
+      del: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant("offline" as const), dev: fc.constantFrom<Dev>(0, 1), writes: fc.nat(3) }),
+  },
+  // Both devices write at once, the same interaction keys included: concurrent valid updates.
+  { weight: 1, arbitrary: fc.record({ t: fc.constant("burst" as const), writes: fc.integer({ min: 1, max: 4 }) }) },
+  // Offline edits, and one more edit as the socket opens, before the first sync (a known bug).
+  ...(knownBugs
+    ? [
+        {
+          weight: 1,
+          arbitrary: fc.record({ t: fc.constant("racyReconnect" as const), dev: fc.constantFrom<Dev>(0, 1) }),
+        },
+      ]
+    : []),
+);
+type Action = typeof action extends fc.Arbitrary<infer T> ? T : never;
+
+let dir: string;
+let relay: RelayChild;
+/** The other book's ping loop, running for the whole file. */
+const pinger = { running: true, count: 0, maxMs: 0, error: undefined as unknown, done: Promise.resolve() };
+let loopMaxMs = 0;
+/** What the relay did with each kind of hostile frame, over the whole file: kind → outcome → count. */
+const seen = new Map<string, Map<string, number>>();
+let other: StockDevice[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "tandem-hostile-"));
+  relay = await startRelayChild(join(dir, "data"));
+  const book = freshBook("P");
+  other = [await openStockDevice(relay, book), await openStockDevice(relay, book)];
+  const [a, b] = other as [StockDevice, StockDevice];
+  pinger.done = (async () => {
+    try {
+      while (pinger.running) {
+        const key = `ping-${pinger.count}`;
+        const t0 = performance.now();
+        a.doc.getMap("interactions").set(key, validInteraction(key));
+        await waitUntil(() => b.doc.getMap("interactions").has(key), `${key} in the other book`, NOT_FROZEN_MS);
+        pinger.maxMs = Math.max(pinger.maxMs, performance.now() - t0);
+        pinger.count++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } catch (e) {
+      pinger.error = e;
+    }
+  })();
+  await relay.loopDelay();
+});
+afterAll(async () => {
+  pinger.running = false;
+  await pinger.done;
+  for (const d of other) d.destroy();
+  console.log(
+    `relay-hostile: seed ${seed}, ${numRuns} runs; other book round trip max ${pinger.maxMs.toFixed(1)} ms over ` +
+      `${pinger.count} pings; server event-loop delay max ${loopMaxMs.toFixed(1)} ms; hostile outcomes ` +
+      JSON.stringify(Object.fromEntries([...seen].map(([k, m]) => [k, Object.fromEntries(m)]))),
+  );
+  await relay.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let ids = 0;
+const nextId = (): string => `0190d5e8-0000-7000-8000-${String(++ids).padStart(12, "0")}`;
+let strangers = 700_000_000;
+
+interface Run {
+  readonly book: ReturnType<typeof freshBook>;
+  readonly devs: readonly [StockDevice, StockDevice];
+  readonly worker: number;
+  readonly intents: Map<string, unknown>;
+}
+
+/** A synced copy of what honest device A holds, for writes a stock client would send. */
+function copyOf(run: Run): Y.Doc {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, Y.encodeStateAsUpdate(run.devs[0].doc));
+  return doc;
+}
+
+const clientOf = (run: Run, who: string): number =>
+  who === "worker"
+    ? run.worker
+    : who === "devA"
+      ? run.devs[0].doc.clientID
+      : who === "devB"
+        ? run.devs[1].doc.clientID
+        : strangers++;
+
+/** The frame of a hostile action, and whether every relay must refuse it (`null`: nothing to send). */
+function hostileFrame(run: Run, h: Hostile): { frame: Uint8Array; mustRefuse: boolean } | null {
+  // A device's own clock is at least what the room holds of it; the worker's is exact.
+  const state = (client: number): number => Math.max(...run.devs.map((d) => Y.getState(d.doc.store, client)));
+  const one = (client: number, clock: number, s: Parameters<typeof craftUpdate>[0]["groups"][0]["structs"][0]) =>
+    updateFrame(craftUpdate({ groups: [{ client, clock, structs: [s] }] }));
+  switch (h.k) {
+    case "deep": {
+      const key = `evil-deep-${h.depth}`;
+      const content =
+        h.ref === "json"
+          ? ({ ref: "json", texts: [deepJsonText(key, h.depth)] } as const)
+          : ({ ref: "anyBytes", bytes: deepAnyBytes(key, h.depth) } as const);
+      return { frame: one(strangers++, 0, { kind: "item", parent: h.map, key, content }), mustRefuse: true };
+    }
+    case "manyStructs":
+      return {
+        frame: updateFrame(
+          craftUpdate({
+            groups: [{ client: strangers++, clock: 0, structs: Array(h.n).fill({ kind: "gc", length: 1 }) }],
+          }),
+        ),
+        mustRefuse: true,
+      };
+    case "bigString":
+    case "bigValue": {
+      const key = `evil-${h.k}`;
+      const value =
+        h.k === "bigString"
+          ? { id: key, s: "x".repeat(256 * 1024 + 1) }
+          : { id: key, a: "x".repeat(200_000), b: "y".repeat(200_000), c: "z".repeat(200_000) };
+      return {
+        frame: one(strangers++, 0, {
+          kind: "item",
+          parent: "interactions",
+          key,
+          content: { ref: "any", values: [value] },
+        }),
+        mustRefuse: true,
+      };
+    }
+    case "forgedCount": {
+      // A count far beyond the bytes that follow (yjs #687).
+      const big = [0x80, 0x80, 0x80, 0x80, 0x01];
+      const payload =
+        h.at === "groups"
+          ? [...big, 0]
+          : h.at === "structs"
+            ? [1, ...big, 5, 0]
+            : h.at === "any"
+              ? [1, 1, 5, 0, 0x08, 1, 1, 0x6b, ...big]
+              : [0, ...big];
+      return { frame: updateFrame(new Uint8Array(payload)), mustRefuse: true };
+    }
+    case "deleteRange": {
+      const client = clientOf(run, h.target);
+      const len = h.len === -1 ? Math.max(1, state(client) - h.clock) : h.len;
+      return {
+        frame: updateFrame(craftUpdate({ groups: [], deletes: [{ client, ranges: [[h.clock, len]] }] })),
+        // Over the worker's clocks, or beyond them, it must be refused; a range over
+        // already-deleted items, or a device's interactions, may pass. One beyond a device's
+        // clock may be held back (it may be a stock client's delete that overtook its sync
+        // step 2): never applied before those clocks exist, which the convergence check shows.
+        mustRefuse: h.target === "worker" && h.clock + len > state(client),
+      };
+    }
+    case "clockGap": {
+      const key = "evil-gap";
+      return {
+        frame: one(strangers++, h.gap, {
+          kind: "item",
+          parent: "interactions",
+          key,
+          content: { ref: "any", values: [{ id: key }] },
+        }),
+        // A gap in a device's own clocks is what a stock client's edit made as its socket opens
+        // looks like: the relay holds it back (a few per socket) instead of closing. It is
+        // never applied, stored or forwarded, which the convergence check below shows.
+        mustRefuse: false,
+      };
+    }
+    case "unknownOrigin": {
+      const of = clientOf(run, h.of);
+      return {
+        frame: one(strangers++, 0, {
+          kind: "item",
+          origin: [of, state(of) + h.ahead],
+          content: { ref: "any", values: [{ id: "evil-origin" }] },
+        }),
+        mustRefuse: true,
+      };
+    }
+    case "truncated": {
+      const d = new Y.Doc();
+      const full = updateFrame(capture(d, () => d.getMap("interactions").set("evil-tr", validInteraction("evil-tr"))));
+      return { frame: full.slice(0, Math.max(1, Math.floor(h.at * (full.length - 1)))), mustRefuse: false };
+    }
+    case "garbage":
+      return { frame: h.wrap ? updateFrame(h.bytes) : h.bytes, mustRefuse: false };
+    case "workerMap": {
+      const doc = copyOf(run);
+      const map = doc.getMap(h.map);
+      const existingKey = [...map.keys()][0];
+      const key = h.existing && existingKey !== undefined ? existingKey : "evil-w";
+      const update = capture(doc, () => (h.del ? map.delete(key) : map.set(key, h.value)), true);
+      // Deleting a key that is not there writes nothing.
+      if (update === undefined) return null;
+      return { frame: updateFrame(update), mustRefuse: true };
+    }
+    case "newRoot":
+    case "nestedMap":
+    case "text":
+    case "rightOrigin": {
+      const doc = copyOf(run);
+      let update: Uint8Array;
+      if (h.k === "newRoot") update = capture(doc, () => doc.getMap("evil-root").set("evil", { id: "evil" }));
+      else if (h.k === "nestedMap")
+        update = capture(doc, () => doc.getMap("interactions").set("evil-nested", new Y.Map([["id", "evil-nested"]])));
+      else if (h.k === "text") update = capture(doc, () => doc.getText("evil-text").insert(0, "evil"));
+      else
+        update = craftUpdate({
+          groups: [
+            {
+              client: strangers++,
+              clock: 0,
+              structs: [
+                {
+                  kind: "item",
+                  right: [run.devs[0].doc.clientID, 0],
+                  content: { ref: "any", values: [{ id: "evil-right" }] },
+                },
+              ],
+            },
+          ],
+        });
+      return { frame: updateFrame(update), mustRefuse: true };
+    }
+    case "intentMismatch": {
+      const key = `evil-mm-${nextId()}`;
+      const value = validIntent("evil-other", "evil");
+      if (h.enc === "any") {
+        const doc = copyOf(run);
+        return { frame: updateFrame(capture(doc, () => doc.getMap("intents").set(key, value))), mustRefuse: true };
+      }
+      return {
+        frame: one(strangers++, 0, {
+          kind: "item",
+          parent: "intents",
+          key,
+          content: { ref: "json", texts: [JSON.stringify(value)] },
+        }),
+        mustRefuse: true,
+      };
+    }
+    case "intentRewrite": {
+      const existing = [...run.intents.keys()];
+      const id = existing[h.which % Math.max(1, existing.length)];
+      if (id === undefined) return null;
+      const doc = h.how === "fresh" ? new Y.Doc() : copyOf(run);
+      const intents = doc.getMap("intents");
+      const update = capture(
+        doc,
+        () =>
+          h.how === "delete" ? intents.delete(id) : intents.set(id, { ...validIntent(id, "evil"), kind: "cancel" }),
+        true,
+      );
+      if (update === undefined) return null;
+      return { frame: updateFrame(update), mustRefuse: true };
+    }
+    case "serverClient": {
+      const key = `evil-sc-${nextId()}`;
+      return {
+        frame: one(run.worker, state(run.worker), {
+          kind: "item",
+          parent: h.map,
+          key,
+          content: { ref: "any", values: [{ id: key }] },
+        }),
+        mustRefuse: true,
+      };
+    }
+    case "resentWithUnknownOrigin":
+      return {
+        frame: one(run.devs[0].doc.clientID, 0, {
+          kind: "item",
+          origin: [strangers++, 7],
+          content: { ref: "any", values: [{ id: "evil-resent" }] },
+        }),
+        mustRefuse: true,
+      };
+  }
+}
+
+async function honest(run: Run, a: Exclude<Action, { t: "hostile" }>): Promise<void> {
+  const n: Dev = "dev" in a ? a.dev : 0;
+  const dev = run.devs[n];
+  const writeIntent = (): void => {
+    const id = nextId();
+    const value = validIntent(id, `dev-${n}`);
+    dev.doc.getMap("intents").set(id, value);
+    run.intents.set(id, value);
+  };
+  switch (a.t) {
+    case "intent":
+      writeIntent();
+      return;
+    case "interaction": {
+      const key = `x-${a.key}`;
+      const m = dev.doc.getMap("interactions");
+      if (a.del) m.delete(key);
+      else m.set(key, { ...validInteraction(key), subject: `from ${a.dev}` });
+      return;
+    }
+    case "burst":
+      for (let i = 0; i < a.writes; i++)
+        for (const [n, d] of run.devs.entries()) {
+          if (i === 0) {
+            const id = nextId();
+            const value = validIntent(id, `dev-${n}`);
+            d.doc.getMap("intents").set(id, value);
+            run.intents.set(id, value);
+          } else d.doc.getMap("interactions").set(`x-${i}`, { ...validInteraction(`x-${i}`), subject: `burst ${n}` });
+        }
+      return;
+    case "racyReconnect": {
+      const onStatus = (e: { status: string }): void => {
+        if (e.status === "connected") dev.doc.getMap("interactions").set("x-racy", validInteraction("x-racy"));
+      };
+      dev.provider.on("status", onStatus);
+      try {
+        await dev.reconnect(() => dev.doc.getMap("interactions").set("x-offline", validInteraction("x-offline")));
+      } finally {
+        dev.provider.off("status", onStatus);
+      }
+      return;
+    }
+    case "offline":
+      await dev.reconnect(() => {
+        for (let i = 0; i < a.writes; i++) {
+          if (i % 2 === 0) writeIntent();
+          else dev.doc.getMap("interactions").set(`x-${i}`, validInteraction(`x-${i}`));
+        }
+      });
+      return;
+  }
+}
+
+const evilKeys = (doc: Y.Doc): string[] =>
+  DEVICE_MAPS.flatMap((m) => [...doc.getMap(m).keys()].filter((k) => k.startsWith("evil")));
+
+let barriers = 0;
+
+async function checkRun(actions: Action[]): Promise<void> {
+  const book = freshBook("H");
+  const [worker] = await writeWorkerBook(relay, book);
+  const devs = [await openStockDevice(relay, book), await openStockDevice(relay, book)] as const;
+  const run: Run = { book, devs, worker: worker ?? -1, intents: new Map() };
+  const extra: StockDevice[] = [];
+  const pingsBefore = pinger.count;
+  const refusals: { h: Hostile; out: Outcome }[] = [];
+  try {
+    for (const a of actions) {
+      if (a.t !== "hostile") {
+        await honest(run, a);
+        // The relay has it once the other device does: a hostile frame after it meets it there.
+        const [x, y] = devs;
+        await waitUntil(() => isDeepStrictEqual(deviceMaps(x.doc), deviceMaps(y.doc)), `honest ${a.t} on both devices`);
+        continue;
+      }
+      const made = hostileFrame(run, a.h);
+      if (made === null) continue;
+      const out = await sendOnce(relay, book, made.frame);
+      const byKind = seen.get(a.h.k) ?? new Map<string, number>();
+      const label = "closed" in out ? String(out.closed) : "accepted";
+      byKind.set(label, (byKind.get(label) ?? 0) + 1);
+      seen.set(a.h.k, byKind);
+      if (made.mustRefuse) refusals.push({ h: a.h, out });
+    }
+    // Both honest devices' edits are in, and each saw the other's.
+    for (const [i, d] of devs.entries()) {
+      const key = `barrier-${++barriers}`;
+      d.doc.getMap("interactions").set(key, validInteraction(key));
+      await waitUntil(
+        () => devs.every((o) => o.doc.getMap("interactions").has(key)),
+        `device ${i}'s barrier on both devices`,
+      );
+    }
+
+    // "the process never exits"
+    expect(relay.alive(), `relay child alive (stderr: ${relay.stderr().slice(-400)})`).toBe(true);
+    expect((await fetch(`${relay.url}/healthz`, { signal: AbortSignal.timeout(NOT_FROZEN_MS) })).status).toBe(200);
+    // "honest clients are never refused"
+    expect(devs.map((d) => d.closeCodes)).toEqual([[], []]);
+    // "hostile frames are refused"
+    for (const r of refusals)
+      expect({
+        h: r.h,
+        refused: "closed" in r.out && REFUSED.includes(r.out.closed as (typeof REFUSED)[number]),
+      }).toEqual({
+        h: r.h,
+        refused: true,
+      });
+
+    const fresh = await openStockDevice(relay, book);
+    extra.push(fresh);
+    const stored = replay(await relay.stored(book.room));
+    const docs = { a: devs[0].doc, b: devs[1].doc, fresh: fresh.doc, stored };
+    // "the worker's writes stand"
+    const expected = expectedWorkerMaps(book);
+    for (const [name, doc] of Object.entries(docs)) expect({ [name]: workerMaps(doc) }).toEqual({ [name]: expected });
+    // "valid updates converge"
+    const reference = deviceMaps(devs[0].doc);
+    for (const [name, doc] of Object.entries(docs)) {
+      expect({ [name]: deviceMaps(doc) }).toEqual({ [name]: reference });
+      expect({ [name]: evilKeys(doc) }).toEqual({ [name]: [] });
+      expect({ [name]: hasPending(doc) }).toEqual({ [name]: false });
+    }
+    expect(doc9(stored)).toEqual([]);
+    for (const [id, value] of run.intents) expect(devs[0].doc.getMap("intents").get(id)).toEqual(value);
+
+    // "other books keep syncing"
+    expect(pinger.error).toBeUndefined();
+    expect(other.map((d) => d.closeCodes)).toEqual([[], []]);
+    await waitUntil(() => pinger.count > pingsBefore, "a ping in the other book during the run", NOT_FROZEN_MS);
+    expect(pinger.maxMs).toBeLessThan(NOT_FROZEN_MS);
+    const loop = await relay.loopDelay();
+    loopMaxMs = Math.max(loopMaxMs, loop.maxMs);
+    expect(loop.maxMs).toBeLessThan(NOT_FROZEN_MS);
+  } finally {
+    for (const d of [...devs, ...extra]) d.destroy();
+  }
+}
+
+/** Root types of a document beyond the nine maps of a book. */
+function doc9(doc: Y.Doc): string[] {
+  const book = new Set([...WORKER_MAPS, ...DEVICE_MAPS]);
+  return [...doc.share.keys()].filter((k) => !book.has(k));
+}
+
+describe("relay under hostile updates (properties)", () => {
+  it("never exits, keeps other books syncing, keeps the worker's writes, converges valid updates and refuses hostile frames", async () => {
+    console.log(`relay-hostile: seed ${seed}, numRuns ${numRuns}${knownBugs ? ", known bugs included" : ""}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 1, maxLength: 10 }), async (actions) => {
+        await checkRun(actions);
+      }),
+      { numRuns, seed, endOnFailure: false, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true },
+    );
+  }, 180_000);
+});
+
+/**
+ * Shrunk counterexamples, as named regressions. The first two were faults of this test's own
+ * model (found and fixed here, the relay was right); the last two are the reported write-check
+ * bugs, `.fails` until the relay is fixed.
+ */
+describe("relay under hostile updates (regressions)", () => {
+  it("seed 1943392990: an update that only repeats the worker's past deletions, as a stock client's delete set does, is accepted", async () => {
+    const book = freshBook("R");
+    await writeWorkerBook(relay, book);
+    const a = await openStockDevice(relay, book);
+    try {
+      // No structs; the delete set of everything the device saw deleted: the worker's overwrites.
+      const update = Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(a.doc));
+      expect(Y.decodeUpdate(update).ds.clients.size).toBeGreaterThan(0);
+      expect(await sendOnce(relay, book, updateFrame(update))).toEqual({ accepted: true });
+      expect(workerMaps(replay(await relay.stored(book.room)))).toEqual(expectedWorkerMaps(book));
+    } finally {
+      a.destroy();
+    }
+  });
+
+  it("seed 1237650214: both devices writing an intent at once, then an interaction, converge", async () => {
+    await checkRun([
+      { t: "burst", writes: 1 },
+      { t: "interaction", dev: 0, key: 0, del: false },
+    ]);
+  });
+
+  it("seed 864574687: a struct the room holds, re-sent with an unknown origin, is refused", async () => {
+    await checkRun([
+      { t: "burst", writes: 1 },
+      { t: "hostile", h: { k: "resentWithUnknownOrigin" } },
+    ]);
+  });
+
+  it("seed 5: a stock client's edit as its socket opens, after offline edits, is not refused", async () => {
+    await checkRun([{ t: "racyReconnect", dev: 0 }]);
+  });
+});
