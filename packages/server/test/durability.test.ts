@@ -65,17 +65,28 @@ describe("durability across SIGKILL", () => {
       observerClosed = true;
     });
 
+    // The writer records interactions (a map devices may write), each under a new key.
     let i = 0;
     const timer = setInterval(() => {
-      for (let k = 0; k < 5; k++) writerDoc.getMap("m").set(`k${i++}`, i);
+      for (let k = 0; k < 5; k++) {
+        const id = `x${i++}`;
+        writerDoc.getMap("interactions").set(id, {
+          id,
+          email: "ada@example.com",
+          kind: "email",
+          at: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+          source: "test",
+          subject: `message ${i}`,
+        });
+      }
     }, 2);
-    await waitFor(() => observerDoc.getMap("m").size > 200, "observer receiving");
+    await waitFor(() => observerDoc.getMap("interactions").size > 200, "observer receiving");
     first.child.kill("SIGKILL");
     await waitFor(() => observerClosed, "observer saw the connection drop");
     clearInterval(timer);
     writer.destroy();
     observer.destroy();
-    const received = observerDoc.getMap("m").toJSON();
+    const received = observerDoc.getMap("interactions").toJSON();
     expect(Object.keys(received).length).toBeGreaterThan(200);
 
     const second = await startChild();
@@ -84,8 +95,8 @@ describe("durability across SIGKILL", () => {
     const checkDoc = new Y.Doc();
     const check = connectProvider(second.url, r.room, checkDoc, r.ticket);
     await waitFor(() => check.synced, "restarted server synced");
-    const recovered = checkDoc.getMap("m").toJSON();
-    for (const [k, v] of Object.entries(received)) expect(recovered[k]).toBe(v);
+    const recovered = checkDoc.getMap("interactions").toJSON();
+    for (const [k, v] of Object.entries(received)) expect(recovered[k]).toEqual(v);
     check.destroy();
     second.child.kill("SIGTERM");
     await new Promise((resolve) => second.child.once("exit", resolve));

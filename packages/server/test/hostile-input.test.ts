@@ -33,12 +33,30 @@ function msg(write: (e: encoding.Encoder) => void): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
-/** Real messages a stock client sends. */
+/** A book-valid interaction (docs/protocol.md §2.2) whose `id` is its key. */
+function interaction(id: string, subject: string): Record<string, string> {
+  return { id, email: "ada@example.com", kind: "email", at: "2025-01-02T03:04:05.000Z", source: "test", subject };
+}
+
+/**
+ * Real messages a stock client sends, writing only what the relay accepts from a device (an
+ * interaction, overwritten, and a new intent), so that each truncation below is refused for
+ * being malformed, not for what it writes.
+ */
 function realMessages(): Record<string, Uint8Array> {
   const doc = new Y.Doc();
-  doc.getMap("m").set("k", { nested: [1, "two", null] });
-  doc.getText("t").insert(0, "hello world");
-  doc.getArray("a").push([new Uint8Array([1, 2, 3]), 1.5, true]);
+  doc.getMap("interactions").set("real-x", interaction("real-x", "hello"));
+  doc.getMap("interactions").set("real-x", interaction("real-x", "hello world"));
+  doc.getMap("intents").set("real-i", {
+    id: "real-i",
+    kind: "logActivity",
+    at: "2025-01-02T03:04:05.000Z",
+    hlc: "00000lx2abc0-0000-test",
+    device: "test",
+    opportunityId: null,
+    contactId: "003000000000001AAA",
+    activity: { type: "call", subject: "hello world", durationSeconds: 90, occurredAt: "2025-01-02T03:04:05.000Z" },
+  });
   const update = Y.encodeStateAsUpdate(doc);
   const awareness = new awarenessProtocol.Awareness(doc);
   awareness.setLocalState({ user: { name: "x", color: "#fff" } });
@@ -148,20 +166,36 @@ describe("hostile input", () => {
     const honestDoc = new Y.Doc();
     const honest = connectProvider(t.server.url, ROOM, honestDoc, await t.ticket(ORG, USER));
     await waitFor(() => honest.synced, "honest client synced");
+    const honestMap = honestDoc.getMap("interactions");
+    // The untruncated real messages are accepted: the corpus is cut from valid writes.
+    const real = realMessages();
+    const whole = await openRaw();
+    whole.send(real.step2 as Uint8Array);
+    whole.send(real.update as Uint8Array);
+    await waitFor(() => honestDoc.getMap("intents").has("real-i") && honestMap.has("real-x"), "real messages relayed");
+    expect(whole.readyState).toBe(WebSocket.OPEN);
+    whole.close();
     const cases = corpus();
     let edits = 0;
     for (const c of cases) {
-      honestDoc.getMap("honest").set(`e${edits++}`, c.name);
+      const id = `honest-${edits++}`;
+      honestMap.set(id, interaction(id, c.name));
+      const logged = t.logger.entries.length;
       const code = await sendAndClose(c.frame);
-      expect({ name: c.name, code }).toEqual({ name: c.name, code: c.code });
+      // Refused as a bad frame, never by the write check (which would mean it decoded).
+      const refused = t.logger.entries.slice(logged).filter((e) => e.event === "relay.write_refused");
+      expect({ name: c.name, code, refused }).toEqual({ name: c.name, code: c.code, refused: [] });
     }
     expect(honest.wsconnected).toBe(true);
     expect((await fetch(`${t.server.url}/healthz`)).status).toBe(200);
+    // Nothing malformed was stored: the log replays to exactly the honest client's document.
+    await waitFor(() => t.server.rooms.get(ROOM)?.doc.getMap("interactions").size === honestMap.size, "honest edits");
     await t.server.rooms.flush();
-    // Nothing malformed was stored: the log replays to exactly the honest client's map.
     const replay = new Y.Doc();
     for (const u of (await t.store.loadRoom(ROOM)).updates) Y.applyUpdate(replay, u);
-    expect(replay.getMap("honest").toJSON()).toEqual(honestDoc.getMap("honest").toJSON());
+    expect(replay.getMap("interactions").toJSON()).toEqual(honestMap.toJSON());
+    expect(replay.getMap("intents").toJSON()).toEqual(honestDoc.getMap("intents").toJSON());
+    expect(Y.encodeStateVector(replay)).toEqual(Y.encodeStateVector(honestDoc));
     expect(t.logger.entries.filter((e) => e.event === "relay.frame_rejected").length).toBeGreaterThan(cases.length / 2);
     honest.destroy();
   });

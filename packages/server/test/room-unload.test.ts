@@ -41,10 +41,19 @@ async function visit(i: number, t: TestServer): Promise<void> {
   doc.on("update", (u: Uint8Array) => {
     update = u;
   });
-  doc.getText("t").insert(0, "x".repeat(20_000 + i));
+  // ~20 KB per room: an interaction (a map devices may write) with a long subject.
+  const id = `x${i}`;
+  doc.getMap("interactions").set(id, {
+    id,
+    email: "ada@example.com",
+    kind: "email",
+    at: "2025-01-02T03:04:05.000Z",
+    source: "test",
+    subject: "x".repeat(20_000 + i),
+  });
   ws.send(encodeUpdateMessage(update));
   await waitFor(
-    () => (t.server.rooms.get(`book:${ORG}:${user}`)?.doc.getText("t").length ?? 0) > 0,
+    () => t.server.rooms.get(`book:${ORG}:${user}`)?.doc.getMap("interactions").has(id) === true,
     "update committed",
   );
   ws.close();
@@ -84,7 +93,7 @@ describe("idle room unload", () => {
     await new Promise((r) => setTimeout(r, 0));
     const after = heap();
     expect(docs.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
-    // 200 rooms of ~20 KB of text each would hold over 4 MB if anything retained them.
+    // 200 rooms of ~20 KB of interactions each would hold over 4 MB if anything retained them.
     expect(after - baseline).toBeLessThan(2 * 1024 * 1024);
     stop();
   });
