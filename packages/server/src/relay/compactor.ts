@@ -36,18 +36,38 @@ import type { Room } from "./room.js";
 /** Log growth after which a room that never goes quiet is compacted anyway (at the least). */
 const FORCE_COMPACT_BYTES = 1024 * 1024;
 
-/** Options of {@link Compactor}: the registry's compaction options and its callbacks. */
-export interface CompactorOptions {
+/** When and how rooms compact: options of the registry (`RoomRegistryOptions`) and the compactor. */
+export interface CompactionOptions {
+  /** A room's log is due for compaction once it holds this many records. Default 256. */
+  readonly compactAfterRecords?: number | undefined;
+  /** How long a room due for compaction must go without a commit before it is compacted (ms). Default 1 000. */
+  readonly compactQuietMs?: number | undefined;
+  /**
+   * Rooms whose log holds at least this many bytes are compacted off the event loop, through
+   * `rebuild` and `Store.rebuildRoom`. Default 8 MiB: the encode of a live document that size
+   * stalls the event loop for about 130 ms; below it, the encode costs less than a rebuild,
+   * which applies up to 4,096 log records in a worker before it encodes.
+   */
+  readonly offThreadBytes?: number | undefined;
+  /**
+   * How long compactions on the event loop run before they let it turn (ms); at least one runs
+   * per turn. Default 5: rooms that fall due together then hold up the others that long at a time.
+   */
+  readonly compactSliceMs?: number | undefined;
+  /** How off-thread compactions build their snapshot. Default: in a worker thread. */
+  readonly rebuild?: Rebuild | undefined;
+  /**
+   * Size of the pieces an off-thread compaction cuts its snapshot into. Default 1 MiB: applying
+   * a piece of a book takes about 50 ms, the longest the room's load then holds the event loop.
+   */
+  readonly snapshotPieceBytes?: number | undefined;
+}
+
+/** Options of {@link Compactor}: the compaction options and the registry's callbacks. */
+export interface CompactorOptions extends CompactionOptions {
   readonly store: Store;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** See `RoomRegistryOptions`. */
-  readonly compactAfterRecords?: number | undefined;
-  readonly compactQuietMs?: number | undefined;
-  readonly offThreadBytes?: number | undefined;
-  readonly compactSliceMs?: number | undefined;
-  readonly rebuild?: Rebuild | undefined;
-  readonly snapshotPieceBytes?: number | undefined;
   /** Whether `room` is the loaded room of its name (an unloaded one's counters are not updated). */
   isLoaded(room: Room): boolean;
   /** A queued compaction of a room marked `unloadWhenCompacted` is done: the room may unload. */

@@ -23,7 +23,7 @@ import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
 import type { Store } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
-import { Compactor } from "./compactor.js";
+import { type CompactionOptions, Compactor } from "./compactor.js";
 import { GroupCommit } from "./group-commit.js";
 import {
   type AwarenessEntry,
@@ -32,7 +32,6 @@ import {
   SyncType,
   updateMessageHeader,
 } from "./protocol.js";
-import type { Rebuild } from "./rebuild.js";
 import { Room, type RoomPeer } from "./room.js";
 
 /** A room that failed (an encode, merge or compaction threw) and is unloading; retry later. */
@@ -84,35 +83,12 @@ const LOAD_SLICE_MS = 10;
 export const REMOTE_ORIGIN: unique symbol = Symbol("tandem-relay-remote");
 
 /** Options of {@link RoomRegistry}. */
-export interface RoomRegistryOptions {
+export interface RoomRegistryOptions extends CompactionOptions {
   readonly store: Store;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** How long a room with no holders stays loaded (ms). Default 30 000. */
   readonly idleGraceMs?: number | undefined;
-  /** A room's log is due for compaction once it holds this many records. Default 256. */
-  readonly compactAfterRecords?: number | undefined;
-  /** How long a room due for compaction must go without a commit before it is compacted (ms). Default 1 000. */
-  readonly compactQuietMs?: number | undefined;
-  /**
-   * Rooms whose log holds at least this many bytes are compacted off the event loop, through
-   * `rebuild` and `Store.rebuildRoom`. Default 8 MiB: the encode of a live document that size
-   * stalls the event loop for about 130 ms; below it, the encode costs less than a rebuild,
-   * which applies up to 4,096 log records in a worker before it encodes.
-   */
-  readonly offThreadBytes?: number | undefined;
-  /**
-   * How long compactions on the event loop run before they let it turn (ms); at least one runs
-   * per turn. Default 5: rooms that fall due together then hold up the others that long at a time.
-   */
-  readonly compactSliceMs?: number | undefined;
-  /** How off-thread compactions build their snapshot. Default: in a worker thread. */
-  readonly rebuild?: Rebuild | undefined;
-  /**
-   * Size of the pieces an off-thread compaction cuts its snapshot into. Default 1 MiB: applying
-   * a piece of a book takes about 50 ms, the longest the room's load then holds the event loop.
-   */
-  readonly snapshotPieceBytes?: number | undefined;
   /** Most awareness client ids one connection may own. Default 8. */
   readonly maxAwarenessPerPeer?: number | undefined;
   /** Removed awareness ids remembered per room. Default 1024. */

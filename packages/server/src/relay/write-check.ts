@@ -21,23 +21,14 @@
  * proportional to the update (plus a binary search per origin and delete range), not to the
  * room.
  */
+import { BOOK_MAP_NAMES } from "@tandem/engine";
 import * as Y from "yjs";
 import { ContentRef, type DecodedDelete, type DecodedStruct, type DecodedUpdate } from "./validate-update.js";
 
 /** The root maps a device may write, and the maps of a book (for log-safe names). */
 const INTENTS = "intents";
 const INTERACTIONS = "interactions";
-const BOOK_MAPS = new Set([
-  "opportunities",
-  "accounts",
-  "contacts",
-  "contactRoles",
-  "activities",
-  "intents",
-  "receipts",
-  "interactions",
-  "meta",
-]);
+const BOOK_MAPS: ReadonlySet<string> = new Set(BOOK_MAP_NAMES);
 
 /** Why an update was refused: `forbidden` writes, or `missing` predecessors. `reason` is log-safe. */
 export type WriteVerdict =
