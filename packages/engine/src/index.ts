@@ -14,6 +14,20 @@ export {
 } from "./device/device.js";
 export { DeviceInputError, type DeviceInputErrorCode, type DeviceResult } from "./device/errors.js";
 export {
+  type BookDecodeCache,
+  createBookDecodeCache,
+  type IntentEntry,
+  isInteractionEntry,
+  isMirrorEntry,
+  quoteShort,
+  readIntentEntry,
+  readIntentValue,
+  readReceiptEntry,
+  readReceiptValue,
+  readSyncStatus,
+  readWatermarks,
+} from "./doc/book-decode.js";
+export {
   byHlc,
   effectiveFieldValue,
   isOpenIntent,
@@ -149,6 +163,7 @@ export { type ApplyReport, applyPlan } from "./reconcile/apply.js";
 export { IDEMPOTENCY_PREFIX, idempotencyKeyFor, intentIdOfKey } from "./reconcile/idempotency.js";
 export { type KeyContactInputs, keyContactIds } from "./reconcile/key-contacts.js";
 export {
+  DEFAULT_CLOCK_SKEW_MS,
   describePortError,
   EMPTY_PLAN,
   isEmptyPlan,
@@ -166,15 +181,25 @@ export {
   RECEIPT_CODES,
   taskWriteFor,
 } from "./reconcile/plan.js";
-export { type BookState, overlayTable, readBookState } from "./reconcile/state.js";
 export {
+  type BookState,
+  DAMAGED_RECEIPT_CODE,
+  overlayTable,
+  type ReadBookStateOptions,
+  readBookState,
+} from "./reconcile/state.js";
+export {
+  CycleDefect,
   CycleFailed,
   type CycleReport,
+  describeRunnerError,
   PersistFailed,
   type RetryOptions,
   type RunnerError,
   type RunnerOptions,
   runCycle,
+  SYNC_ERROR_CODES,
+  writeSyncError,
 } from "./runner/runner.js";
 export {
   DEFAULT_TRIGGER_CONFIG,

@@ -160,3 +160,19 @@ describe("device API validation", () => {
     expect(bookMaps(f.doc).intents.size).toBe(0);
   });
 });
+
+describe("device API beside other writers", () => {
+  it("regression (runner-trust prop, a raw null intent): a device does not throw when another writer puts garbage in intents", async () => {
+    const f = await syncedFixture();
+    const device = f.device("phone");
+    const other = new Y.Doc();
+    const m = bookMaps(other);
+    other.transact(() => {
+      (m.intents as unknown as Y.Map<unknown>).set("a", null);
+      (m.intents as unknown as Y.Map<unknown>).set("b", { hlc: 7 });
+    }, "other");
+    expect(() => Y.applyUpdate(f.doc, Y.encodeStateAsUpdate(other), "remote")).not.toThrow();
+    expect(() => f.device("tablet")).not.toThrow();
+    expect(device.logActivity({ opportunityId: f.ids.opp, contactId: f.ids.ada, type: "call" }).ok).toBe(true);
+  });
+});

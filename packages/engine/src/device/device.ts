@@ -128,12 +128,14 @@ export function createDevice(doc: Y.Doc, context: DeviceContext): Device {
   const maps = bookMaps(doc);
   let lastHlc: string | null = null;
   let maxSeen: string | null = null;
-  for (const intent of maps.intents.values()) if (maxSeen === null || intent.hlc > maxSeen) maxSeen = intent.hlc;
+  // Another device may have written anything under a key: only a string `hlc` counts.
+  const see = (value: unknown): void => {
+    const hlc = typeof value === "object" && value !== null ? (value as { hlc?: unknown }).hlc : undefined;
+    if (typeof hlc === "string" && (maxSeen === null || hlc > maxSeen)) maxSeen = hlc;
+  };
+  for (const intent of maps.intents.values()) see(intent);
   const onIntents = (event: Y.YMapEvent<Intent>): void => {
-    for (const key of event.keysChanged) {
-      const intent = maps.intents.get(key);
-      if (intent !== undefined && (maxSeen === null || intent.hlc > maxSeen)) maxSeen = intent.hlc;
-    }
+    for (const key of event.keysChanged) see(maps.intents.get(key));
   };
   maps.intents.observe(onIntents);
 

@@ -11,7 +11,7 @@ describe("document protocol versioning", () => {
     let transactions = 0;
     doc.on("afterTransaction", () => transactions++);
     const r = openBook(doc, { orgId: "00D000000000001AAA", userId: "005000000000001AAA" });
-    expect(r).toEqual({ ok: true, version: SCHEMA_VERSION, migratedFrom: 0 });
+    expect(r).toEqual({ ok: true, version: SCHEMA_VERSION, migratedFrom: 0, repaired: [] });
     expect(transactions).toBe(1);
     expect(m.meta.get("schemaVersion")).toBe(1);
     expect(m.meta.get("sync")).toMatchObject({ state: "idle" });
@@ -23,6 +23,7 @@ describe("document protocol versioning", () => {
       ok: true,
       version: 1,
       migratedFrom: null,
+      repaired: [],
     });
     expect(updates).toBe(0);
   });
@@ -53,5 +54,34 @@ describe("document protocol versioning", () => {
       ["accounts", "001000000000002AAA"],
       ["receipts", "x"],
     ]);
+  });
+
+  it("restores what a device damaged in one transaction, naming what (never a value), and refuses only a newer integer version", () => {
+    const doc = new Y.Doc();
+    const m = bookMaps(doc);
+    const meta = m.meta;
+    doc.transact(() => {
+      meta.set("schemaVersion", "2");
+      meta.set("watermarks", { Opportunity: "2026-01-01T00:00:00.000Z", Contact: "3000-01-01T00:00:00.000Z" });
+      meta.set("sync", [1]);
+      meta.set("orgId", "00Dforged");
+      m.accounts.set("001000000000001AAA", null as never);
+    }, "evil");
+    let transactions = 0;
+    doc.on("afterTransaction", () => transactions++);
+    const r = openBook(doc, { orgId: "00D000000000001AAA", now: new Date("2026-01-05T12:00:00.000Z") });
+    expect(r).toMatchObject({ ok: true, repaired: ["meta.schemaVersion", "meta.sync", "accounts", "meta.watermarks"] });
+    expect(transactions).toBe(1);
+    expect(meta.get("schemaVersion")).toBe(SCHEMA_VERSION);
+    expect(meta.get("orgId")).toBe("00D000000000001AAA");
+    expect(meta.get("watermarks")).toEqual({});
+    expect(meta.get("sync")).toMatchObject({ state: "idle", lastError: null });
+    expect(m.accounts.size).toBe(0);
+    expect(openBook(doc, { orgId: "00D000000000001AAA" })).toMatchObject({ ok: true, repaired: [] });
+    for (const v of [1.5, -1, Number.POSITIVE_INFINITY]) {
+      doc.transact(() => meta.set("schemaVersion", v), "evil");
+      expect(openBook(doc).ok).toBe(true);
+      expect(meta.get("schemaVersion")).toBe(SCHEMA_VERSION);
+    }
   });
 });

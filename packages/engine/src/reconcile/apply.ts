@@ -5,9 +5,11 @@
  * Invariants: records are written as Yjs JSON content (see record-content.ts); values
  * deep-equal to the current ones are not written (zero Yjs updates for an
  * unchanged snapshot); a receipt is written only if it moves forward from the doc's current
- * receipt, so a late or racing plan can never move a receipt back.
+ * receipt, so a late or racing plan can never move a receipt back; a current value that is not a
+ * receipt of its key (a device wrote it) does not block the worker's receipt.
  */
 import type * as Y from "yjs";
+import { readReceiptEntry } from "../doc/book-decode.js";
 import { jsonEqual } from "../doc/json-equal.js";
 import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
 import { setRecord } from "../doc/record-content.js";
@@ -55,9 +57,10 @@ export function applyPlan(doc: Y.Doc, plan: Plan): ApplyReport {
       upserts++;
     }
     for (const r of plan.receipts) {
-      const current = maps.receipts.get(r.intentId);
-      if (current !== undefined && !canTransition(current.status, r.status)) continue;
-      if (jsonEqual(current, r)) continue;
+      const raw = maps.receipts.get(r.intentId);
+      const current = readReceiptEntry(r.intentId, raw);
+      if (current !== null && !canTransition(current.status, r.status)) continue;
+      if (jsonEqual(raw, r)) continue;
       maps.receipts.set(r.intentId, r);
       receipts++;
     }

@@ -2,6 +2,7 @@ import { Exit } from "effect";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { bookMaps } from "../doc/layout.js";
+import { uuidv7 } from "../model/uuid.js";
 import { createBookFixture } from "../testing/book-fixture.js";
 import { applyPlan } from "./apply.js";
 import { idempotencyKeyFor } from "./idempotency.js";
@@ -147,10 +148,11 @@ describe("plan", () => {
     p = plan(readBookState(f.doc), {}, f.clock.now());
     applyPlan(f.doc, p);
     // Another replica cancels it without having seen the sending receipt.
-    const lateCancel = { ...cancel.value, id: "late-cancel", hlc: `${cancel.value.hlc}z`, intentId: late.value.id };
+    const lateCancelId = uuidv7(f.clock.now().getTime(), new Uint8Array(10).fill(7));
+    const lateCancel = { ...cancel.value, id: lateCancelId, hlc: `${cancel.value.hlc}z`, intentId: late.value.id };
     bookMaps(f.doc).intents.set(lateCancel.id, lateCancel);
     p = plan(readBookState(f.doc), {}, f.clock.now());
-    expect(p.receipts.find((r) => r.intentId === "late-cancel")).toMatchObject({
+    expect(p.receipts.find((r) => r.intentId === lateCancelId)).toMatchObject({
       status: "failed",
       error: { code: "TOO_LATE" },
     });

@@ -14,13 +14,19 @@
  *   still ends final with a readable reason; a logged activity is written whatever the state
  *   of its opportunity;
  * - a `sending` receipt younger than the lease and without an error belongs to an attempt in
- *   flight (maybe another worker's) and is left alone.
+ *   flight (maybe another worker's) and is left alone;
+ * - nothing a device wrote is trusted (issue 18): an intent that does not decode under its key
+ *   (`BookState.invalidIntents`), or a logged activity dated in the future, ends `failed`
+ *   `INVALID_INTENT`; an edit of a field outside the allow-list of `model/fields.ts` ends
+ *   `FIELD_NOT_EDITABLE`, one with a value of the wrong type or range `INVALID_VALUE`; none of
+ *   them is ever written to Salesforce, whatever the device checked before writing it.
  */
 
+import { quoteShort } from "../doc/book-decode.js";
 import { byHlc } from "../doc/intent-state.js";
 import { jsonEqual } from "../doc/json-equal.js";
 import type { MetaKey, MirrorMapName } from "../doc/layout.js";
-import { defaultActivitySubject } from "../model/fields.js";
+import { checkFieldValue, defaultActivitySubject, isEditableField } from "../model/fields.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type {
   CancelIntent,
@@ -94,7 +100,12 @@ export interface PlanOptions {
   readonly userId?: string | undefined;
   /** How long a `sending` receipt without an error counts as in flight (default 60 s). */
   readonly sendingLeaseMs?: number | undefined;
+  /** How far a logged activity's `occurredAt` may lie ahead of `now` (default 5 minutes). */
+  readonly clockSkewMs?: number | undefined;
 }
+
+/** How far a logged activity's `occurredAt` may lie ahead of the worker's clock by default. */
+export const DEFAULT_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** An empty plan. */
 export const EMPTY_PLAN: Plan = { upserts: [], deletes: [], receipts: [], writes: [], lookups: [], meta: [] };
@@ -117,7 +128,39 @@ export const RECEIPT_CODES = {
   tooLate: "TOO_LATE",
   notInConflict: "NOT_IN_CONFLICT",
   unknownIntent: "UNKNOWN_INTENT",
+  /** The intent does not decode, its key is not its id, or it is dated in the future. */
+  invalidIntent: "INVALID_INTENT",
+  /** An `editField` of a field outside the allow-list (`OwnerId`, `AccountId`, …). */
+  fieldNotEditable: "FIELD_NOT_EDITABLE",
+  /** An `editField` whose value has the wrong type, length or range for its field. */
+  invalidValue: "INVALID_VALUE",
 } as const;
+
+const NOTHING_WRITTEN = "Nothing was written to Salesforce.";
+
+/** Why an open intent must not be sent (time and allow-list rules), or `null`. */
+function refusalOf(intent: Intent, nowMs: number, skewMs: number): { code: string; message: string } | null {
+  if (intent.kind === "logActivity") {
+    if (Date.parse(intent.activity.occurredAt) > nowMs + skewMs) {
+      return {
+        code: RECEIPT_CODES.invalidIntent,
+        message: `This activity cannot be logged: activity.occurredAt is in the future. ${NOTHING_WRITTEN}`,
+      };
+    }
+  } else if (intent.kind === "editField") {
+    if (!isEditableField(intent.sobject, intent.field)) {
+      return {
+        code: RECEIPT_CODES.fieldNotEditable,
+        message: `${quoteShort(intent.field)} is not a field Tandem may edit on an ${intent.sobject}. ${NOTHING_WRITTEN}`,
+      };
+    }
+    const problem = checkFieldValue(intent.sobject, intent.field, intent.value);
+    if (problem !== null) {
+      return { code: RECEIPT_CODES.invalidValue, message: `${intent.field} ${problem}. ${NOTHING_WRITTEN}` };
+    }
+  }
+  return null;
+}
 
 const RETRYABLE = new Set(["RateLimited", "RowLocked", "SessionExpired", "Unavailable", "OutcomeUnknown"]);
 
@@ -339,12 +382,25 @@ export function plan(state: BookState, pulled: Pulled, now: Date, options: PlanO
   };
 
   // --- intents ---------------------------------------------------------------------------
+  // 0. What cannot be trusted ends final before anything else reads it.
+  for (const [key, problem] of state.invalidIntents) {
+    b.transition(key, "failed", {
+      error: {
+        code: RECEIPT_CODES.invalidIntent,
+        message: `This intent cannot be sent: ${problem}. ${NOTHING_WRITTEN}`,
+      },
+    });
+  }
+  const nowMs = now.getTime();
+  const skewMs = options.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
   const open: Intent[] = [];
   for (const intent of state.intents.values()) {
-    if (!isFinalStatus(b.statusOf(intent.id))) open.push(intent);
+    if (isFinalStatus(b.statusOf(intent.id))) continue;
+    const refusal = refusalOf(intent, nowMs, skewMs);
+    if (refusal !== null) b.transition(intent.id, "failed", { error: refusal });
+    else open.push(intent);
   }
   open.sort(byHlc);
-  const nowMs = now.getTime();
   const inFlight = (intentId: string): boolean => {
     const r = state.receipts.get(intentId);
     return r?.status === "sending" && r.error === undefined && Date.parse(r.updatedAt) + lease > nowMs;
@@ -355,6 +411,12 @@ export function plan(state: BookState, pulled: Pulled, now: Date, options: PlanO
     if (intent.kind !== "cancel") continue;
     const c = intent as CancelIntent;
     const target = state.intents.get(c.intentId);
+    if (target === undefined && state.invalidIntents.has(c.intentId)) {
+      b.transition(c.id, "failed", {
+        error: { code: RECEIPT_CODES.tooLate, message: "That intent could not be read, so it was never sent." },
+      });
+      continue;
+    }
     if (target === undefined) continue; // not replicated here yet
     const targetStatus = b.statusOf(c.intentId);
     if (targetStatus === "pending" && target.kind !== "cancel" && target.kind !== "resolveConflict") {
@@ -465,7 +527,7 @@ export function plan(state: BookState, pulled: Pulled, now: Date, options: PlanO
       case "resolveConflict": {
         const target = b.statusOf(intent.intentId);
         if (target === "conflict") b.transition(intent.id, "applied");
-        else if (state.intents.has(intent.intentId)) {
+        else if (state.intents.has(intent.intentId) || state.invalidIntents.has(intent.intentId)) {
           b.transition(intent.id, "failed", {
             error: { code: RECEIPT_CODES.notInConflict, message: "That edit is not in conflict." },
           });

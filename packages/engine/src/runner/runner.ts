@@ -9,12 +9,17 @@
  * - a create whose outcome is unknown is looked up by its idempotency key, never blindly
  *   re-pushed; updates are re-pushed with their precondition, which makes them idempotent;
  * - retryable errors back off with jitter drawn from the injected `random`; `Revoked` stops;
- * - every doc write is a plan applied with origin `salesforce` (no echo).
+ * - every doc write is a plan applied with origin `salesforce` (no echo);
+ * - nothing in the document can make a cycle fail or throw (issue 18): the book is opened with
+ *   `openBook` (which refuses a newer doc and repairs damaged meta and mirror entries) and read
+ *   through `readBookState`'s checks; every failure, typed or a defect, ends as a typed
+ *   {@link RunnerError} recorded in `meta.sync` with state `error`.
  */
 import { Data, Duration, Effect, Schedule } from "effect";
 import type * as Y from "yjs";
+import { type BookDecodeCache, createBookDecodeCache } from "../doc/book-decode.js";
 import { bookMaps } from "../doc/layout.js";
-import { checkBookVersion, type OpenBookError, openBook } from "../doc/version.js";
+import { type BookVersionTooNewError, openBook } from "../doc/version.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { SyncStatus } from "../model/schemas.js";
 import type {
@@ -36,7 +41,7 @@ import {
   planLookupResults,
   planResults,
 } from "../reconcile/plan.js";
-import { overlayTable, readBookState } from "../reconcile/state.js";
+import { type BookState, overlayTable, readBookState } from "../reconcile/state.js";
 
 /** The host could not make the doc durable before a write; nothing was pushed. */
 export class PersistFailed extends Data.TaggedError("PersistFailed")<{ readonly message: string }> {}
@@ -47,8 +52,51 @@ export class CycleFailed extends Data.TaggedError("CycleFailed")<{
   readonly message: string;
 }> {}
 
-/** Why a cycle failed. `Revoked` (inside {@link CycleFailed}) means: stop this book's worker. */
-export type RunnerError = CycleFailed | PersistFailed | OpenBookError;
+/**
+ * A bug stopped the cycle (something threw). `defect` is what was thrown, for the host to
+ * inspect; the message is generic because a thrown message may quote document content.
+ */
+export class CycleDefect extends Data.TaggedError("CycleDefect")<{
+  readonly defect: unknown;
+  readonly message: string;
+}> {}
+
+/**
+ * Why a cycle failed. `Revoked` (inside {@link CycleFailed}) means: stop this book's worker;
+ * {@link BookVersionTooNewError} means: this engine must not sync the book until it is updated.
+ */
+export type RunnerError = CycleFailed | PersistFailed | BookVersionTooNewError | CycleDefect;
+
+/** The `meta.sync.lastError.code` of a failure that is not a port error. */
+export const SYNC_ERROR_CODES = {
+  schemaTooNew: "SCHEMA_TOO_NEW",
+  persistFailed: "PersistFailed",
+  internal: "INTERNAL",
+} as const;
+
+/**
+ * The code and readable message a failed cycle records in `meta.sync.lastError`.
+ *
+ * @remarks The code is a fixed identifier (a port error's tag or Salesforce's error code, or
+ * one of {@link SYNC_ERROR_CODES}), safe to log; the message may quote Salesforce, which may
+ * quote a value the user wrote, so it is for the user, not for logs.
+ * @example
+ * ```ts
+ * describeRunnerError(new PersistFailed({ message: "disk full" })); // { code: "PersistFailed", … }
+ * ```
+ */
+export function describeRunnerError(error: RunnerError): { readonly code: string; readonly message: string } {
+  switch (error._tag) {
+    case "CycleFailed":
+      return describePortError(error.error);
+    case "PersistFailed":
+      return { code: SYNC_ERROR_CODES.persistFailed, message: error.message };
+    case "BookVersionTooNewError":
+      return { code: SYNC_ERROR_CODES.schemaTooNew, message: error.message };
+    case "CycleDefect":
+      return { code: SYNC_ERROR_CODES.internal, message: error.message };
+  }
+}
 
 /** Backoff of retryable errors. */
 export interface RetryOptions {
@@ -73,6 +121,8 @@ export interface RunnerOptions {
   readonly activityWindowDays?: number | undefined;
   /** How long a `sending` receipt counts as in flight (default 60 s). */
   readonly sendingLeaseMs?: number | undefined;
+  /** How far a logged activity's `occurredAt` may lie ahead of `now` (default 5 minutes). */
+  readonly clockSkewMs?: number | undefined;
   readonly retry?: RetryOptions | undefined;
   /** Skip the cycle when the org's API usage is at or above this share (default 0.95). */
   readonly budgetStopAt?: number | undefined;
@@ -107,8 +157,7 @@ function recordCounts(doc: Y.Doc): NonNullable<SyncStatus["records"]> {
   };
 }
 
-function mirroredIdsOf(doc: Y.Doc): MirroredIds {
-  const s = readBookState(doc);
+function mirroredIdsOf(s: BookState): MirroredIds {
   return {
     opportunityIds: new Set(s.opportunities.keys()) as Set<SalesforceId>,
     accountIds: new Set(s.accounts.keys()) as Set<SalesforceId>,
@@ -118,10 +167,47 @@ function mirroredIdsOf(doc: Y.Doc): MirroredIds {
 }
 
 /**
+ * Records a failure in `meta.sync` (state `error`), keeping the last success and API usage.
+ *
+ * @remarks For hosts whose failure happened outside {@link runCycle} (e.g. no port could be
+ * built); {@link runCycle} records its own failures. One transaction, origin `salesforce`.
+ * @example
+ * ```ts
+ * writeSyncError(doc, { code: "TokenUnavailable", message: "sign in again" }, new Date());
+ * ```
+ */
+export function writeSyncError(
+  doc: Y.Doc,
+  error: { readonly code: string; readonly message: string },
+  now: Date,
+  apiUsage?: { readonly used: number; readonly max: number } | undefined,
+): void {
+  const previous = readBookState(doc).meta.sync;
+  const sync: SyncStatus = {
+    state: "error",
+    lastSuccessAt: previous?.lastSuccessAt ?? null,
+    lastError: { code: error.code, message: error.message, at: now.toISOString() },
+    apiUsage: apiUsage ?? previous?.apiUsage ?? { used: 0, max: 0 },
+    records: recordCounts(doc),
+  };
+  applyPlan(doc, {
+    upserts: [],
+    deletes: [],
+    receipts: [],
+    writes: [],
+    lookups: [],
+    meta: [{ key: "sync", value: sync }],
+  });
+}
+
+/**
  * Runs one sync cycle.
  *
  * @remarks Fails with {@link CycleFailed} (its `error` tells whether it was `Revoked`),
- * {@link PersistFailed} or a doc-version error; the sync status in `meta` records the error.
+ * {@link PersistFailed}, {@link BookVersionTooNewError} (nothing pulled, nothing but the sync
+ * status written) or {@link CycleDefect}; every failure is recorded in `meta.sync` (state
+ * `error`, {@link describeRunnerError}). Document content never fails a cycle: what does not
+ * decode is repaired (`openBook`) or ends in a final receipt (the planner).
  * @example
  * ```ts
  * await Effect.runPromise(runCycle({ doc, port, userId, now: () => new Date(), random: Math.random,
@@ -143,20 +229,21 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
   const sleepBackoff = (attempt: number) =>
     Effect.sleep(Duration.millis(retry.baseMs * 2 ** attempt * (0.5 + options.random())));
 
+  // Each read of the doc sees its current content; decoded intents and receipts are shared.
+  const cache: BookDecodeCache = createBookDecodeCache();
+  const state = () => readBookState(doc, { cache });
   const apply = (p: Plan) => applyPlan(doc, p);
-  const syncStatus = (state: SyncStatus["state"], lastError: SyncStatus["lastError"]): SyncStatus => {
+  const recordIdle = () => {
     const usage = port.usage();
-    const previous = readBookState(doc).meta.sync;
-    return {
-      state,
-      lastSuccessAt: state === "idle" ? now().toISOString() : (previous?.lastSuccessAt ?? null),
-      lastError,
+    const sync: SyncStatus = {
+      state: "idle",
+      lastSuccessAt: now().toISOString(),
+      lastError: null,
       apiUsage: { used: usage.used, max: usage.max },
       records: recordCounts(doc),
     };
-  };
-  const recordSync = (sync: SyncStatus) =>
     apply({ upserts: [], deletes: [], receipts: [], writes: [], lookups: [], meta: [{ key: "sync", value: sync }] });
+  };
 
   const counts = { applied: 0, failed: 0, conflicts: 0, pushed: 0, lookups: 0, foundByLookup: 0 };
   const tally = (p: Plan) => {
@@ -166,6 +253,21 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
       else if (r.status === "conflict") counts.conflicts++;
     }
   };
+
+  /** Looks up earlier attempts of the creates among `writes`; returns the writes still to push. */
+  const resolveByLookup = (
+    writes: ReadonlyArray<SalesforceWrite>,
+    keys: ReadonlyArray<IdempotencyKey>,
+  ): Effect.Effect<ReadonlyArray<SalesforceWrite>, SalesforcePortError> =>
+    Effect.gen(function* () {
+      counts.lookups += keys.length;
+      const found = yield* retrying(port.lookup(keys));
+      const resolved = planLookupResults(state(), writes, found, now());
+      counts.foundByLookup += writes.length - resolved.remaining.length;
+      tally(resolved.plan);
+      apply(resolved.plan);
+      return resolved.remaining;
+    });
 
   /** Pushes one batch; on a lost response, looks the creates up before pushing again. */
   const pushBatch = (
@@ -185,13 +287,7 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
         if (error._tag === "OutcomeUnknown") {
           const keys = writes.flatMap((w) => (w.kind === "createTask" ? [w.key] : []));
           if (keys.length > 0) {
-            counts.lookups += keys.length;
-            const found = yield* retrying(port.lookup(keys));
-            const resolved = planLookupResults(readBookState(doc), writes, found, now());
-            counts.foundByLookup += writes.length - resolved.remaining.length;
-            tally(resolved.plan);
-            apply(resolved.plan);
-            writes = resolved.remaining;
+            writes = yield* resolveByLookup(writes, keys);
             if (writes.length === 0) return { writes, results: [] };
           }
         }
@@ -199,9 +295,7 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
     });
 
   const cycle = Effect.gen(function* () {
-    const versionError = checkBookVersion(doc);
-    if (versionError !== undefined) return yield* Effect.fail(versionError);
-    const opened = openBook(doc, { orgId: options.orgId, userId: options.userId });
+    const opened = openBook(doc, { orgId: options.orgId, userId: options.userId, now: now() });
     if (!opened.ok) return yield* Effect.fail(opened.error);
 
     const usage = port.usage();
@@ -221,9 +315,9 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
     }
 
     // 1. Pull: scope, then the Key contacts' activities.
-    const before = readBookState(doc);
+    const before = state();
     const scope = yield* retrying(
-      port.pullScope({ userId: options.userId, watermarks: before.meta.watermarks, mirrored: mirroredIdsOf(doc) }),
+      port.pullScope({ userId: options.userId, watermarks: before.meta.watermarks, mirrored: mirroredIdsOf(before) }),
     );
     const removedScope = new Set<string>([
       ...scope.removed.opportunityIds,
@@ -257,9 +351,10 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
     );
 
     // 2. Plan, and 3. apply it: the `sending` receipts are the write-ahead log.
-    const p = plan(readBookState(doc), { scope, activities, keyContactIds: keys }, now(), {
+    const p = plan(state(), { scope, activities, keyContactIds: keys }, now(), {
       userId: options.userId,
       sendingLeaseMs: options.sendingLeaseMs,
+      clockSkewMs: options.clockSkewMs,
     });
     tally(p);
     apply(p);
@@ -269,31 +364,27 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
     }
 
     // 4. Earlier attempts first: a found key means the Task exists.
-    if (p.lookups.length > 0) {
-      counts.lookups += p.lookups.length;
-      const found = yield* retrying(port.lookup(p.lookups.map((l) => l.key as IdempotencyKey)));
-      const resolved = planLookupResults(readBookState(doc), writes, found, now());
-      counts.foundByLookup += writes.length - resolved.remaining.length;
-      tally(resolved.plan);
-      apply(resolved.plan);
-      writes = resolved.remaining;
-    }
+    if (p.lookups.length > 0)
+      writes = yield* resolveByLookup(
+        writes,
+        p.lookups.map((l) => l.key),
+      );
 
     // 5. Push in batches, 6. apply each batch's results.
     for (let i = 0; i < writes.length; i += batchSize) {
       const batch = writes.slice(i, i + batchSize);
       const outcome = yield* Effect.result(pushBatch(batch));
       if (outcome._tag === "Failure") {
-        apply(planCallFailure(readBookState(doc), writes.slice(i), outcome.failure, now()));
+        apply(planCallFailure(state(), writes.slice(i), outcome.failure, now()));
         return yield* Effect.fail(outcome.failure);
       }
       counts.pushed += outcome.success.writes.length;
-      const rp = planResults(readBookState(doc), outcome.success.writes, outcome.success.results, now());
+      const rp = planResults(state(), outcome.success.writes, outcome.success.results, now());
       tally(rp);
       apply(rp);
     }
 
-    recordSync(syncStatus("idle", null));
+    recordIdle();
     return {
       skipped: null,
       pulled: {
@@ -308,22 +399,19 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
   });
 
   return cycle.pipe(
-    Effect.catchTags({
-      RateLimited: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      RowLocked: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      SessionExpired: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      Revoked: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      AccessDenied: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      ValidationFailed: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      NotFound: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      OutcomeUnknown: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-      Unavailable: (e) => Effect.fail(new CycleFailed({ error: e, message: e.message })),
-    }),
+    Effect.mapError(
+      (e): RunnerError =>
+        e._tag === "PersistFailed" || e._tag === "BookVersionTooNewError"
+          ? e
+          : new CycleFailed({ error: e, message: e.message }),
+    ),
+    Effect.catchDefect((defect) =>
+      Effect.fail(new CycleDefect({ defect, message: "An unexpected error stopped the sync cycle." })),
+    ),
     Effect.tapError((e) =>
       Effect.sync(() => {
-        if (e._tag !== "CycleFailed" && e._tag !== "PersistFailed") return;
-        const d = e._tag === "CycleFailed" ? describePortError(e.error) : { code: "PersistFailed", message: e.message };
-        recordSync(syncStatus("error", { ...d, at: now().toISOString() }));
+        const usage = port.usage();
+        writeSyncError(doc, describeRunnerError(e), now(), { used: usage.used, max: usage.max });
       }),
     ),
   );

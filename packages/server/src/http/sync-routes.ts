@@ -2,10 +2,13 @@
  * The sync API of a signed-in user: `POST /api/sync` ("sync now") and `GET /api/status`
  * (sync status and the receipt chain of recent intents, for support and devtools).
  *
- * Invariant: a user only ever sees and triggers their own book; state-changing POSTs refuse a
- * foreign `Origin`.
+ * Invariants: a user only ever sees and triggers their own book; state-changing POSTs refuse a
+ * foreign `Origin`; the status reads the book through the engine's checks (a device may have
+ * written anything in it), so a malformed value never fails the request: an intent that does
+ * not decode is listed with its (cut) key, kind `null` and the receipt that failed it, and a
+ * malformed `meta.sync` reads as `null`.
  */
-import { bookMaps, byHlc, type Intent, type Receipt } from "@tandem/engine";
+import { bookMaps, byHlc, type Intent, type Receipt, readBookState, readReceiptEntry } from "@tandem/engine";
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { type AuthService, roomOf } from "../auth/auth-service.js";
@@ -25,9 +28,18 @@ export interface SyncRoutesOptions {
 
 /** One intent with what became of it. */
 export interface IntentChain {
-  readonly intent: Pick<Intent, "id" | "kind" | "at" | "device">;
+  /** The intent; `kind`, `at` and `device` are `null` for a value that is not a valid intent. */
+  readonly intent: {
+    readonly id: string;
+    readonly kind: Intent["kind"] | null;
+    readonly at: string | null;
+    readonly device: string | null;
+  };
   readonly receipt: Receipt | null;
 }
+
+/** Longest intent key `/api/status` repeats (a valid one is a 36-character UUID). */
+const KEY_MAX = 64;
 
 /** Routes for "sync now" and the status API. */
 export function createSyncRoutes(o: SyncRoutesOptions): Hono {
@@ -50,25 +62,31 @@ export function createSyncRoutes(o: SyncRoutesOptions): Hono {
     const room = roomOf(s.orgId, s.userId);
     const lease = await o.rooms.lease(room);
     try {
-      const maps = bookMaps(lease.doc);
-      const intents = [...maps.intents.values()]
-        .sort(byHlc)
-        .reverse()
-        .slice(0, o.recentIntents ?? 50);
+      const state = readBookState(lease.doc);
+      const receipts = bookMaps(lease.doc).receipts;
+      const receiptOf = (key: string): Receipt | null => readReceiptEntry(key, receipts.get(key));
+      const limit = o.recentIntents ?? 50;
+      const intents = [...state.intents.values()].sort(byHlc).reverse().slice(0, limit);
       const chains: IntentChain[] = intents.map((i) => ({
         intent: { id: i.id, kind: i.kind, at: i.at, device: i.device },
-        receipt: maps.receipts.get(i.id) ?? null,
+        receipt: receiptOf(i.id),
       }));
+      for (const key of [...state.invalidIntents.keys()].slice(0, limit)) {
+        chains.push({
+          intent: { id: key.slice(0, KEY_MAX), kind: null, at: null, device: null },
+          receipt: receiptOf(key),
+        });
+      }
       c.header("cache-control", "no-store");
       return c.json({
         room,
         worker: o.supervisor.status(room),
-        sync: maps.meta.get("sync") ?? null,
+        sync: state.meta.sync,
         counts: {
-          opportunities: maps.opportunities.size,
-          contacts: maps.contacts.size,
-          activities: maps.activities.size,
-          intents: maps.intents.size,
+          opportunities: state.opportunities.size,
+          contacts: state.contacts.size,
+          activities: state.activities.size,
+          intents: state.intents.size + state.invalidIntents.size,
         },
         intents: chains,
       });

@@ -10,26 +10,35 @@
  * - the first cycle of a worker treats every `sending` receipt as abandoned (no call of this
  *   process can be in flight yet), so a restart resolves them by lookup at once;
  * - a failing cycle backs off (the trigger policy's retry) and never throws out of the worker;
+ *   every failure, typed or a defect, inside the runner or before it (no port), is recorded in
+ *   `meta.sync` (state `error`) and in {@link WorkerStatus};
+ * - failures are classified by their type, never by their text; the `sync.cycle_failed` log
+ *   line carries only the error's code (a message may quote what a device wrote);
  * - `Revoked` stops the worker and tells its owner, which revokes the user everywhere.
  */
 import {
   bookMaps,
   type CycleReport,
   DEFAULT_TRIGGER_CONFIG,
+  describeRunnerError,
   INITIAL_TRIGGER_STATE,
   type Intent,
   isFinalStatus,
   nextRunAt,
+  type RunnerError,
+  readReceiptEntry,
   reduceTrigger,
   runCycle,
   SALESFORCE_ORIGIN,
   type SalesforceId,
   type SalesforcePort,
+  SYNC_ERROR_CODES,
   type TriggerConfig,
   type TriggerEvent,
   type TriggerState,
+  writeSyncError,
 } from "@tandem/engine";
-import { Cause, Effect, Exit } from "effect";
+import { Cause, Data, Effect, Exit, Option } from "effect";
 import type * as Y from "yjs";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
@@ -48,13 +57,24 @@ export interface WorkerRooms {
   loadedDoc(room: string): Y.Doc | undefined;
 }
 
+/**
+ * The user's port could not be built (no stored grant, the token refresh failed). `code` is a
+ * fixed identifier (`invalid_grant`, `no_refresh_token`, …), safe to log; `revoked` means the
+ * grant is gone for good.
+ */
+export class WorkerPortError extends Data.TaggedError("WorkerPortError")<{
+  readonly code: string;
+  readonly revoked: boolean;
+  readonly message: string;
+}> {}
+
 /** Options of {@link BookWorker}. */
 export interface BookWorkerOptions {
   readonly orgId: string;
   readonly userId: SalesforceId;
   readonly room: string;
   readonly rooms: WorkerRooms;
-  /** The user's port; called before each cycle (it may refresh tokens). */
+  /** The user's port; called before each cycle (it may refresh tokens). Rejects with {@link WorkerPortError}. */
   readonly port: () => Promise<SalesforcePort>;
   /** Called once when Salesforce revoked the user's grant; the worker has stopped. */
   readonly onRevoked: (message: string) => void;
@@ -74,8 +94,23 @@ export interface WorkerStatus {
   readonly stoppedReason: string | null;
   readonly nextRunAt: number | null;
   readonly lastReport: CycleReport | null;
+  /** The last failure's readable message (for the user), or `null` after a success. */
   readonly lastError: string | null;
+  /** The last failure's code (a port error tag, `SCHEMA_TOO_NEW`, `INTERNAL`, …), or `null`. */
+  readonly lastErrorCode: string | null;
   readonly failures: number;
+}
+
+/** A failure, classified by its type. */
+interface Failure {
+  /** A fixed identifier of the kind of failure (a port error's tag, or `code`), for metrics and hooks. */
+  readonly tag: string;
+  /** What `meta.sync.lastError.code` records. */
+  readonly code: string;
+  readonly message: string;
+  readonly revoked: boolean;
+  /** Whether `meta.sync` already records it (the runner records its own failures). */
+  readonly recorded: boolean;
 }
 
 /** Runs the sync cycles of one book. See the file header. */
@@ -86,7 +121,7 @@ export class BookWorker {
   private running: Promise<void> | undefined;
   private stopped: string | null = null;
   private lastReport: CycleReport | null = null;
-  private lastError: string | null = null;
+  private lastError: Failure | null = null;
   private readonly waiters: Array<() => void> = [];
   private unlisten: (() => void) | undefined;
   private observed: { doc: Y.Doc; off: () => void } | undefined;
@@ -137,7 +172,8 @@ export class BookWorker {
       stoppedReason: this.stopped,
       nextRunAt: this.stopped !== null ? null : nextRunAt(this.state, this.config),
       lastReport: this.lastReport,
-      lastError: this.lastError,
+      lastError: this.lastError?.message ?? null,
+      lastErrorCode: this.lastError?.code ?? null,
       failures: this.state.failures,
     };
   }
@@ -212,8 +248,8 @@ export class BookWorker {
     let lease: { readonly doc: Y.Doc; release(): void } | undefined;
     let attempted = false;
     try {
-      const port = await this.o.port();
       lease = await this.o.rooms.lease(this.o.room);
+      const port = await this.o.port();
       attempted = true;
       const exit = await Effect.runPromiseExit(
         runCycle({
@@ -248,10 +284,10 @@ export class BookWorker {
           calls: exit.value.apiUsage.callsMade,
         });
       } else {
-        this.fail(Cause.squash(exit.cause), started);
+        this.fail(fromCause(exit.cause), started, lease.doc);
       }
     } catch (err) {
-      this.fail(err, started);
+      this.fail(fromThrown(err), started, lease?.doc);
     } finally {
       if (attempted) this.cycles++;
       lease?.release();
@@ -266,20 +302,29 @@ export class BookWorker {
   private callsSeen = 0;
   private cycles = 0;
 
-  private fail(error: unknown, started: number): void {
-    const tag = tagOf(error);
-    const message = messageOf(error);
-    this.lastError = message;
+  private fail(failure: Failure, started: number, doc: Y.Doc | undefined): void {
+    this.lastError = failure;
     this.o.metrics.cycle("failed", (this.o.clock.now() - started) / 1000);
-    this.o.metrics.error(tag);
-    this.o.logger.log("warn", "sync.cycle_failed", { room: this.o.room, error: tag, message });
-    if (tag === "Revoked" || tag === "invalid_grant") {
+    this.o.metrics.error(failure.tag);
+    this.o.logger.log("warn", "sync.cycle_failed", { room: this.o.room, error: failure.tag, code: failure.code });
+    if (!failure.recorded && doc !== undefined) {
+      try {
+        writeSyncError(doc, failure, new Date(this.o.clock.now()));
+      } catch (err) {
+        // The room's own containment handles a doc that cannot take writes; say so once here.
+        this.o.logger.log("error", "sync.status_write_failed", {
+          room: this.o.room,
+          error: err instanceof Error ? err.name : typeof err,
+        });
+      }
+    }
+    if (failure.revoked) {
       this.stopped = "revoked";
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
-      this.o.onRevoked(message);
+      this.o.onRevoked(failure.message);
     } else {
-      this.o.onFailed?.(tag);
+      this.o.onFailed?.(failure.tag);
     }
   }
 }
@@ -288,24 +333,30 @@ function openIntents(doc: Y.Doc): number {
   const { intents, receipts } = bookMaps(doc);
   let open = 0;
   for (const id of intents.keys()) {
-    const r = receipts.get(id);
-    if (r === undefined || !isFinalStatus(r.status)) open++;
+    const r = readReceiptEntry(id, receipts.get(id));
+    if (r === null || !isFinalStatus(r.status)) open++;
   }
   return open;
 }
 
-function tagOf(error: unknown): string {
-  if (typeof error === "object" && error !== null) {
-    const e = error as { _tag?: unknown; error?: { _tag?: unknown }; code?: unknown };
-    if (e._tag === "CycleFailed" && typeof e.error?._tag === "string") return e.error._tag;
-    if (typeof e._tag === "string") return e._tag;
-    if (typeof e.code === "string") return e.code;
+/** A failed runner exit: its typed error, or a defect. */
+function fromCause(cause: Cause.Cause<RunnerError>): Failure {
+  const error = Cause.findErrorOption(cause);
+  if (Option.isNone(error)) {
+    const code = SYNC_ERROR_CODES.internal;
+    return { tag: code, code, message: "An unexpected error stopped the sync cycle.", revoked: false, recorded: false };
   }
-  return "Error";
+  const e = error.value;
+  const d = describeRunnerError(e);
+  const tag = e._tag === "CycleFailed" ? e.error._tag : d.code;
+  return { ...d, tag, revoked: tag === "Revoked", recorded: true };
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === "object" && error !== null && "message" in error) return String(error.message);
-  return String(error);
+/** A failure before the runner ran: the port could not be built, or the room not leased. */
+function fromThrown(error: unknown): Failure {
+  if (error instanceof WorkerPortError) {
+    return { tag: error.code, code: error.code, message: error.message, revoked: error.revoked, recorded: false };
+  }
+  const code = SYNC_ERROR_CODES.internal;
+  return { tag: code, code, message: "The sync cycle could not start.", revoked: false, recorded: false };
 }

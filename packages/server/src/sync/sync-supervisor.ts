@@ -8,10 +8,12 @@
 import type { SalesforceId, SalesforcePort, TriggerConfig } from "@tandem/engine";
 import { readSalesforceId } from "@tandem/engine";
 import { createSalesforcePort, type SalesforceTokens } from "@tandem/salesforce-adapter";
+import { logOAuthCode } from "../auth/log-text.js";
+import { OAuthError } from "../auth/oauth-client.js";
 import type { OrgConfig } from "../auth/org-config.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
-import { BookWorker, type WorkerRooms, type WorkerStatus } from "./book-worker.js";
+import { BookWorker, WorkerPortError, type WorkerRooms, type WorkerStatus } from "./book-worker.js";
 import type { SyncMetrics } from "./sync-metrics.js";
 
 /** Where workers get and keep their user's tokens. */
@@ -77,7 +79,9 @@ export class SyncSupervisor {
       rooms: this.o.rooms,
       port: async () => {
         if (port) return port;
-        const tokens = await this.o.tokens.get(orgId, userId, { fresh });
+        const tokens = await this.o.tokens.get(orgId, userId, { fresh }).catch((err: unknown) => {
+          throw portError(err);
+        });
         fresh = false;
         const onTokenRefresh = (t: SalesforceTokens): void => {
           this.o.tokens.save(orgId, userId, t).catch((err: unknown) => {
@@ -95,8 +99,9 @@ export class SyncSupervisor {
           fresh = true;
         }
       },
-      onRevoked: (message) => {
-        this.o.logger.log("warn", "sync.revoked", { room, message });
+      // The revocation message may quote the org; the log keeps to the room.
+      onRevoked: () => {
+        this.o.logger.log("warn", "sync.revoked", { room });
         this.workers.delete(room);
         this.o.metrics.workers = this.workers.size;
         this.o.tokens.revoke(orgId, userId, "invalid_grant").catch((err: unknown) => {
@@ -171,4 +176,18 @@ export class SyncSupervisor {
       onTokenRefresh: args.onTokenRefresh,
       apiVersion: this.o.apiVersion,
     });
+}
+
+/** A failure to get the user's tokens, as the worker's typed error (`invalid_grant` revokes). */
+function portError(err: unknown): WorkerPortError {
+  if (err instanceof WorkerPortError) return err;
+  const code = err instanceof OAuthError ? (logOAuthCode(err.code) ?? "oauth_failed") : "token_unavailable";
+  return new WorkerPortError({
+    code,
+    revoked: code === "invalid_grant",
+    message:
+      code === "invalid_grant"
+        ? "Salesforce revoked this sign-in; sign in again."
+        : "No Salesforce token is available for this book.",
+  });
 }
