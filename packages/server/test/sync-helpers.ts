@@ -3,9 +3,40 @@
  * emulator, open stock y-websocket devices with fresh tickets, and query the emulated org as
  * a given user over its REST API.
  */
+import { createEmulator, type Emulator, type EmulatorUser } from "@tandem/salesforce-emulator";
 import { WebSocket } from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { startTestServer, type TestServer } from "./helpers.js";
+
+/** A team-selling org on the emulator, a server syncing it, and two of its users. */
+export interface TeamOrg {
+  readonly emu: Emulator;
+  readonly t: TestServer;
+  /** The user whose book the tests look at, and "someone else" who edits in Salesforce. */
+  readonly user: EmulatorUser;
+  readonly other: EmulatorUser;
+  readonly asUser: OrgSession;
+  readonly asOther: OrgSession;
+}
+
+/**
+ * Starts the emulator (`small` dataset, Opportunities public read/write, so a colleague may
+ * edit a deal) and a server whose workers sync fast, and signs both users in at the org.
+ */
+export async function startTeamOrg(): Promise<TeamOrg> {
+  const emu = await createEmulator({ port: 0, dataset: "small", sharing: { Opportunity: "ReadWrite" } });
+  const [admin, second] = emu.users;
+  if (!admin || !second) throw new Error("the small dataset has at least two users");
+  const t = await startTestServer({
+    org: { loginUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret },
+    sync: { trigger: { debounceMs: 50, maxDebounceMs: 200, quietMs: 0, scheduleMs: 3_600_000, retryMs: 200 } },
+  });
+  // The second user owns the book; the first plays "someone else".
+  const asUser = await orgSession(emu, second.username, second.password);
+  const asOther = await orgSession(emu, admin.username, admin.password);
+  return { emu, t, user: second, other: admin, asUser, asOther };
+}
 
 /** Signs in as `username` through the server's OAuth flow; returns the session cookie. */
 export async function signIn(serverUrl: string, username: string): Promise<string> {

@@ -10,10 +10,10 @@
  * - revoking the grant at the org ends the sessions, closes the sockets and stops the worker.
  */
 import { type BookSnapshot, bookMaps, createDevice, type Receipt } from "@tandem/engine";
-import { createEmulator, type Emulator, type EmulatorUser } from "@tandem/salesforce-emulator";
+import type { Emulator, EmulatorUser } from "@tandem/salesforce-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "./helpers.js";
-import { type Device, type OrgSession, openDevice, orgSession, signIn, until } from "./sync-helpers.js";
+import type { TestServer } from "./helpers.js";
+import { type Device, type OrgSession, openDevice, signIn, startTeamOrg, until } from "./sync-helpers.js";
 
 let emu: Emulator;
 let t: TestServer;
@@ -27,19 +27,7 @@ let a: Device;
 let b: Device;
 
 beforeAll(async () => {
-  // Opportunities Public Read/Write: a team-selling org, where a colleague may edit a deal.
-  emu = await createEmulator({ port: 0, dataset: "small", sharing: { Opportunity: "ReadWrite" } });
-  const [admin, second] = emu.users;
-  if (!admin || !second) throw new Error("the small dataset has at least two users");
-  // The second user owns the book; the first plays "someone else".
-  user = second;
-  other = admin;
-  t = await startTestServer({
-    org: { loginUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret },
-    sync: { trigger: { debounceMs: 50, maxDebounceMs: 200, quietMs: 0, scheduleMs: 3_600_000, retryMs: 200 } },
-  });
-  asUser = await orgSession(emu, user.username, user.password);
-  asOther = await orgSession(emu, other.username, other.password);
+  ({ emu, t, user, other, asUser, asOther } = await startTeamOrg());
   cookieA = await signIn(t.server.url, user.username);
   cookieB = await signIn(t.server.url, user.username);
   a = await openDevice(t.server.url, cookieA);

@@ -22,12 +22,12 @@ import {
   tickHlc,
   uuidv7,
 } from "@tandem/engine";
-import { createEmulator, type Emulator, type EmulatorUser } from "@tandem/salesforce-emulator";
+import type { Emulator, EmulatorUser } from "@tandem/salesforce-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { roomOf } from "../src/auth/auth-service.js";
-import { startTestServer, type TestServer } from "./helpers.js";
-import { type OrgSession, orgSession, signIn, until } from "./sync-helpers.js";
+import type { TestServer } from "./helpers.js";
+import { type OrgSession, signIn, startTeamOrg, until } from "./sync-helpers.js";
 
 const WRITER = "trust-test-device";
 
@@ -41,17 +41,7 @@ let cookie: string;
 let room: string;
 
 beforeAll(async () => {
-  emu = await createEmulator({ port: 0, dataset: "small", sharing: { Opportunity: "ReadWrite" } });
-  const [admin, second] = emu.users;
-  if (!admin || !second) throw new Error("the small dataset has at least two users");
-  user = second;
-  other = admin;
-  t = await startTestServer({
-    org: { loginUrl: emu.url, clientId: emu.clientId, clientSecret: emu.clientSecret },
-    sync: { trigger: { debounceMs: 50, maxDebounceMs: 200, quietMs: 0, scheduleMs: 3_600_000, retryMs: 200 } },
-  });
-  asUser = await orgSession(emu, user.username, user.password);
-  asOther = await orgSession(emu, other.username, other.password);
+  ({ emu, t, user, other, asUser, asOther } = await startTeamOrg());
   cookie = await signIn(t.server.url, user.username);
   room = roomOf(emu.orgId, user.id);
   await until(async () => (await read((doc) => bookMaps(doc).opportunities.size)) > 0, "the first sync");
