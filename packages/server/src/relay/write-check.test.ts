@@ -48,6 +48,11 @@ function send(f: Fixture, update: Uint8Array): string {
   return "ok";
 }
 
+/** Sends what `write` changes on device `d`. */
+function sent(f: Fixture, d: Y.Doc, write: () => void): string {
+  return send(f, captured(d, write));
+}
+
 function captured(d: Y.Doc, write: () => void): Uint8Array {
   const before = Y.encodeStateVector(d);
   write();
@@ -60,18 +65,8 @@ describe("the write check", () => {
   it("accepts a new intent and an interaction whose id is the key", () => {
     const f = room();
     const d = device(f);
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("intents").set("i1", intent("i1"))),
-      ),
-    ).toBe("ok");
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("interactions").set("x1", { id: "x1", email: "a@b" })),
-      ),
-    ).toBe("ok");
+    expect(sent(f, d, () => d.getMap("intents").set("i1", intent("i1")))).toBe("ok");
+    expect(sent(f, d, () => d.getMap("interactions").set("x1", { id: "x1", email: "a@b" }))).toBe("ok");
     expect(f.room.getMap("intents").get("i1")).toEqual(intent("i1"));
   });
 
@@ -93,26 +88,11 @@ describe("the write check", () => {
   it("refuses an intent whose id is not its key, an existing key, and a key written twice", () => {
     const f = room();
     const d = device(f);
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("intents").set("k", intent("other"))),
-      ),
-    ).toBe("forbidden:intent-id-mismatch");
+    expect(sent(f, d, () => d.getMap("intents").set("k", intent("other")))).toBe("forbidden:intent-id-mismatch");
     const e = device(f);
-    expect(
-      send(
-        f,
-        captured(e, () => e.getMap("intents").set("i1", intent("i1"))),
-      ),
-    ).toBe("ok");
+    expect(sent(f, e, () => e.getMap("intents").set("i1", intent("i1")))).toBe("ok");
     const g = device(f);
-    expect(
-      send(
-        f,
-        captured(g, () => g.getMap("intents").set("i1", intent("i1"))),
-      ),
-    ).toBe("forbidden:intent-exists");
+    expect(sent(f, g, () => g.getMap("intents").set("i1", intent("i1")))).toBe("forbidden:intent-exists");
     const h = device(f);
     const first = captured(h, () => h.getMap("intents").set("i2", intent("i2")));
     const second = captured(h, () => h.getMap("intents").set("i2", { ...intent("i2"), kind: "cancel" }));
@@ -122,62 +102,33 @@ describe("the write check", () => {
   it("refuses overwriting or deleting an intent", () => {
     const f = room();
     const d = device(f);
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("intents").set("i1", intent("i1"))),
-      ),
-    ).toBe("ok");
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("intents").set("i1", { ...intent("i1"), kind: "x" })),
-      ),
-    ).toBe("forbidden:intent-exists");
+    expect(sent(f, d, () => d.getMap("intents").set("i1", intent("i1")))).toBe("ok");
+    expect(sent(f, d, () => d.getMap("intents").set("i1", { ...intent("i1"), kind: "x" }))).toBe(
+      "forbidden:intent-exists",
+    );
     const e = device(f);
-    expect(
-      send(
-        f,
-        captured(e, () => e.getMap("intents").delete("i1")),
-      ),
-    ).toBe("forbidden:deletes-intent");
+    expect(sent(f, e, () => e.getMap("intents").delete("i1"))).toBe("forbidden:deletes-intent");
   });
 
   it("refuses every write to a map only the worker writes", () => {
     for (const map of ["opportunities", "receipts", "meta", "contacts"]) {
       const f = room();
       const d = device(f);
-      expect(
-        send(
-          f,
-          captured(d, () => d.getMap(map).set("006A", { Id: "006A", Amount: 9 })),
-        ),
-      ).toBe(`forbidden:map-not-writable:${map}`);
+      expect(sent(f, d, () => d.getMap(map).set("006A", { Id: "006A", Amount: 9 }))).toBe(
+        `forbidden:map-not-writable:${map}`,
+      );
     }
     const f = room();
     const d = device(f);
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("opportunities").delete("006A")),
-      ),
-    ).toBe("forbidden:deletes-server-item");
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("elsewhere").set("k", 1)),
-      ),
-    ).toBe("forbidden:unknown-root");
+    expect(sent(f, d, () => d.getMap("opportunities").delete("006A"))).toBe("forbidden:deletes-server-item");
+    expect(sent(f, d, () => d.getMap("elsewhere").set("k", 1))).toBe("forbidden:unknown-root");
   });
 
   it("refuses texts, arrays and nested types, even inside a map devices write", () => {
     const f = room();
     const fresh = (write: (d: Y.Doc) => void): string => {
       const d = device(f);
-      return send(
-        f,
-        captured(d, () => write(d)),
-      );
+      return sent(f, d, () => write(d));
     };
     expect(fresh((d) => d.getText("t").insert(0, "hi"))).toBe("forbidden:content-kind");
     expect(fresh((d) => d.getArray("intents").push([1]))).toBe("forbidden:not-a-map-entry");
@@ -202,12 +153,7 @@ describe("the write check", () => {
     const f = room();
     const d = device(f);
     d.clientID = f.room.clientID;
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("intents").set("i1", intent("i1"))),
-      ),
-    ).toBe("forbidden:server-client-id");
+    expect(sent(f, d, () => d.getMap("intents").set("i1", intent("i1")))).toBe("forbidden:server-client-id");
   });
 
   it("refuses updates whose predecessors the room has never seen", () => {
@@ -222,12 +168,7 @@ describe("the write check", () => {
     const f = room();
     f.room.getMap("interactions").set("x1", { id: "x1", source: "importer" });
     const d = device(f);
-    expect(
-      send(
-        f,
-        captured(d, () => d.getMap("interactions").set("x1", { id: "x1" })),
-      ),
-    ).toBe("forbidden:overwrites-server-item");
+    expect(sent(f, d, () => d.getMap("interactions").set("x1", { id: "x1" }))).toBe("forbidden:overwrites-server-item");
   });
 });
 
