@@ -130,6 +130,19 @@ async function storedDoc(book: Book): Promise<Y.Doc> {
 let nextClient = 900_000;
 const newClient = (): number => nextClient++;
 
+/** An update that writes a 10,000-deep JSON value as an interaction (what crashed the server). */
+function deepInteraction(): Uint8Array {
+  const structs = [
+    {
+      kind: "item",
+      parent: "interactions",
+      key: "x-deep",
+      content: { ref: "json", texts: [deepJsonText("x-deep", 10_000)] },
+    },
+  ] as const;
+  return craftUpdate({ groups: [{ client: newClient(), clock: 0, structs: [...structs] }] });
+}
+
 describe("bullet 1: a deep value cannot take the server down", () => {
   const cases: { name: string; content: () => Parameters<typeof craftUpdate>[0]["groups"][0]["structs"][0] }[] = [
     {
@@ -189,28 +202,7 @@ describe("bullet 1: a deep value cannot take the server down", () => {
 
   it("after a restart, a book that was sent a deep value loads and syncs (nothing of it was stored)", async () => {
     const { book } = await workerBook();
-    await sendOnce(
-      relay,
-      book,
-      updateFrame(
-        craftUpdate({
-          groups: [
-            {
-              client: newClient(),
-              clock: 0,
-              structs: [
-                {
-                  kind: "item",
-                  parent: "interactions",
-                  key: "x-deep",
-                  content: { ref: "json", texts: [deepJsonText("x-deep", 10_000)] },
-                },
-              ],
-            },
-          ],
-        }),
-      ),
-    );
+    await sendOnce(relay, book, updateFrame(deepInteraction()));
     for (const d of opened.splice(0)) d.destroy();
     await relay.stop();
     relay = await startRelayChild(join(dir, "data"));
@@ -228,22 +220,7 @@ describe("bullet 1, a log written before the fix (depends on the registry's cont
     const other = freshBook("O");
     const o1 = await device(other);
     const o2 = await device(other);
-    const poisoned = craftUpdate({
-      groups: [
-        {
-          client: newClient(),
-          clock: 0,
-          structs: [
-            {
-              kind: "item",
-              parent: "interactions",
-              key: "x-deep",
-              content: { ref: "json", texts: [deepJsonText("x-deep", 10_000)] },
-            },
-          ],
-        },
-      ],
-    });
+    const poisoned = deepInteraction();
     await relay.appendStored(book.room, [poisoned]);
     const codes: number[] = [];
     // A device that has nothing: the relay must encode the whole room for it, which throws.
