@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Enforces the package hierarchy of DESIGN §3. Fails (exit 1) when a package imports, or
+// Enforces the package hierarchy of docs/architecture.md ("Packages and the direction of dependencies"). Fails (exit 1) when a package imports, or
 // declares a dependency on, a workspace package it may not use; when a relative import
 // escapes its package; when jsforce is imported outside the adapter (the emulator's tests
 // may drive it as a client); or when the pure engine imports Node built-ins.
@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** Which workspace packages each package may import (DESIGN §3). */
+/** Which workspace packages each package may import (docs/architecture.md). */
 export const ALLOWED = {
   engine: [],
   "salesforce-adapter": ["engine"],
@@ -62,7 +62,7 @@ export function checkDependencies(root) {
     if (allowed === undefined) {
       violations.push({
         file: relative(root, pkgDir),
-        message: `package "${pkg}" is not in the hierarchy of DESIGN §3`,
+        message: `package "${pkg}" is not in the hierarchy of docs/architecture.md`,
       });
       continue;
     }
@@ -89,7 +89,7 @@ export function checkDependencies(root) {
         if (tandem && tandem[1] !== pkg && !allowed.includes(tandem[1]) && !testOnly) {
           violations.push({
             file: rel,
-            message: `imports ${spec}; ${pkg} may import only [${allowed.join(", ")}] (DESIGN §3)`,
+            message: `imports ${spec}; ${pkg} may import only [${allowed.join(", ")}] (docs/architecture.md)`,
           });
         }
         if (spec.startsWith(".")) {
@@ -103,7 +103,7 @@ export function checkDependencies(root) {
         }
         if ((spec === "jsforce" || spec.startsWith("jsforce/")) && pkg !== "salesforce-adapter") {
           if (!(pkg === "salesforce-emulator" && isTestFile(file))) {
-            violations.push({ file: rel, message: "imports jsforce; only @tandem/salesforce-adapter may (DESIGN §3)" });
+            violations.push({ file: rel, message: "imports jsforce; only @tandem/salesforce-adapter may (docs/architecture.md)" });
           }
         }
         if (

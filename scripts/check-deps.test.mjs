@@ -24,7 +24,7 @@ function workspace(files) {
   return root;
 }
 
-describe("dependency direction (DESIGN §3)", () => {
+describe("dependency direction (docs/architecture.md)", () => {
   it("accepts the allowed direction", () => {
     const root = workspace({
       "packages/server/src/a.ts": 'import { x } from "@tandem/engine";\nimport "@tandem/salesforce-adapter";',

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start` → the demo of DESIGN §10: builds the web client, starts the server with its
+// `npm start` → the demo of the README's quick start: builds the web client, starts the server with its
 // embedded emulated org (which serves the client on its own port), and prints
 // "Tandem demo: <url>" with the demo users to sign in as. Whatever part does not exist yet is
 // named plainly instead of being pretended. Ctrl-C stops everything.

@@ -1,6 +1,6 @@
 /**
  * Vite build of the web client: `index.html` → `dist/`, served by the Tandem server on its own
- * port. The build must run under a strict Content Security Policy (DESIGN §7): no inline script
+ * port. The build must run under a strict Content Security Policy (docs/architecture.md, "Security"): no inline script
  * or style, so the production `index.html` carries the policy as a `<meta>` too. The dev server
  * proxies `/auth`, `/api` and `/sync` (websocket) to a Tandem server (`TANDEM_SERVER`, default
  * http://127.0.0.1:8787).
@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import react from "@vitejs/plugin-react";
 import { defaultClientConditions, defineConfig, type Plugin } from "vite";
 
-/** The policy of DESIGN §7 (the server sends it as a header too, with `frame-ancestors`). */
+/** The policy of docs/architecture.md, "Security" (the server sends it as a header too, with `frame-ancestors`). */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "script-src 'self'",

@@ -113,7 +113,7 @@ export class Mirror {
   }
 }
 
-/** The emulator's control API (DESIGN §10). */
+/** The emulator's control API (packages/salesforce-emulator/README.md). */
 export async function injectFault(
   url: string,
   fault: {

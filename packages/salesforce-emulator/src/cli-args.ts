@@ -1,5 +1,5 @@
 /**
- * Command-line flags of `tandem-emulator` (DESIGN §10) parsed into emulator options.
+ * Command-line flags of `tandem-emulator` (the package README) parsed into emulator options.
  *
  * Invariant: a flag that is unknown, lacks its value or has a bad value throws
  * {@link CliUsageError} naming it; nothing is started.

@@ -2,7 +2,7 @@
  * `tandem-emulator [--port N] [--seed S] [--dataset small|medium|large] [--data FILE]
  * [--no-control] [--token-ttl MS]`: starts the emulator and prints ONE JSON line on stdout
  * when ready: `{"url","clientId","clientSecret","users":[{"id","username","password","name"}]}`
- * (DESIGN §10). Bad flags exit 2 with a message on stderr; SIGINT/SIGTERM close cleanly.
+ * (the package README). Bad flags exit 2 with a message on stderr; SIGINT/SIGTERM close cleanly.
  */
 import { CliUsageError, parseCliArgs, USAGE } from "./cli-args.js";
 import { createEmulator, type EmulatorOptions } from "./server/create-emulator.js";

@@ -1,5 +1,5 @@
 /**
- * Conformance: the control API of DESIGN §10 — stats counted as the org counts API usage,
+ * Conformance: the control API of this package's README — stats counted as the org counts API usage,
  * faults for the next N matching calls, clock advance, the daily limit — seen through jsforce
  * (reference §0.4, §2.7, §2.8, §5.1).
  */
@@ -46,7 +46,7 @@ describe("stats", () => {
   });
 });
 
-describe("faults (DESIGN §10)", () => {
+describe("faults (the package README)", () => {
   it("REQUEST_LIMIT_EXCEEDED answers 403 as Salesforce does, for exactly `count` matching calls", async () => {
     const added = await control("/faults", {
       match: { method: "POST", path: "/sobjects/Task$" },

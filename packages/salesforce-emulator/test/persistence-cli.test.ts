@@ -1,7 +1,7 @@
 /**
  * Process-level: `--data FILE` keeps the org across restarts with atomic writes, and the
  * `tandem-emulator` CLI prints one ready line, rejects bad flags with exit 2 and stops cleanly
- * on SIGTERM (DESIGN §10, issue 3 §1 and §9).
+ * on SIGTERM (this package's README, issue 3 §1 and §9).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

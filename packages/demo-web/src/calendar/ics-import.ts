@@ -1,6 +1,6 @@
 /**
  * Calendar import: parses an iCalendar (.ics) file with ical.js and maps each event's attendees
- * to the book's contacts by email (case-insensitive, trimmed — DESIGN §1.4). Each match becomes
+ * to the book's contacts by email (case-insensitive, trimmed — docs/architecture.md, "Scope of a book"). Each match becomes
  * one `meeting` interaction; the engine's Key-contact rule then does the rest.
  *
  * Invariants: pure (no document writes; the caller records the interactions); interaction ids

@@ -1,5 +1,5 @@
 /**
- * The client side of the server's session API (DESIGN §10): who is signed in, the demo users,
+ * The client side of the server's session API (packages/server/README.md, "Endpoints"): who is signed in, the demo users,
  * sync tickets, sign out. Also remembers the last session on this device so a cold start can
  * open the book from IndexedDB before the network answers.
  *

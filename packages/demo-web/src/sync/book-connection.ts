@@ -1,7 +1,7 @@
 /**
  * One book on this device: its Y.Doc, persisted in IndexedDB (y-indexeddb) and replicated
  * through the server's relay (y-websocket) with a fresh single-use ticket for every connection
- * attempt (DESIGN §7).
+ * attempt (docs/architecture.md, "Security").
  *
  * Invariants: IndexedDB is opened first, so a cold start shows the local book before the
  * network answers; the provider never reconnects on its own with a spent ticket (every

@@ -1,6 +1,6 @@
 /**
  * Deep equality of plain JSON values, the test the planner uses to skip redundant writes
- * (DESIGN §4 rule 3: writing an equal value still grows the document).
+ * (docs/protocol.md §1 rule 5: writing an equal value still grows the document).
  *
  * Invariant: key order does not matter; `undefined`-valued keys count as absent, as they do
  * once a value has round-tripped through a Y.Map.

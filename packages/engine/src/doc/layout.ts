@@ -1,5 +1,5 @@
 /**
- * The layout of a book document, protocol v1 (DESIGN §4, §4.1): the nine top-level Y.Maps,
+ * The layout of a book document, protocol v1 (docs/protocol.md §1–§2): the nine top-level Y.Maps,
  * their value types, the meta keys and the origin the worker writes with.
  *
  * Invariants: every value is a plain JSON value (never a nested Y type); each key has one

@@ -1,6 +1,6 @@
 /**
  * Opening a book document: the schema-version check every reader makes, and what the worker
- * does when it opens a book: the forward migration (DESIGN §4 rule 7) and the repair of what a
+ * does when it opens a book: the forward migration (docs/protocol.md §6) and the repair of what a
  * device damaged in the worker's maps (issue 18).
  *
  * Invariants: `openBook` never writes to a doc whose `meta.schemaVersion` is an integer greater

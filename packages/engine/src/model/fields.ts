@@ -1,5 +1,5 @@
 /**
- * The fields a device may edit (DESIGN §1.8 and issue 4) and the rule each value must meet,
+ * The fields a device may edit (docs/protocol.md §3–§4 and issue 4) and the rule each value must meet,
  * plus the Task subject a logged activity gets.
  *
  * Invariant: a value that passes {@link checkFieldValue} is one Salesforce accepts for the

@@ -1,6 +1,6 @@
 /**
  * The Salesforce records a book mirrors, exactly as document protocol v1 stores them
- * (DESIGN §4.1): Salesforce field names and value formats, dates `YYYY-MM-DD`, datetimes ISO
+ * (docs/protocol.md): Salesforce field names and value formats, dates `YYYY-MM-DD`, datetimes ISO
  * 8601 UTC, ids 18 characters, and `null` for a field with no value.
  *
  * Invariant: these are plain JSON values; nothing here is a Y type.

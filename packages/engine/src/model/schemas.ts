@@ -1,5 +1,5 @@
 /**
- * Effect Schemas for every value document protocol v1 stores (DESIGN §4.1): the mirrored
+ * Effect Schemas for every value document protocol v1 stores (docs/protocol.md): the mirrored
  * Salesforce records, intents, receipts, interactions and meta. Decoding a value checks its
  * shape and formats; the decoded types are exactly the interfaces of `records.ts` (a type test
  * pins that) and the intent/receipt types exported here.
@@ -219,7 +219,7 @@ export const SyncStatusSchema = Schema.Struct({
   lastSuccessAt: Schema.NullOr(DateTimeString),
   lastError: Schema.NullOr(Schema.Struct({ code: Schema.String, message: Schema.String, at: DateTimeString })),
   apiUsage: Schema.Struct({ used: Schema.Finite, max: Schema.Finite }),
-  /** Records mirrored when the status was written (DESIGN §9); absent in docs written before. */
+  /** Records mirrored when the status was written (docs/architecture.md, "Observability"); absent in docs written before. */
   records: Schema.optional(
     Schema.Struct({
       opportunities: Schema.Finite,

@@ -8,7 +8,7 @@
  *   Salesforce would hide from them.
  * - Reads return records in the shapes of `model/records.ts` (18-character ids, `null` for
  *   no value). A pull never returns the same record twice.
- * - `pullScope` applies DESIGN §1 scope rules 1–4 relative to the ids the caller already
+ * - `pullScope` applies the scope rules 1–4 of docs/architecture.md relative to the ids the caller already
  *   mirrors: it returns changed or newly in-scope records (cascades included: an opportunity
  *   new to the scope brings its account, every contact at that account and its roles, whatever
  *   their age) and the ids of mirrored records that left the scope or were deleted. With no
@@ -114,7 +114,7 @@ export interface CreateTaskWrite {
   };
 }
 
-/** A field edit with its three-way precondition (DESIGN §6.4). */
+/** A field edit with its three-way precondition (docs/protocol.md §4, "Field edits"). */
 export interface UpdateFieldWrite {
   readonly kind: "updateField";
   readonly intentId: string;

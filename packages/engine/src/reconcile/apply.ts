@@ -1,6 +1,6 @@
 /**
  * Applying a plan to a book document: the engine's one mutation of the mirror, receipts and
- * meta, in ONE transaction with origin `salesforce` (DESIGN §5.4).
+ * meta, in ONE transaction with origin `salesforce` (docs/architecture.md, "The sync cycle", step 5).
  *
  * Invariants: records are written as Yjs JSON content (see record-content.ts); values
  * deep-equal to the current ones are not written (zero Yjs updates for an

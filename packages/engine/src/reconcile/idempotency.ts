@@ -1,6 +1,6 @@
 /**
  * Idempotency keys: one per intent, derived only from the intent id, so every worker (and
- * every retry) computes the same key for the same intent (DESIGN §6.3).
+ * every retry) computes the same key for the same intent (docs/protocol.md §4, write-ahead).
  *
  * Invariant: `idempotencyKeyFor(id)` is a pure function of `id`, at most 40 characters.
  */

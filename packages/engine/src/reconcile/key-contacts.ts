@@ -1,5 +1,5 @@
 /**
- * Which contacts are Key for at least one opportunity of the book (DESIGN §1.4): the set whose
+ * Which contacts are Key for at least one opportunity of the book (docs/architecture.md, "Scope of a book"): the set whose
  * activities the book pulls. Same rule as the views: a role, or an email/meeting interaction
  * with the contact's address (trimmed, case-insensitive), with the user's overrides winning
  * per opportunity.

@@ -1,5 +1,5 @@
 /**
- * One property test per merge rule of DESIGN §6, driven through the real pieces: device API,
+ * One property test per merge rule of docs/architecture.md, "Merge rules", driven through the real pieces: device API,
  * Yjs replicas on a simulated network, the planner, the runner and the fake port with faults.
  * `TANDEM_PROP_RUNS` raises the number of runs; `TANDEM_PROP_SEED` replays a failure (fast-check
  * prints the seed and path of every failure).
@@ -82,7 +82,7 @@ async function quiesce(f: BookFixture, cycles = 4): Promise<void> {
 
 const contactOf = (f: BookFixture, c: "ada" | "bob" | "cyd") => f.ids[c];
 
-describe("merge rules (DESIGN §6)", () => {
+describe("merge rules (docs/architecture.md)", () => {
   it("rule 1, convergence: replicas that received the same updates show the same book, whatever the delivery", async () => {
     const step = fc.oneof(
       fc.record({

@@ -1,5 +1,5 @@
 /**
- * The planner (DESIGN §5.2, §6): a pure function from the book's state, what was pulled from
+ * The planner (docs/architecture.md, "The sync cycle" and "Merge rules"): a pure function from the book's state, what was pulled from
  * Salesforce and the time now, to one plan: mirror upserts and deletes, Salesforce writes with
  * their preconditions, lookups for earlier attempts, receipt transitions and meta updates.
  * `planResults` and `planLookupResults` turn the port's answers into the follow-up plan.
@@ -186,7 +186,7 @@ export function describePortError(error: SalesforcePortError): { code: string; m
 
 const toDate = (iso: string): string => iso.slice(0, 10);
 
-/** The Task a logged activity creates (DESIGN §1.7). */
+/** The Task a logged activity creates (docs/protocol.md §3). */
 export function taskWriteFor(intent: LogActivityIntent, contactName: string | null): CreateTaskWrite {
   const a = intent.activity;
   const subtype = a.type === "call" ? "Call" : a.type === "email" ? "Email" : "Task";
@@ -301,7 +301,7 @@ export function plan(state: BookState, pulled: Pulled, now: Date, options: PlanO
     const removedRoles = new Set<string>(scope.removed.contactRoleIds);
     const upOpps = new Map(scope.opportunities.filter((o) => !removedOpps.has(o.Id)).map((o) => [o.Id as string, o]));
 
-    // Cascade (DESIGN §5.1): what nothing in scope references leaves with the opportunity.
+    // Cascade (docs/architecture.md, "The sync cycle", step 1): what nothing in scope references leaves with the opportunity.
     const finalOpps = new Set<string>();
     const referencedAccounts = new Set<string>();
     for (const id of state.opportunities.keys()) if (!removedOpps.has(id)) finalOpps.add(id);

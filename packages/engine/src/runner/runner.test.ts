@@ -24,7 +24,7 @@ describe("runner cycle", () => {
     expect(maps.contacts.size).toBe(3);
     expect(maps.activities.size).toBe(1);
     expect(maps.meta.get("schemaVersion")).toBe(1);
-    // The sync status carries the record counts (DESIGN §9).
+    // The sync status carries the record counts (docs/architecture.md, "Observability").
     expect((maps.meta.get("sync") as SyncStatus).records).toEqual({
       opportunities: 2,
       accounts: maps.accounts.size,

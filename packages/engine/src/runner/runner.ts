@@ -1,11 +1,11 @@
 /**
- * The sync runner (DESIGN §5): one cycle is pull → plan → apply (mirror, final receipts and
+ * The sync runner (docs/architecture.md, "The sync cycle"): one cycle is pull → plan → apply (mirror, final receipts and
  * write-ahead `sending` receipts) → persist → look up earlier attempts → push → apply results.
  *
  * Invariants:
  * - no write reaches the port before the host's `beforeWrite` hook has made the `sending`
  *   receipts durable (write-ahead), so a crash at any point is resolved by a later cycle's
- *   lookup (exactly-once, DESIGN §6.3);
+ *   lookup (exactly-once, docs/protocol.md §4, write-ahead);
  * - a create whose outcome is unknown is looked up by its idempotency key, never blindly
  *   re-pushed; updates are re-pushed with their precondition, which makes them idempotent;
  * - retryable errors back off with jitter drawn from the injected `random`; `Revoked` stops;

@@ -1,5 +1,5 @@
 /**
- * When to run a sync cycle (DESIGN §5, triggers): a pure state machine the server and embedding
+ * When to run a sync cycle (docs/architecture.md, "The sync cycle", triggers): a pure state machine the server and embedding
  * apps share. New intents are debounced (~1 s); a device connecting after a quiet period syncs
  * at once; otherwise a schedule (5 min by default) runs, stretched while the org's API usage is
  * high; a failed cycle retries with growing delays, never later than the schedule.

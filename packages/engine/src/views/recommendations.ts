@@ -1,5 +1,5 @@
 /**
- * Recommendation cards (DESIGN §1.9): pure functions of an opportunity view, the time now and
+ * Recommendation cards (docs/architecture.md, "Scope of a book"): pure functions of an opportunity view, the time now and
  * thresholds. Nothing is stored, so cards are always current.
  *
  * Invariant: the same inputs give the same cards, each with a stable `id`, so a UI can keep

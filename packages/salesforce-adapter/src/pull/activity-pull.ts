@@ -1,6 +1,6 @@
 /**
  * `pullActivities`: the Tasks and Events of the Key contacts (`whoIds`) in the rolling window,
- * plus the most recent one per contact whatever its age (DESIGN §1 rule 5).
+ * plus the most recent one per contact whatever its age (docs/architecture.md, "Scope of a book", rule 5).
  *
  * Round 1 (one composite call per ≤ 5 chunks of contacts): the ids and SystemModstamps of the
  * activities in the window, and per contact its latest Task and Event through child

@@ -1,6 +1,6 @@
 /**
  * The fields the adapter selects per object and the conversion of query rows into the
- * engine's record shapes (DESIGN §4.1): `attributes` dropped, 18-character ids, datetimes as
+ * engine's record shapes (docs/protocol.md): `attributes` dropped, 18-character ids, datetimes as
  * ISO 8601 UTC (`…Z`), dates `YYYY-MM-DD`, and `null` for no value.
  *
  * Invariant: every record returned has exactly the fields of its `model/records.ts` type.

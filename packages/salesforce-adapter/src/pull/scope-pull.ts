@@ -1,5 +1,5 @@
 /**
- * `pullScope`: DESIGN §1 rules 1–4 relative to what the caller mirrors, in as few calls as
+ * `pullScope`: docs/architecture.md, "Scope of a book", rules 1–4 relative to what the caller mirrors, in as few calls as
  * possible.
  *
  * Round 1 (one composite call when nothing changed, whatever the size of the book):

@@ -1,5 +1,5 @@
 /**
- * Where a created Task keeps its idempotency key (DESIGN §6.3).
+ * Where a created Task keeps its idempotency key (docs/protocol.md §4, write-ahead).
  *
  * Default: the standard `CallObject` field (string 255, filterable, round-trips, rarely shown
  * in layouts), holding `tandem:<key>` — no change to the customer's org. When an org has a

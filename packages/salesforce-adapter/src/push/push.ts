@@ -1,7 +1,7 @@
 /**
  * `push`: Task creates through sObject Collections (≤ 200 per call, `allOrNone: false`,
  * per-record results mapped back in order), or upserts on the configured External ID field;
- * then field edits with DESIGN §6.4's three-way rule: read theirs, and write only when theirs
+ * then field edits with docs/protocol.md §4's three-way rule: read theirs, and write only when theirs
  * is still the base, under `If-Unmodified-Since` (412 → re-read → decide again).
  *
  * Invariants: exactly one result per write, in the order given; nothing is retried after it

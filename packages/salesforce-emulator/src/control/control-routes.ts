@@ -1,5 +1,5 @@
 /**
- * The control API under `/_emulator` (DESIGN §10): stats, faults, clock, the daily API limit,
+ * The control API under `/_emulator` (the package README): stats, faults, clock, the daily API limit,
  * token revocation and expiry, and minting tokens for tests. None of it counts as API usage.
  */
 import { Hono } from "hono";

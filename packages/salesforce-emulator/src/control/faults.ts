@@ -1,5 +1,5 @@
 /**
- * Injected faults for the next N matching calls (DESIGN §10): latency, REQUEST_LIMIT_EXCEEDED,
+ * Injected faults for the next N matching calls (the package README): latency, REQUEST_LIMIT_EXCEEDED,
  * UNABLE_TO_LOCK_ROW, INVALID_SESSION_ID, SERVER_UNAVAILABLE and drop-after-commit.
  *
  * Invariants: a fault fires at most `count` times, in the order faults were added (first match

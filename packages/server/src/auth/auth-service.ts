@@ -223,7 +223,7 @@ export class AuthService {
     return (await this.o.store.putTicket(record, limit)) ? { ticket, room, expiresAt } : undefined;
   }
 
-  /** Logs out: revokes the whole user (DESIGN §7: logout does what `invalid_grant` does). */
+  /** Logs out: revokes the whole user (docs/architecture.md, "Security": logout does what `invalid_grant` does). */
   async logout(secret: string | undefined): Promise<boolean> {
     const s = await this.session(secret);
     if (!s) return false;

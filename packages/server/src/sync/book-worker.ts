@@ -1,5 +1,5 @@
 /**
- * One book's sync worker (DESIGN §5): decides when to run a cycle with the engine's trigger
+ * One book's sync worker (docs/architecture.md, "The sync cycle"): decides when to run a cycle with the engine's trigger
  * policy, and runs the engine's runner on the room's live Y.Doc with the user's own
  * Salesforce port.
  *

@@ -1,5 +1,5 @@
 /**
- * Sync-worker metrics (DESIGN §9) in Prometheus text format: cycles by outcome, cycle
+ * Sync-worker metrics (docs/architecture.md, "Observability") in Prometheus text format: cycles by outcome, cycle
  * duration, Salesforce calls and errors by code, queued intents and API usage per org.
  *
  * Owned by the composition root and injected into every worker; never global.
