@@ -103,7 +103,10 @@ export function checkDependencies(root) {
         }
         if ((spec === "jsforce" || spec.startsWith("jsforce/")) && pkg !== "salesforce-adapter") {
           if (!(pkg === "salesforce-emulator" && isTestFile(file))) {
-            violations.push({ file: rel, message: "imports jsforce; only @tandem/salesforce-adapter may (docs/architecture.md)" });
+            violations.push({
+              file: rel,
+              message: "imports jsforce; only @tandem/salesforce-adapter may (docs/architecture.md)",
+            });
           }
         }
         if (
