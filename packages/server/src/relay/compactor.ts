@@ -192,11 +192,15 @@ export class Compactor {
   }
 
   private arm(room: Room, ms: number): void {
+    const lastCommit = room.lastCommitAt;
     room.compactTimer = setTimeout(() => {
       room.compactTimer = undefined;
-      // compact() and cancel() clear this timer, so the room is still loaded and due.
+      // compact() and cancel() clear this timer, so the room is still loaded and due. Only a
+      // commit since the timer was armed makes it wait longer: a timer counts from the event
+      // loop's cached time, so it may fire a little before `ms` by performance.now().
       const quietFor = performance.now() - room.lastCommitAt;
-      if (quietFor < this.compactQuietMs) this.arm(room, this.compactQuietMs - quietFor);
+      if (room.lastCommitAt !== lastCommit && quietFor < this.compactQuietMs)
+        this.arm(room, this.compactQuietMs - quietFor);
       else this.compact(room, true);
     }, ms);
     room.compactTimer.unref?.();
