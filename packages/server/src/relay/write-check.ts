@@ -48,9 +48,8 @@ export type WriteVerdict =
 
 const OK: WriteVerdict = { ok: true };
 
-/** A shared type of the document. */
-// biome-ignore lint/suspicious/noExplicitAny: Yjs types its shared types' events as YEvent<any>.
-type SharedType = Y.AbstractType<Y.YEvent<any>>;
+/** What the write guard needs of a shared type: whether it is nested (then it has an item). */
+type SharedType = { readonly _item: Y.Item | null };
 
 function forbidden(reason: string): WriteVerdict {
   return { ok: false, kind: "forbidden", reason, holdable: false };
