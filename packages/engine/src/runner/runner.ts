@@ -34,6 +34,7 @@ import { applyPlan } from "../reconcile/apply.js";
 import { keyContactIds } from "../reconcile/key-contacts.js";
 import {
   describePortError,
+  EMPTY_PLAN,
   isRetryable,
   type Plan,
   plan,
@@ -190,14 +191,7 @@ export function writeSyncError(
     apiUsage: apiUsage ?? previous?.apiUsage ?? { used: 0, max: 0 },
     records: recordCounts(doc),
   };
-  applyPlan(doc, {
-    upserts: [],
-    deletes: [],
-    receipts: [],
-    writes: [],
-    lookups: [],
-    meta: [{ key: "sync", value: sync }],
-  });
+  applyPlan(doc, { ...EMPTY_PLAN, meta: [{ key: "sync", value: sync }] });
 }
 
 /**
@@ -242,7 +236,7 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
       apiUsage: { used: usage.used, max: usage.max },
       records: recordCounts(doc),
     };
-    apply({ upserts: [], deletes: [], receipts: [], writes: [], lookups: [], meta: [{ key: "sync", value: sync }] });
+    apply({ ...EMPTY_PLAN, meta: [{ key: "sync", value: sync }] });
   };
 
   const counts = { applied: 0, failed: 0, conflicts: 0, pushed: 0, lookups: 0, foundByLookup: 0 };
