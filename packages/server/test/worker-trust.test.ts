@@ -184,7 +184,7 @@ describe("the worker trusts nothing in the document", () => {
     // The log line carries the code only.
     const failed = t.logger.entries.slice(logged).filter((e) => e.event === "sync.cycle_failed");
     expect(failed.length).toBeGreaterThan(0);
-    for (const e of failed) expect(Object.keys(e.fields).sort()).toEqual(["code", "error", "room"]);
+    for (const e of failed) expect(Object.keys(e.fields).sort()).toEqual(["error", "errorCode", "room"]);
 
     await write((doc) => doc.getMap("meta").set("schemaVersion", "garbage"));
     expect(await syncNow()).toMatchObject({ lastErrorCode: null });

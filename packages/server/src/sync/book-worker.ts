@@ -13,7 +13,7 @@
  *   every failure, typed or a defect, inside the runner or before it (no port), is recorded in
  *   `meta.sync` (state `error`) and in {@link WorkerStatus};
  * - failures are classified by their type, never by their text; the `sync.cycle_failed` log
- *   line carries only the error's code (a message may quote what a device wrote);
+ *   line carries only the error's code, as `errorCode` (the logger redacts fields named `code`; a message may quote what a device wrote);
  * - `Revoked` stops the worker and tells its owner, which revokes the user everywhere.
  */
 import {
@@ -306,7 +306,7 @@ export class BookWorker {
     this.lastError = failure;
     this.o.metrics.cycle("failed", (this.o.clock.now() - started) / 1000);
     this.o.metrics.error(failure.tag);
-    this.o.logger.log("warn", "sync.cycle_failed", { room: this.o.room, error: failure.tag, code: failure.code });
+    this.o.logger.log("warn", "sync.cycle_failed", { room: this.o.room, error: failure.tag, errorCode: failure.code });
     if (!failure.recorded && doc !== undefined) {
       try {
         writeSyncError(doc, failure, new Date(this.o.clock.now()));
