@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PipelineRow } from "../book/view-model.js";
+import type { PipelineRow } from "../view-model/view-model.js";
 import { DEFAULT_QUERY, foldText, queryPipeline, stagesOf, toggleSort, totalAmount } from "./pipeline-query.js";
 
 function row(id: string, patch: Partial<PipelineRow>): PipelineRow {

@@ -5,7 +5,7 @@
  * Invariants: pure; never mutates its input; sorting is stable and puts empty values last in
  * either direction; search is case- and accent-insensitive over name, account and stage.
  */
-import type { PipelineRow } from "../book/view-model.js";
+import type { PipelineRow } from "../view-model/view-model.js";
 
 /** Columns the table can sort by. */
 export type SortColumn = "name" | "accountName" | "amount" | "stage" | "closeDate" | "probability" | "forecastCategory";

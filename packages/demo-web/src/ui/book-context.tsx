@@ -7,9 +7,9 @@
  */
 import { type BookSnapshot, type BookView, bookMaps, createBookView, createDevice, type Device } from "@tandem/engine";
 import { createContext, useContext, useSyncExternalStore } from "react";
-import type { BookLookups } from "../book/view-model.js";
 import type { Me } from "../session/session-api.js";
 import type { BookConnection, ConnectionState } from "../sync/book-connection.js";
+import type { BookLookups } from "../view-model/view-model.js";
 
 /** Everything a screen needs to read and change the book. */
 export interface BookHandle {

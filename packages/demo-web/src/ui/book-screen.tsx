@@ -5,7 +5,7 @@
 import { useEffect, useState } from "react";
 import { useBook } from "./book-context.js";
 import { CalendarImportDialog } from "./calendar-import-dialog.js";
-import { OpportunityView } from "./opportunity-view.js";
+import { OpportunityView } from "./opportunity/opportunity-view.js";
 import { PipelineView } from "./pipeline-view.js";
 import { StatusBar } from "./status-bar.js";
 import { routeHref, useHashRoute } from "./use-hash-route.js";

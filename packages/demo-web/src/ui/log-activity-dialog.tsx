@@ -4,10 +4,9 @@
  * online or offline, and its receipt follows it to Salesforce.
  */
 
-import type { ActivityKind } from "@tandem/engine";
+import { type ActivityKind, defaultActivitySubject } from "@tandem/engine";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { activitySubject } from "../book/protocol.js";
-import type { ContactView } from "../book/view-model.js";
+import type { ContactRow } from "../view-model/view-model.js";
 import { useBook } from "./book-context.js";
 
 const KINDS: ReadonlyArray<{ kind: ActivityKind; label: string }> = [
@@ -28,7 +27,7 @@ function localInputValue(date: Date): string {
 export interface LogActivityDialogProps {
   readonly opportunityId: string;
   readonly opportunityName: string;
-  readonly contacts: readonly ContactView[];
+  readonly contacts: readonly ContactRow[];
   readonly initialContactId: string | null;
   readonly onClose: () => void;
   readonly onLogged?: ((intentId: string) => void) | undefined;
@@ -52,7 +51,9 @@ export function LogActivityDialog(props: LogActivityDialogProps) {
   }, []);
 
   const contact = props.contacts.find((c) => c.id === contactId) ?? null;
-  const defaultSubject = activitySubject(kind, contact?.name ?? null);
+  const kindLabel = KINDS.find((k) => k.kind === kind)?.label ?? "";
+  // With no contact chosen the form cannot be submitted; the placeholder then names just the kind.
+  const defaultSubject = contact === null ? kindLabel : defaultActivitySubject(kind, contact.name);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -151,7 +152,7 @@ export function LogActivityDialog(props: LogActivityDialogProps) {
         )}
         <div className="row-actions">
           <button type="submit" className="primary" disabled={contact === null} data-testid="log-submit">
-            Log {KINDS.find((k) => k.kind === kind)?.label.toLowerCase()}
+            Log {kindLabel.toLowerCase()}
           </button>
           <button type="button" onClick={() => ref.current?.close()}>
             Cancel

@@ -4,7 +4,6 @@
  * recommendation cards above it.
  */
 import { useDeferredValue, useEffect, useMemo, useState } from "react";
-import { pipelineRows } from "../book/view-model.js";
 import {
   DEFAULT_QUERY,
   type PipelineQuery,
@@ -14,6 +13,7 @@ import {
   toggleSort,
   totalAmount,
 } from "../pipeline/pipeline-query.js";
+import { pipelineRows } from "../view-model/view-model.js";
 import { useSnapshot } from "./book-context.js";
 import { formatAmount, formatDate, formatPercent } from "./format.js";
 import { RecommendationList } from "./recommendation-list.js";

@@ -1,7 +1,7 @@
 /**
  * A receipt's status as a badge, with its reason and next step when something went wrong.
  */
-import type { ReceiptView } from "../book/view-model.js";
+import type { ReceiptView } from "../view-model/view-model.js";
 import { receiptText } from "./receipt-text.js";
 
 /** Shows one receipt. */

@@ -4,7 +4,7 @@
  *
  * Invariant: pure; covers every status of protocol v1 plus "queued" (no receipt yet).
  */
-import type { ReceiptView } from "../book/view-model.js";
+import type { ReceiptView } from "../view-model/view-model.js";
 
 /** The badge of a receipt. */
 export interface ReceiptText {

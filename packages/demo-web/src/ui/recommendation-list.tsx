@@ -2,9 +2,9 @@
  * Recommendation cards from the engine (no recent interaction, close date passed, closing
  * soon, no Key contact, new Key contact from email), each linking to its opportunity.
  */
-import { type BookSnapshot, bookRecommendations } from "@tandem/engine";
+import { type BookSnapshot, bookRecommendations, type RecommendationKind } from "@tandem/engine";
 import { useMemo, useState } from "react";
-import { type RecommendationKind, recommendationCards } from "../book/view-model.js";
+import { recommendationCards } from "../view-model/view-model.js";
 import { routeHref } from "./use-hash-route.js";
 
 const ICON: Record<RecommendationKind, string> = {

@@ -3,8 +3,8 @@
  * progress indicator while a first sync loads the book.
  */
 import { useEffect, useMemo, useState } from "react";
-import { pendingCount, problemCount } from "../book/view-model.js";
 import { syncStatusText } from "../sync/status-text.js";
+import { pendingCount, problemCount } from "../view-model/view-model.js";
 import { useConnectionState, useSnapshot } from "./book-context.js";
 
 function useNow(intervalMs: number): Date {

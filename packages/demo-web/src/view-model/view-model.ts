@@ -11,15 +11,16 @@
 import type {
   ActivityItem,
   BookSnapshot,
-  ContactView as EngineContactView,
-  LastInteraction as EngineLastInteraction,
-  Recommendation as EngineRecommendation,
+  ContactView,
   IntentView,
   Interaction,
   KeyEvidence,
+  LastInteraction,
   OpportunityView,
   Receipt,
   ReceiptStatus,
+  Recommendation,
+  RecommendationKind,
 } from "@tandem/engine";
 
 /** The opportunity fields a user may edit from the detail screen. */
@@ -57,8 +58,11 @@ export type Evidence =
     }
   | { readonly kind: "manual"; readonly tier: "key" | "other"; readonly at: string };
 
-/** A contact as shown on an opportunity. */
-export interface ContactView {
+/**
+ * A contact as a row of an opportunity's contact lists: the engine's `ContactView` flattened,
+ * with its evidence in words and "auto" for no override.
+ */
+export interface ContactRow {
   readonly id: string;
   readonly name: string;
   readonly title: string | null;
@@ -70,8 +74,8 @@ export interface ContactView {
   readonly override: "key" | "other" | "auto";
 }
 
-/** Where the last interaction came from. */
-export type InteractionSource = "salesforce" | "this-device" | "email" | "calendar";
+/** Where the last interaction came from, in the terms the user knows (not the engine's `InteractionSource`). */
+export type LastInteractionSource = "salesforce" | "this-device" | "email" | "calendar";
 
 /** A receipt as the UI presents it ("queued" when the worker has not seen the intent yet). */
 export interface ReceiptView {
@@ -95,11 +99,14 @@ export interface ActivityView {
   readonly receipt: ReceiptView | null;
 }
 
-/** The latest interaction with the Key contacts of an opportunity. */
-export interface LastInteraction {
+/**
+ * The latest interaction with the Key contacts of an opportunity, worded for the Last
+ * Interaction card (the engine's `LastInteraction` with a label and a contact name).
+ */
+export interface LastInteractionSummary {
   readonly at: string;
   readonly label: string;
-  readonly source: InteractionSource;
+  readonly source: LastInteractionSource;
   readonly contactName: string | null;
 }
 
@@ -117,9 +124,9 @@ export interface OpportunityDetail {
   readonly row: PipelineRow;
   /** The value of each field as Salesforce last sent it (the base of a new edit). */
   readonly mirror: Readonly<Record<string, unknown>>;
-  readonly keyContacts: readonly ContactView[];
-  readonly otherContacts: readonly ContactView[];
-  readonly lastInteraction: LastInteraction | null;
+  readonly keyContacts: readonly ContactRow[];
+  readonly otherContacts: readonly ContactRow[];
+  readonly lastInteraction: LastInteractionSummary | null;
   readonly activities: readonly ActivityView[];
   /** Pending edits by field (shown as an overlay on the field). */
   readonly pending: ReadonlyMap<string, EditView>;
@@ -127,14 +134,11 @@ export interface OpportunityDetail {
   readonly problems: readonly EditView[];
 }
 
-/** Kinds of recommendation card (the engine's). */
-export type RecommendationKind = EngineRecommendation["kind"];
-
 /** One recommendation card. */
 export interface RecommendationCard {
   readonly id: string;
   readonly kind: RecommendationKind;
-  readonly severity: EngineRecommendation["severity"];
+  readonly severity: Recommendation["severity"];
   readonly opportunityId: string;
   readonly opportunityName: string;
   readonly title: string;
@@ -202,7 +206,7 @@ function toEvidence(e: KeyEvidence, lookups: BookLookups): Evidence {
   }
 }
 
-function toContactView(c: EngineContactView, lookups: BookLookups): ContactView {
+function toContactRow(c: ContactView, lookups: BookLookups): ContactRow {
   return {
     id: c.contact.Id,
     name: c.contact.Name,
@@ -229,7 +233,7 @@ function itemReceipt(item: ActivityItem, lookups: BookLookups): ReceiptView | nu
   return { status: "queued", salesforceId: item.activityId, error: item.error, conflict: null };
 }
 
-function sourceOf(last: EngineLastInteraction): InteractionSource {
+function sourceOf(last: LastInteraction): LastInteractionSource {
   if (last.source === "activity") return "salesforce";
   if (last.source === "logged") return "this-device";
   return last.kind === "meeting" ? "calendar" : "email";
@@ -253,8 +257,8 @@ function toEditView(view: IntentView): EditView | null {
 
 /** Everything the opportunity screen shows, from the engine's view of it. */
 export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lookups: BookLookups): OpportunityDetail {
-  const keyContacts = o.keyContacts.map((c) => toContactView(c, lookups));
-  const otherContacts = o.otherContacts.map((c) => toContactView(c, lookups));
+  const keyContacts = o.keyContacts.map((c) => toContactRow(c, lookups));
+  const otherContacts = o.otherContacts.map((c) => toContactRow(c, lookups));
   const names = new Map<string, string>();
   for (const c of [...keyContacts, ...otherContacts]) names.set(c.id, c.name);
   const activities = o.activities.map(
@@ -333,10 +337,7 @@ export function withoutName(title: string, name: string): string {
 }
 
 /** Recommendation cards with the opportunity's name for linking. */
-export function recommendationCards(
-  cards: readonly EngineRecommendation[],
-  snapshot: BookSnapshot,
-): RecommendationCard[] {
+export function recommendationCards(cards: readonly Recommendation[], snapshot: BookSnapshot): RecommendationCard[] {
   const names = new Map(snapshot.opportunities.map((o) => [o.id, o.record.Name]));
   return cards.map((c) => {
     const opportunityName = names.get(c.opportunityId) ?? "";

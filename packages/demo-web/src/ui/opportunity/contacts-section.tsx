@@ -1,0 +1,101 @@
+/**
+ * One of an opportunity's contact lists (Key or Other): each contact with why it is Key, and
+ * the actions to log an activity with it, promote, demote or reset it to the automatic rule.
+ * A tier change is a `setContactTier` intent on the local document.
+ */
+import type { ContactRow } from "../../view-model/view-model.js";
+import { useBook } from "../book-context.js";
+import { evidenceText } from "./evidence-text.js";
+
+/** Props of {@link ContactsSection}. */
+export interface ContactsSectionProps {
+  readonly title: string;
+  /** The section's test id; also names its heading and CSS class. */
+  readonly testId: string;
+  readonly contacts: readonly ContactRow[];
+  readonly opportunityId: string;
+  readonly onLog: (contactId: string) => void;
+  /** What to say when the list is empty. */
+  readonly empty: string;
+}
+
+type Tier = ContactRow["override"];
+
+/** The section. */
+export function ContactsSection(props: ContactsSectionProps) {
+  const { device } = useBook();
+  const setTier = (contactId: string, tier: Tier) =>
+    device.setContactTier({ opportunityId: props.opportunityId, contactId, tier });
+  const headingId = `${props.testId}-title`;
+  return (
+    <section className={`card card-${props.testId}`} aria-labelledby={headingId} data-testid={props.testId}>
+      <h2 id={headingId}>
+        {props.title} <span className="count">{props.contacts.length}</span>
+      </h2>
+      {props.contacts.length === 0 ? (
+        <p className="muted">{props.empty}</p>
+      ) : (
+        <ul className="contacts">
+          {props.contacts.map((c) => (
+            <ContactItem key={c.id} contact={c} onLog={props.onLog} onTier={setTier} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function ContactItem({
+  contact: c,
+  onLog,
+  onTier,
+}: {
+  contact: ContactRow;
+  onLog: (contactId: string) => void;
+  onTier: (contactId: string, tier: Tier) => void;
+}) {
+  return (
+    <li className="contact" data-testid="contact" data-contact-id={c.id} data-tier={c.tier}>
+      <div className="contact-main">
+        <span className={`avatar ${c.tier === "key" ? "avatar-key" : ""}`} aria-hidden="true">
+          {c.name.slice(0, 1)}
+        </span>
+        <div>
+          <strong data-testid="contact-name">{c.name}</strong>
+          <span className="muted small">{[c.title, c.email].filter((x) => x !== null && x !== "").join(" · ")}</span>
+          {c.tier === "key" && c.evidence.length > 0 && (
+            <ul className="evidence" aria-label={`Why ${c.name} is Key`} data-testid="evidence">
+              {c.evidence.map((e) => (
+                <li key={`${e.kind}-${evidenceText(e)}`}>{evidenceText(e)}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      </div>
+      <div className="contact-actions">
+        <button type="button" onClick={() => onLog(c.id)} aria-label={`Log activity with ${c.name}`}>
+          Log
+        </button>
+        {c.tier === "key" ? (
+          <button type="button" onClick={() => onTier(c.id, "other")} aria-label={`Demote ${c.name} to Other`}>
+            Demote
+          </button>
+        ) : (
+          <button type="button" onClick={() => onTier(c.id, "key")} aria-label={`Promote ${c.name} to Key`}>
+            Promote
+          </button>
+        )}
+        {c.override !== "auto" && (
+          <button
+            type="button"
+            className="link"
+            onClick={() => onTier(c.id, "auto")}
+            aria-label={`Reset ${c.name} to automatic`}
+          >
+            Reset
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}

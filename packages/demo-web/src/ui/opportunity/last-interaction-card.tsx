@@ -1,0 +1,33 @@
+/**
+ * The Last Interaction card: the latest touch with a Key contact, and where Tandem learned of it.
+ */
+import type { LastInteractionSource, LastInteractionSummary } from "../../view-model/view-model.js";
+import { formatDateTime } from "../format.js";
+
+const SOURCE_LABEL: Record<LastInteractionSource, string> = {
+  salesforce: "from Salesforce",
+  "this-device": "logged in Tandem",
+  email: "from email",
+  calendar: "from your calendar",
+};
+
+/** The card. */
+export function LastInteractionCard({ last }: { last: LastInteractionSummary | null }) {
+  return (
+    <section className="card card-last" aria-labelledby="last-title" data-testid="last-interaction">
+      <h2 id="last-title">Last interaction</h2>
+      {last === null ? (
+        <p className="muted">No interaction with a Key contact yet.</p>
+      ) : (
+        <p>
+          <strong>{last.label}</strong>
+          {last.contactName !== null && !last.label.includes(last.contactName) && <> with {last.contactName}</>}
+          <br />
+          <span className="muted small">
+            {formatDateTime(last.at)} · <span data-testid="last-interaction-source">{SOURCE_LABEL[last.source]}</span>
+          </span>
+        </p>
+      )}
+    </section>
+  );
+}
