@@ -42,13 +42,24 @@ export {
 export { validateStateVector, validateUpdateV1 } from "./relay/validate-update.js";
 export { WireError } from "./relay/wire-reader.js";
 export { startTandemServer, type TandemServer, type TandemServerOptions } from "./server.js";
-export { type FileStoreOptions, openFileStore } from "./store/file-store.js";
-export { createMemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
 export {
+  type FileRoomStoreOptions,
+  type FileStoreOptions,
+  openFileAuthStore,
+  openFileRoomStore,
+  openFileStore,
+} from "./store/file-store.js";
+export { createKvAuthStore, type KvAuthStoreOptions } from "./store/kv-auth-store.js";
+export { createMemoryRoomStore, createMemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export {
+  type AuthStore,
+  combineStores,
   type RoomLog,
+  type RoomStore,
   type SessionRecord,
   type Store,
   StoreError,
+  type TicketLimit,
   type TicketRecord,
   type TicketTake,
 } from "./store/store.js";

@@ -17,11 +17,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { encodeStateAsPieces } from "../src/relay/snapshot-pieces.mjs";
-import { openFileStore } from "../src/store/file-store.js";
-import { createMemoryStore } from "../src/store/memory-store.js";
+import { openFileAuthStore, openFileRoomStore, openFileStore } from "../src/store/file-store.js";
+import { createKvAuthStore } from "../src/store/kv-auth-store.js";
+import { createMemoryRoomStore, createMemoryStore } from "../src/store/memory-store.js";
 import { readFrames } from "../src/store/record-frame.js";
 import type { Store } from "../src/store/store.js";
-import { describeStoreContract } from "./store-contract.js";
+import { describeAuthStoreContract, describeRoomStoreContract, describeStoreContract } from "./store-contract.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -69,6 +70,22 @@ describeStoreContract("file, with a checkpoint after every write", {
     const dir = tempDir();
     const options = { dir, checkpointBytes: 1 };
     return { store: await openFileStore(options), reopen: () => openFileStore(options) };
+  },
+});
+
+// Each half alone, as a deployment that keeps room logs and auth rows in different backends uses them.
+describeRoomStoreContract("memory room logs alone", { open: async () => ({ store: createMemoryRoomStore() }) });
+describeAuthStoreContract("kv auth alone", { open: async () => ({ store: createKvAuthStore() }) });
+describeRoomStoreContract("file room logs alone", {
+  open: async () => {
+    const dir = tempDir();
+    return { store: await openFileRoomStore({ dir }), reopen: () => openFileRoomStore({ dir }) };
+  },
+});
+describeAuthStoreContract("file auth alone", {
+  open: async () => {
+    const dir = tempDir();
+    return { store: await openFileAuthStore({ dir }), reopen: () => openFileAuthStore({ dir }) };
   },
 });
 

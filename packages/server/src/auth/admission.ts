@@ -1,8 +1,8 @@
 /**
  * Websocket admission: decides, from a ticket, whether a socket may join a room.
  *
- * The relay knows nothing of tickets, sessions or hashes; it asks an {@link Admit} callback
- * built here. Invariants: a ticket is consumed (single use) before anything else is decided;
+ * The relay knows nothing of tickets, sessions or hashes; it asks an `Admit` callback
+ * (its port, `relay/admit.ts`) built here. Invariants: a ticket is consumed (single use) before anything else is decided;
  * a ticket the store no longer knows is reported as expired when the expiry its value carries
  * has passed (the store forgets tickets once expired), as unknown otherwise; a ticket admits
  * only to its owner's own room (`bookRoomName(org, user)`); a ticket issued from a session
@@ -14,27 +14,15 @@
  */
 import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";
+import type { Admit } from "../relay/admit.js";
 import { CloseCode } from "../relay/close-codes.js";
-import type { Store } from "../store/store.js";
+import type { AuthStore } from "../store/store.js";
 import { hashSecret } from "./secret-hash.js";
 import { readTicketExpiry } from "./ticket-value.js";
 
-/** The outcome of an admission: who is on the socket, or the close code that refuses it. */
-export type Admission =
-  | { readonly ok: true; readonly orgId: string; readonly userId: string; readonly room: string }
-  | {
-      readonly ok: false;
-      readonly code: number;
-      readonly orgId?: string | undefined;
-      readonly userId?: string | undefined;
-    };
-
-/** Decides whether `ticket` (null when the URL had none) admits a socket to `room`. */
-export type Admit = (room: string, ticket: string | null) => Promise<Admission>;
-
 /** Options of {@link createTicketAdmission}. */
 export interface TicketAdmissionOptions {
-  readonly store: Store;
+  readonly store: AuthStore;
   readonly clock: Clock;
 }
 

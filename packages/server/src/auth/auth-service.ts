@@ -18,7 +18,7 @@
 import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
-import type { SessionRecord, Store, TicketLimit, TicketRecord } from "../store/store.js";
+import type { AuthStore, SessionRecord, TicketLimit, TicketRecord } from "../store/store.js";
 import {
   authorizeUrl,
   exchangeCode,
@@ -36,7 +36,7 @@ import type { TokenCipher } from "./token-cipher.js";
 
 /** Options of {@link AuthService}. */
 export interface AuthServiceOptions {
-  readonly store: Store;
+  readonly store: AuthStore;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly org: OrgConfig;

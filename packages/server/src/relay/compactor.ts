@@ -2,7 +2,7 @@
  * Compaction of room logs: when a room is due, and how its snapshot is made (re-encoding the
  * live document on the event loop, or rebuilding it from the stored log in a worker).
  *
- * Compaction (re-encoding the live document as one snapshot, `Store.replaceRoom`) stalls the
+ * Compaction (re-encoding the live document as one snapshot, `RoomStore.replaceRoom`) stalls the
  * event loop for the encode, which grows with the document, so it waits until it pays and for a
  * quiet moment. A room is due once its log holds `compactAfterRecords` records and has grown by
  * a quarter of its last snapshot's size (a large book is not re-encoded for a few small edits);
@@ -29,7 +29,7 @@
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { Store } from "../store/store.js";
+import type { RoomStore } from "../store/store.js";
 import { type Rebuild, rebuildInWorker } from "./rebuild.js";
 import type { Room } from "./room.js";
 
@@ -44,7 +44,7 @@ export interface CompactionOptions {
   readonly compactQuietMs?: number | undefined;
   /**
    * Rooms whose log holds at least this many bytes are compacted off the event loop, through
-   * `rebuild` and `Store.rebuildRoom`. Default 8 MiB: the encode of a live document that size
+   * `rebuild` and `RoomStore.rebuildRoom`. Default 8 MiB: the encode of a live document that size
    * stalls the event loop for about 130 ms; below it, the encode costs less than a rebuild,
    * which applies up to 4,096 log records in a worker before it encodes.
    */
@@ -65,7 +65,7 @@ export interface CompactionOptions {
 
 /** Options of {@link Compactor}: the compaction options and the registry's callbacks. */
 export interface CompactorOptions extends CompactionOptions {
-  readonly store: Store;
+  readonly store: RoomStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Whether `room` is the loaded room of its name (an unloaded one's counters are not updated). */
@@ -156,7 +156,7 @@ export class Compactor {
     }
   }
 
-  /** Compacts `room` now by encoding its live document (`Store.replaceRoom`). */
+  /** Compacts `room` now by encoding its live document (`RoomStore.replaceRoom`). */
   compactNow(room: Room): void {
     if (room.failed) return;
     let snapshot: Uint8Array;

@@ -22,7 +22,7 @@
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { Store } from "../store/store.js";
+import type { RoomStore } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
 import { updateMessageHeader } from "./protocol.js";
 import type { Room, RoomPeer } from "./room.js";
@@ -36,7 +36,7 @@ const MERGE_WHILE_WRITING_MAX = 16;
 
 /** Options of {@link GroupCommit}. */
 export interface GroupCommitOptions {
-  readonly store: Store;
+  readonly store: RoomStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** A room's batch is durable and broadcast (its deferred answers are already sent). */

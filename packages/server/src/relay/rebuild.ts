@@ -9,7 +9,7 @@
 import { Worker } from "node:worker_threads";
 
 /**
- * Builds a snapshot from a room's stored log (see `Store.rebuildRoom`): updates that rebuild
+ * Builds a snapshot from a room's stored log (see `RoomStore.rebuildRoom`): updates that rebuild
  * the log's state when applied in order, each holding about `pieceBytes` of it.
  */
 export type Rebuild = (updates: Uint8Array[], pieceBytes: number) => Promise<Uint8Array[]>;

@@ -21,7 +21,7 @@ import { shareRecordStringsInSteps } from "@tandem/engine";
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { Store } from "../store/store.js";
+import type { RoomStore } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
 import { type CompactionOptions, Compactor } from "./compactor.js";
 import { GroupCommit } from "./group-commit.js";
@@ -84,7 +84,7 @@ export const REMOTE_ORIGIN: unique symbol = Symbol("tandem-relay-remote");
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions extends CompactionOptions {
-  readonly store: Store;
+  readonly store: RoomStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** How long a room with no holders stays loaded (ms). Default 30 000. */

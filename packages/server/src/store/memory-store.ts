@@ -4,9 +4,9 @@
  * Nothing survives the process; otherwise it keeps the full store contract (ordering,
  * single-use tickets), which the contract suite checks.
  */
-import { KvTables, pruneWhenIdle, tokenKey, tokenOwners } from "./kv-tables.js";
-import type { RoomLog, SessionRecord, Store, TicketRecord, TicketTake } from "./store.js";
-import { StoreError } from "./store.js";
+import { createKvAuthStore } from "./kv-auth-store.js";
+import type { RoomLog, RoomStore, Store } from "./store.js";
+import { combineStores, StoreError } from "./store.js";
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -23,12 +23,17 @@ export interface MemoryStoreOptions {
  * const store = createMemoryStore();
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
+  return combineStores(createMemoryRoomStore(), createKvAuthStore({ ticketGraceMs: options.ticketGraceMs }));
+}
+
+/**
+ * Creates in-memory room logs.
+ * @example
+ * const rooms = createMemoryRoomStore();
+ */
+export function createMemoryRoomStore(): RoomStore {
   const rooms = new Map<string, { updates: Uint8Array[]; bytes: number; snapshot: number }>();
-  const kv = new KvTables();
-  const grace = options.ticketGraceMs ?? 0;
-  const idlePruner = pruneWhenIdle(kv, grace);
   let closed = false;
-  let takes = 0;
   const check = (): void => {
     if (closed) throw new StoreError("store is closed");
   };
@@ -77,56 +82,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       // The room's log is this store's only copy of it: nothing to drop.
       check();
     },
-    async putSession(session: SessionRecord) {
-      check();
-      kv.apply({ t: "session", v: session });
-    },
-    async getSession(id, now) {
-      check();
-      const s = kv.sessions.get(id);
-      return s && s.expiresAt > now ? s : undefined;
-    },
-    async deleteSession(id) {
-      check();
-      kv.apply({ t: "session-del", id });
-    },
-    async deleteUserSessions(orgId, userId) {
-      check();
-      return kv.apply({ t: "user-sessions-del", orgId, userId });
-    },
-    async putTicket(ticket: TicketRecord, limit) {
-      check();
-      if (limit && kv.liveTickets(ticket.orgId, ticket.userId, limit.now) >= limit.maxLive) return false;
-      kv.apply({ t: "ticket", v: ticket });
-      return true;
-    },
-    async takeTicket(id, now): Promise<TicketTake> {
-      check();
-      kv.prune(now, grace, ++takes % 256 === 0);
-      const { result, op } = kv.decideTake(id, now);
-      if (op) kv.apply(op);
-      idlePruner.took(now);
-      return result;
-    },
-    async putToken(orgId, userId, sealed) {
-      check();
-      kv.apply({ t: "token", orgId, userId, sealed });
-    },
-    async getToken(orgId, userId) {
-      check();
-      return kv.tokens.get(tokenKey(orgId, userId));
-    },
-    async deleteToken(orgId, userId) {
-      check();
-      kv.apply({ t: "token-del", orgId, userId });
-    },
-    async listTokenOwners() {
-      check();
-      return tokenOwners(kv.tokens);
-    },
     async close() {
       closed = true;
-      idlePruner.stop();
     },
   };
 }

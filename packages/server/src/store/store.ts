@@ -1,6 +1,7 @@
 /**
- * The storage port of the server: Yjs updates per room, sessions, sync tickets and sealed
- * (encrypted) refresh tokens.
+ * The storage port of the server, in two halves that may live in different backends: the
+ * {@link RoomStore} (Yjs updates per room) and the {@link AuthStore} (sessions, sync tickets and
+ * sealed, encrypted refresh tokens).
  *
  * Contract (checked by `test/store-contract.ts` against every implementation):
  * - `appendUpdates` is a group commit: when its promise resolves, every update in the batch is
@@ -75,8 +76,11 @@ export interface RoomLog {
   readonly snapshot: number;
 }
 
-/** The storage port. See the file header for the contract. */
-export interface Store {
+/**
+ * The room-log half of the storage port: what the relay's group commit and compactor need.
+ * See the file header for the contract.
+ */
+export interface RoomStore {
   /** Durably appends updates to several rooms at once (one group commit). */
   appendUpdates(batch: ReadonlyMap<string, readonly Uint8Array[]>): Promise<void>;
   /** Everything stored for `room`, in order; empty for an unknown room. */
@@ -100,7 +104,15 @@ export interface Store {
    * for a room still loaded (it is then only an early checkpoint of that room).
    */
   evictRoom(room: string): Promise<void>;
+  /** Flushes and releases files. Further calls fail. */
+  close(): Promise<void>;
+}
 
+/**
+ * The auth half of the storage port: sessions, single-use tickets and sealed refresh tokens,
+ * for the auth service and admission. See the file header for the contract.
+ */
+export interface AuthStore {
   putSession(session: SessionRecord): Promise<void>;
   getSession(id: string, now: number): Promise<SessionRecord | undefined>;
   deleteSession(id: string): Promise<void>;
@@ -127,6 +139,41 @@ export interface Store {
 
   /** Flushes and releases files. Further calls fail. */
   close(): Promise<void>;
+}
+
+/**
+ * The whole storage port the server is started with: a room-log store and an auth store,
+ * which may be different backends (see {@link combineStores}).
+ */
+export interface Store extends RoomStore, AuthStore {}
+
+/**
+ * One {@link Store} from a room-log store and an auth store; `close` closes both.
+ * @example
+ * const store = combineStores(await openFileRoomStore({ dir }), await openFileAuthStore({ dir }));
+ */
+export function combineStores(rooms: RoomStore, auth: AuthStore): Store {
+  return {
+    appendUpdates: (batch) => rooms.appendUpdates(batch),
+    loadRoom: (room) => rooms.loadRoom(room),
+    replaceRoom: (room, snapshot) => rooms.replaceRoom(room, snapshot),
+    rebuildRoom: (room, build) => rooms.rebuildRoom(room, build),
+    evictRoom: (room) => rooms.evictRoom(room),
+    putSession: (session) => auth.putSession(session),
+    getSession: (id, now) => auth.getSession(id, now),
+    deleteSession: (id) => auth.deleteSession(id),
+    deleteUserSessions: (orgId, userId) => auth.deleteUserSessions(orgId, userId),
+    putTicket: (ticket, limit) => auth.putTicket(ticket, limit),
+    takeTicket: (id, now) => auth.takeTicket(id, now),
+    putToken: (orgId, userId, sealed) => auth.putToken(orgId, userId, sealed),
+    getToken: (orgId, userId) => auth.getToken(orgId, userId),
+    deleteToken: (orgId, userId) => auth.deleteToken(orgId, userId),
+    listTokenOwners: () => auth.listTokenOwners(),
+    async close() {
+      const results = await Promise.allSettled([rooms.close(), auth.close()]);
+      for (const r of results) if (r.status === "rejected") throw r.reason;
+    },
+  };
 }
 
 /** A store failure (IO, corruption that cannot be skipped). */
