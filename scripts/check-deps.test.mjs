@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { checkDependencies } from "./check-deps.mjs";
+import { checkDependencies, checkFileSizes, checkFolderCycles, MAX_FILE_LINES } from "./check-deps.mjs";
 
 let dirs = [];
 afterEach(() => {
@@ -65,5 +65,48 @@ describe("dependency direction (docs/architecture.md)", () => {
       JSON.stringify({ name: "@tandem/engine", dependencies: { "@tandem/salesforce-adapter": "workspace:*" } }),
     );
     expect(checkDependencies(root)[0]?.message).toMatch(/dependencies names @tandem\/salesforce-adapter/);
+  });
+});
+
+describe("structure inside a package", () => {
+  it("accepts folders that import one way, and the composition root importing every folder", () => {
+    const root = workspace({
+      "packages/server/src/relay/relay.ts": 'import { x } from "../store/store.js";\nimport { c } from "../clock.js";',
+      "packages/server/src/store/store.ts": 'import { c } from "../clock.js";',
+      "packages/server/src/clock.ts": "export const c = 1;",
+      "packages/server/src/server.ts": 'import "./relay/relay.js";\nimport "./store/store.js";',
+    });
+    expect(checkFolderCycles(root)).toEqual([]);
+  });
+
+  it("rejects two folders that import each other through a third, and names the imports", () => {
+    const root = workspace({
+      "packages/engine/src/a/one.ts": 'import "../b/two.js";',
+      "packages/engine/src/b/two.ts": 'import "../c/three.js";',
+      "packages/engine/src/c/three.ts": 'import "../a/one.js";',
+      "packages/engine/src/d/four.ts": 'import "../a/one.js";',
+    });
+    const found = checkFolderCycles(root);
+    expect(found).toHaveLength(1);
+    expect(found[0].message).toContain(
+      "a (a/one.ts → ../b/two.js), b (b/two.ts → ../c/three.js), c (c/three.ts → ../a/one.js)",
+    );
+  });
+
+  it("lets tests reach across folders", () => {
+    const root = workspace({
+      "packages/engine/src/a/one.ts": 'import "../b/two.js";',
+      "packages/engine/src/b/two.test.ts": 'import "../a/one.js";',
+    });
+    expect(checkFolderCycles(root)).toEqual([]);
+  });
+
+  it("rejects a source file, a test included, over the line limit", () => {
+    const long = `${"x;\n".repeat(MAX_FILE_LINES + 1)}`;
+    const root = workspace({
+      "packages/engine/src/ok.ts": "x;\n".repeat(MAX_FILE_LINES),
+      "packages/engine/src/long.test.ts": long,
+    });
+    expect(checkFileSizes(root).map((v) => v.file)).toEqual(["packages/engine/src/long.test.ts"]);
   });
 });
