@@ -176,7 +176,10 @@ export function checkFolderCycles(root) {
     if (!isDir) continue;
     /** place → place → an example import `from → spec` */
     const edges = new Map();
-    const placeOf = (path) => relative(srcDir, path).split(sep)[0].replace(/\.(m?[jt]sx?)$/, "");
+    const placeOf = (path) =>
+      relative(srcDir, path)
+        .split(sep)[0]
+        .replace(/\.(m?[jt]sx?)$/, "");
     for (const file of walk(srcDir)) {
       if (isTestFile(file)) continue;
       const from = placeOf(file);

@@ -74,6 +74,18 @@ export {
   type OpportunityEditableField,
 } from "./model/fields.js";
 export { compareHlc, formatHlc, type Hlc, parseHlc, tickHlc } from "./model/hlc.js";
+export {
+  ACCOUNT_SHAPE,
+  ACTIVITY_SHAPE,
+  CONTACT_ROLE_SHAPE,
+  CONTACT_SHAPE,
+  type FieldDescriptor,
+  type FieldKind,
+  OPPORTUNITY_SHAPE,
+  type RecordShape,
+  type ShapeField,
+  shapeFields,
+} from "./model/record-shapes.js";
 export type {
   AccountRecord,
   ActivityRecord,
@@ -128,6 +140,7 @@ export {
   ResolveConflictIntentSchema,
   type SetContactTierIntent,
   SetContactTierIntentSchema,
+  type ShapeRecord,
   type SyncStatus,
   SyncStatusSchema,
   WatermarksSchema,

@@ -4,11 +4,11 @@
  */
 export { type ApiVersion, LATEST_API_VERSION, listApiVersions } from "./api/versions.js";
 export type { ApiCallStats } from "./control/api-usage.js";
+export type { EmulatorControl, EmulatorUser, IssuedToken } from "./control/emulator-control.js";
 export type { FaultKind, FaultSpec } from "./control/faults.js";
 export type { DatasetName } from "./data/seed.js";
 export { readSalesforceId, to15, to18 } from "./ids/salesforce-id.js";
 export type { ExternalIdFieldOption } from "./schema/objects.js";
 export { createEmulator, type Emulator, type EmulatorOptions } from "./server/create-emulator.js";
-export type { EmulatorControl, EmulatorUser, IssuedToken } from "./server/emulator-control.js";
+export { DataFileError } from "./server/persistence.js";
 export { type SharingDefaults, TYPICAL_SHARING } from "./store/org.js";
-export { DataFileError } from "./store/persistence.js";

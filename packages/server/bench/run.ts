@@ -2,11 +2,14 @@
  * The relay benchmark: Tandem (file store, fsync'd group commit, auth, limits) side by side
  * with `@y/websocket-server@0.1.1` (no persistence) and `@hocuspocus/server@4.7.0`, each in
  * its own server process, driven by its own client process with the same harness. All of them
- * run for the whole bench, and each scenario's repetitions are interleaved across the peers.
+ * run for the whole bench, and each scenario's repetitions are interleaved across the peers
+ * (the processes, the interleaving and the `BENCH` lines are `relay-rig.ts`; this file holds
+ * the scenarios and runs them).
  *
  * Scenarios: fan-out in one room (100 and 500 clients), 1,000 idle connections, 500 rooms × 2
- * clients (paced for latency, then unpaced for throughput), and memory after every client left. Prints `BENCH {…}` lines. Sizes can be scaled
- * down with TANDEM_BENCH_SCALE (default 1); TANDEM_BENCH_PEERS=tandem,… runs only some peers;
+ * clients (paced for latency, then unpaced for throughput), and memory after every client left.
+ * Prints `BENCH {…}` lines. Sizes can be scaled down with TANDEM_BENCH_SCALE (default 1);
+ * TANDEM_BENCH_PEERS=tandem,… runs only some peers;
  * TANDEM_BENCH_SCENARIOS=fan-out-100,fan-out-500,idle,rooms runs only some scenarios;
  * TANDEM_BENCH_REPEAT (default 3) and TANDEM_BENCH_SHORT_REPEAT (default 3 × REPEAT) set the
  * repetitions each figure is the median of;
@@ -14,121 +17,26 @@
  * which keeps V8's young generation from growing during the connection ramp and so makes the
  * RSS-per-connection figure less noisy).
  */
-import { type ChildProcess, fork } from "node:child_process";
-import { existsSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  bench,
+  each,
+  type Ipc,
+  interleaved,
+  num,
+  PEERS,
+  type Peer,
+  REPEAT,
+  type Rig,
+  SHORT_REPEAT,
+  type Stats,
+  startRig,
+  startServer,
+  urlsFor,
+} from "./relay-rig.js";
 
-/** `tandem-unchecked` is Tandem without the relay's write check (what the check costs). */
-const PEERS = ["tandem", "tandem-unchecked", "y-websocket-server", "hocuspocus"] as const;
-type Peer = (typeof PEERS)[number];
 const scale = Number(process.env.TANDEM_BENCH_SCALE ?? "1");
 const n = (x: number): number => Math.max(2, Math.round(x * scale));
-const ORG = "00DBENCH000000001A";
-const execArgv = ["--conditions=@tandem/source", "--import", "tsx"];
-
-function bench(
-  suite: string,
-  name: string,
-  value: number,
-  unit: string,
-  peer: Peer,
-  note?: string,
-  repetitions?: readonly number[],
-): void {
-  const row: Record<string, unknown> = { suite, name, value: Number(value.toPrecision(4)), unit, peer };
-  const each = repetitions?.map((v) => Number(v.toPrecision(4))).join(" / ");
-  if (note || each) row.note = [note, each && `repetitions in run order: ${each}`].filter(Boolean).join("; ");
-  process.stdout.write(`BENCH ${JSON.stringify(row)}\n`);
-}
-
-class Ipc {
-  private next = 1;
-  private readonly waiting = new Map<number, (v: Record<string, unknown>) => void>();
-  constructor(readonly child: ChildProcess) {
-    child.on("message", (m: Record<string, unknown>) => {
-      const id = m.id as number | undefined;
-      if (id === undefined) return;
-      this.waiting.get(id)?.(m);
-      this.waiting.delete(id);
-    });
-  }
-  call(cmd: string, args: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, (m) => (m.error ? reject(new Error(String(m.error))) : resolve(m)));
-      this.child.send({ id, cmd, ...args });
-    });
-  }
-}
-
-/**
- * Fork options that pin a child to one CPU with `taskset` (server on CPU 0, clients on CPU 1)
- * when the machine has two or more and `taskset` exists, so that server and clients do not
- * trade cores from run to run. `TANDEM_BENCH_PIN=0` turns it off.
- */
-function pinnedTo(cpu: number, argv: string[]): { execPath?: string; execArgv: string[] } {
-  const taskset = "/usr/bin/taskset";
-  if (process.env.TANDEM_BENCH_PIN === "0" || availableParallelism() < 2 || !existsSync(taskset)) {
-    return { execArgv: argv };
-  }
-  return { execPath: taskset, execArgv: ["-c", String(cpu), process.execPath, ...argv] };
-}
-
-/** `--cpu-prof` into TANDEM_BENCH_PROFILE, for the servers and the client process alike. */
-function profileFlags(): string[] {
-  const dir = process.env.TANDEM_BENCH_PROFILE;
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
-}
-
-async function startServer(peer: Peer): Promise<{ ipc: Ipc; url: string }> {
-  const flags = process.env.TANDEM_BENCH_NODE_FLAGS?.split(" ").filter((f) => f.length > 0) ?? [];
-  const serverArgv = [...execArgv, ...flags, ...profileFlags()];
-  // Same allocator setting for every peer (glibc: two malloc arenas, see README).
-  const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
-  const child = fork(fileURLToPath(new URL("./peer-server.ts", import.meta.url)), [peer], {
-    env,
-    ...pinnedTo(0, serverArgv),
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  const url = await new Promise<string>((resolve) => {
-    let buf = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      buf += d.toString();
-      if (buf.includes("\n")) resolve((JSON.parse(buf.split("\n")[0] ?? "{}") as { url: string }).url);
-    });
-  });
-  return { ipc: new Ipc(child), url };
-}
-
-async function startClients(): Promise<Ipc> {
-  const child = fork(fileURLToPath(new URL("./bench-clients.ts", import.meta.url)), [], {
-    ...pinnedTo(1, [...execArgv, ...profileFlags()]),
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await new Promise<void>((resolve) => child.once("message", () => resolve()));
-  return new Ipc(child);
-}
-
-interface Stats {
-  cpuMicros: number;
-  rss: number;
-  heap: number;
-  rooms: number;
-}
-
-async function urlsFor(
-  peer: Peer,
-  server: { ipc: Ipc; url: string },
-  users: string[],
-): Promise<{ urls: string[]; rooms: string[] }> {
-  const ws = server.url.replace(/^http/, "ws");
-  const rooms = users.map((u) => `book:${ORG}:${u}`);
-  if (peer !== "tandem" && peer !== "tandem-unchecked") return { urls: rooms.map((r) => `${ws}/${r}`), rooms };
-  const { tickets } = (await server.ipc.call("tickets", { org: ORG, users })) as { tickets: string[] };
-  return { urls: rooms.map((r, i) => `${ws}/sync/${r}?ticket=${tickets[i]}`), rooms };
-}
 
 /**
  * Updates each fan-out writer keeps in flight in the unpaced runs, one run per window. A small
@@ -146,102 +54,6 @@ const FAN_OUT_WINDOWS = (process.env.TANDEM_BENCH_WINDOWS ?? "8,32,64").split(",
 const FAN_OUT_WARM_MS = 500;
 const FAN_OUT_MEASURE_MS = 1500;
 const FAN_OUT_PER_WRITER = 6000;
-
-/**
- * Repetitions of each fan-out and 500-room measurement; each figure is their median. One more
- * repetition runs first and is discarded: it warms up the JIT of every peer alike.
- */
-const REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_REPEAT ?? "3"));
-/**
- * Repetitions of each measurement that lasts about a second (the paced fan-out runs, the
- * 500-room runs): three times REPEAT by default (TANDEM_BENCH_SHORT_REPEAT). Fan-out 100 paced
- * latency moved by more between runs of the same peer (3.3–6.0 ms) than it differed between
- * peers, and a slow spell of a few seconds decided a 500-room figure: the median of three
- * samples that short could not tell the peers apart.
- */
-const SHORT_REPEAT = Math.max(1, Number(process.env.TANDEM_BENCH_SHORT_REPEAT ?? String(3 * REPEAT)));
-
-const num = (v: unknown, fallback = 0): number => (typeof v === "number" ? v : fallback);
-
-/** One peer's server process and its own client process, both kept for the whole run. */
-interface Rig {
-  readonly peer: Peer;
-  readonly server: { ipc: Ipc; url: string };
-  readonly clients: Ipc;
-  readonly baseline: Stats;
-  stats(): Promise<Stats>;
-}
-
-async function startRig(peer: Peer): Promise<Rig> {
-  const server = await startServer(peer);
-  const clients = await startClients();
-  const stats = async (): Promise<Stats> => (await server.ipc.call("stats")) as unknown as Stats;
-  return { peer, server, clients, stats, baseline: await stats() };
-}
-
-/**
- * Waits until no server and no client process of any peer works (under 5 % of a core over
- * 250 ms, at most 30 s): a peer that fell behind in its run goes on sending and receiving
- * after the run is over (Hocuspocus did, for seconds, in the 500-room scenario), and on the
- * shared cores that work would be measured against whichever peer runs next.
- */
-async function quiet(rigs: readonly Rig[]): Promise<void> {
-  const sample = async (): Promise<number[]> =>
-    Promise.all(
-      rigs.flatMap((r) => [r.server.ipc, r.clients]).map(async (ipc) => num((await ipc.call("cpu")).cpuMicros)),
-    );
-  const started = Date.now();
-  let before = await sample();
-  while (Date.now() - started < 30_000) {
-    await new Promise((r) => setTimeout(r, 250));
-    const after = await sample();
-    const busy = after.some((v, i) => v - (before[i] ?? 0) > 12_500);
-    before = after;
-    if (!busy) return;
-  }
-  process.stderr.write("bench: a peer was still busy after 30 s; measuring anyway\n");
-}
-
-/**
- * Runs `once` for every peer, interleaved: `repeat` rounds in which every peer runs twice in a
- * row, a discarded warm-up and a measured run (in an order of peers that rotates from round
- * to round), and returns each peer's median of each figure. A slow spell of this VM (minutes long) then falls
- * on all peers alike, not on whichever peer happened to run at the time. Each run starts once
- * every process is idle (`quiet`).
- */
-async function interleaved<K extends string>(
-  rigs: readonly Rig[],
-  once: (rig: Rig) => Promise<Record<K, number>>,
-  repeat = REPEAT,
-): Promise<{ medians: Map<Peer, Record<K, number>>; runs: Map<Peer, Record<K, number>[]> }> {
-  const runs = new Map<Peer, Record<K, number>[]>(rigs.map((r) => [r.peer, []]));
-  for (let round = 0; round < repeat; round++) {
-    for (let i = 0; i < rigs.length; i++) {
-      const rig = rigs[(round + i) % rigs.length] as Rig;
-      await quiet(rigs);
-      // Warms the peer up again after the others' runs: an idle server's heap shrinks (V8's
-      // memory reducer), and a saturated run right after that measured its regrowth (500-room
-      // p99 387–459 ms against 46–160 ms back to back, for Tandem and the stock server alike).
-      await once(rig);
-      runs.get(rig.peer)?.push(await once(rig));
-    }
-  }
-  const medians = new Map<Peer, Record<K, number>>();
-  for (const [peer, list] of runs) {
-    const out = {} as Record<K, number>;
-    for (const key of Object.keys(list[0] ?? {}) as K[]) {
-      const xs = list.map((r) => r[key]).sort((a, b) => a - b);
-      out[key] = xs[Math.floor(xs.length / 2)] ?? Number.NaN;
-    }
-    medians.set(peer, out);
-  }
-  return { medians, runs };
-}
-
-/** The repetitions of figure `key` of `peer`, in run order. */
-function each<K extends string>(of: { runs: Map<Peer, Record<K, number>[]> }, peer: Peer, key: K): number[] {
-  return (of.runs.get(peer) ?? []).map((r) => r[key]);
-}
 
 /** Fan-out in one room of `size` clients, every peer's server at once, runs interleaved. */
 async function fanOut(rigs: readonly Rig[], size: number): Promise<void> {

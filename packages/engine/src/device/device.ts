@@ -5,14 +5,14 @@
  *
  * Invariants: a rejected call writes nothing; intents are never rewritten once written; time,
  * ids and randomness come from the {@link DeviceContext}, never from globals; HLC timestamps a
- * device issues are strictly increasing and later than every intent it has seen.
+ * device issues are strictly increasing and later than every intent it has seen
+ * (`intent-stamps.ts`). Each call below is one function: validate in order, then write.
  */
 import type * as Y from "yjs";
 import { effectiveFieldValue, receiptStatus } from "../doc/intent-state.js";
-import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
+import { type BookMaps, bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
 import { checkBookVersion } from "../doc/version.js";
 import { checkFieldValue, defaultActivitySubject, isCalendarDate, isEditableField } from "../model/fields.js";
-import { tickHlc } from "../model/hlc.js";
 import { readSalesforceId, type SalesforceId } from "../model/salesforce-id.js";
 import type {
   ActivityKind,
@@ -26,8 +26,8 @@ import type {
   ResolveConflictIntent,
   SetContactTierIntent,
 } from "../model/schemas.js";
-import { uuidv7 } from "../model/uuid.js";
 import { DeviceInputError, type DeviceInputErrorCode, type DeviceResult } from "./errors.js";
+import { createIntentStamps, type IntentStamps } from "./intent-stamps.js";
 
 /** What a device passes in: who it is, and its clock and randomness. */
 export interface DeviceContext {
@@ -111,6 +111,224 @@ function toIso(value: Date | string, field: string): string | DeviceInputError {
   return d.toISOString();
 }
 
+/** What every device call works with. */
+interface DeviceWriter {
+  readonly doc: Y.Doc;
+  readonly maps: BookMaps;
+  readonly context: DeviceContext;
+  readonly stamps: IntentStamps;
+}
+
+function writeIntent<I extends Intent>(w: DeviceWriter, intent: I): DeviceResult<I> {
+  w.doc.transact(() => w.maps.intents.set(intent.id, intent), w.context.deviceId);
+  return { ok: true, value: intent };
+}
+
+/** A book written by a newer protocol version takes no writes. */
+function versionError(doc: Y.Doc): DeviceInputError | undefined {
+  const e = checkBookVersion(doc);
+  return e === undefined ? undefined : new DeviceInputError({ code: "book-too-new", message: e.message });
+}
+
+/** The opportunity a logged activity is on: `null`, or one in the book. */
+function readActivityOpportunity(w: DeviceWriter, input: LogActivityInput): SalesforceId | null | DeviceInputError {
+  if (input.opportunityId === null) return null;
+  const id = readId(input.opportunityId, "opportunityId");
+  if (id instanceof DeviceInputError) return id;
+  if (!w.maps.opportunities.has(id)) {
+    return new DeviceInputError({
+      code: "unknown-record",
+      message: "this opportunity is not in your book",
+      field: "opportunityId",
+    });
+  }
+  return id;
+}
+
+/** What is wrong with a logged activity's type, duration, description or subject, if anything. */
+function checkActivityFields(input: LogActivityInput): DeviceResult<never> | undefined {
+  if (!["call", "email", "meeting", "note"].includes(input.type)) {
+    return fail("invalid-value", "type must be call, email, meeting or note", "type");
+  }
+  if (input.durationSeconds !== undefined) {
+    if (input.type !== "call") return fail("invalid-value", "only calls have a duration", "durationSeconds");
+    if (!Number.isInteger(input.durationSeconds) || input.durationSeconds < 0) {
+      return fail("invalid-value", "durationSeconds must be a whole number of seconds", "durationSeconds");
+    }
+  }
+  if (input.description !== undefined && input.description.length > 32000) {
+    return fail("invalid-value", "description must be at most 32000 characters", "description");
+  }
+  if (input.subject !== undefined && (input.subject.trim() === "" || input.subject.length > 255)) {
+    return fail("invalid-value", "subject must be 1 to 255 characters", "subject");
+  }
+  return undefined;
+}
+
+function logActivity(w: DeviceWriter, input: LogActivityInput): DeviceResult<LogActivityIntent> {
+  const v = versionError(w.doc);
+  if (v) return { ok: false, error: v };
+  const contactId = readId(input.contactId, "contactId");
+  if (contactId instanceof DeviceInputError) return { ok: false, error: contactId };
+  const contact = w.maps.contacts.get(contactId);
+  if (contact === undefined) return fail("unknown-record", "this contact is not in your book", "contactId");
+  const opportunityId = readActivityOpportunity(w, input);
+  if (opportunityId instanceof DeviceInputError) return { ok: false, error: opportunityId };
+  const problem = checkActivityFields(input);
+  if (problem !== undefined) return problem;
+  const occurredAt = toIso(input.occurredAt ?? w.context.now(), "occurredAt");
+  if (occurredAt instanceof DeviceInputError) return { ok: false, error: occurredAt };
+  const activity: LogActivityIntent["activity"] = {
+    type: input.type,
+    subject: input.subject ?? defaultActivitySubject(input.type, contact.Name),
+    occurredAt,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
+  };
+  return writeIntent<LogActivityIntent>(w, {
+    ...w.stamps.next(),
+    kind: "logActivity",
+    opportunityId,
+    contactId,
+    activity,
+  });
+}
+
+function editField(w: DeviceWriter, input: EditFieldInput): DeviceResult<EditFieldIntent> {
+  const v = versionError(w.doc);
+  if (v) return { ok: false, error: v };
+  if (input.sobject !== "Opportunity" && input.sobject !== "Contact") {
+    return fail("unknown-field", "only Opportunity and Contact fields can be edited", "sobject");
+  }
+  const recordId = readId(input.recordId, "recordId");
+  if (recordId instanceof DeviceInputError) return { ok: false, error: recordId };
+  const record = input.sobject === "Opportunity" ? w.maps.opportunities.get(recordId) : w.maps.contacts.get(recordId);
+  if (record === undefined) return fail("unknown-record", `this ${input.sobject} is not in your book`, "recordId");
+  if (!isEditableField(input.sobject, input.field)) {
+    return fail("unknown-field", `${input.field} is not an editable ${input.sobject} field`, "field");
+  }
+  const problem = checkFieldValue(input.sobject, input.field, input.value);
+  if (problem !== null) return fail("invalid-value", `${input.field} ${problem}`, "value");
+  const base = effectiveFieldValue(w.maps, input.sobject, recordId, input.field);
+  return writeIntent<EditFieldIntent>(w, {
+    ...w.stamps.next(),
+    kind: "editField",
+    sobject: input.sobject,
+    recordId,
+    field: input.field,
+    value: input.value,
+    base,
+  });
+}
+
+function setContactTier(
+  w: DeviceWriter,
+  input: Parameters<Device["setContactTier"]>[0],
+): DeviceResult<SetContactTierIntent> {
+  const v = versionError(w.doc);
+  if (v) return { ok: false, error: v };
+  const opportunityId = readId(input.opportunityId, "opportunityId");
+  if (opportunityId instanceof DeviceInputError) return { ok: false, error: opportunityId };
+  const contactId = readId(input.contactId, "contactId");
+  if (contactId instanceof DeviceInputError) return { ok: false, error: contactId };
+  if (!w.maps.opportunities.has(opportunityId)) {
+    return fail("unknown-record", "this opportunity is not in your book", "opportunityId");
+  }
+  if (!w.maps.contacts.has(contactId)) return fail("unknown-record", "this contact is not in your book", "contactId");
+  if (!["key", "other", "auto"].includes(input.tier)) {
+    return fail("invalid-value", "tier must be key, other or auto", "tier");
+  }
+  return writeIntent<SetContactTierIntent>(w, {
+    ...w.stamps.next(),
+    kind: "setContactTier",
+    opportunityId,
+    contactId,
+    tier: input.tier,
+  });
+}
+
+function resolveConflict(
+  w: DeviceWriter,
+  intentId: string,
+  choice: "theirs" | "mine",
+): DeviceResult<ResolveConflictIntent | EditFieldIntent> {
+  const v = versionError(w.doc);
+  if (v) return { ok: false, error: v };
+  const target = w.maps.intents.get(intentId);
+  if (target === undefined) return fail("unknown-intent", "no such intent", "intentId");
+  const receipt = w.maps.receipts.get(intentId);
+  if (target.kind !== "editField" || receipt?.status !== "conflict" || receipt.conflict === undefined) {
+    return fail("not-in-conflict", "this intent is not in conflict", "intentId");
+  }
+  if (choice === "theirs") {
+    return writeIntent<ResolveConflictIntent>(w, {
+      ...w.stamps.next(),
+      kind: "resolveConflict",
+      intentId,
+      choice: "theirs",
+    });
+  }
+  if (choice !== "mine") return fail("invalid-value", "choice must be theirs or mine", "choice");
+  const record =
+    target.sobject === "Opportunity" ? w.maps.opportunities.get(target.recordId) : w.maps.contacts.get(target.recordId);
+  if (record === undefined) return fail("unknown-record", `this ${target.sobject} is not in your book`, "intentId");
+  // Re-applying mine is a new edit over Salesforce's value, so it can conflict again.
+  return writeIntent<EditFieldIntent>(w, {
+    ...w.stamps.next(),
+    kind: "editField",
+    sobject: target.sobject,
+    recordId: target.recordId,
+    field: target.field,
+    value: receipt.conflict.mine,
+    base: receipt.conflict.theirs,
+  });
+}
+
+function cancel(w: DeviceWriter, intentId: string): DeviceResult<CancelIntent> {
+  const v = versionError(w.doc);
+  if (v) return { ok: false, error: v };
+  const target = w.maps.intents.get(intentId);
+  if (target === undefined) return fail("unknown-intent", "no such intent", "intentId");
+  if (target.kind === "cancel" || target.kind === "resolveConflict") {
+    return fail("not-cancellable", `a ${target.kind} cannot be cancelled`, "intentId");
+  }
+  if (receiptStatus(w.maps.receipts, intentId) !== "pending") {
+    return fail("not-cancellable", "this intent was already sent or finished", "intentId");
+  }
+  for (const other of w.maps.intents.values()) {
+    if (other.kind === "cancel" && other.intentId === intentId) {
+      return fail("not-cancellable", "this intent is already being cancelled", "intentId");
+    }
+  }
+  return writeIntent<CancelIntent>(w, { ...w.stamps.next(), kind: "cancel", intentId });
+}
+
+function recordInteraction(w: DeviceWriter, input: RecordInteractionInput): DeviceResult<Interaction> {
+  const email = typeof input.email === "string" ? input.email.trim() : "";
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) return fail("invalid-value", "email must be an email address", "email");
+  if (input.kind !== "email" && input.kind !== "meeting") {
+    return fail("invalid-value", "kind must be email or meeting", "kind");
+  }
+  if (typeof input.source !== "string" || input.source.trim() === "") {
+    return fail("invalid-value", "source is required", "source");
+  }
+  const at = toIso(input.at, "at");
+  if (at instanceof DeviceInputError) return { ok: false, error: at };
+  if (typeof input.at === "string" && /^\d{4}-\d{2}-\d{2}$/.test(input.at) && !isCalendarDate(input.at)) {
+    return fail("invalid-value", "at is not a date", "at");
+  }
+  const interaction: Interaction = {
+    id: w.stamps.newId(w.context.now()),
+    email,
+    kind: input.kind,
+    at,
+    source: input.source,
+    ...(input.subject !== undefined ? { subject: input.subject } : {}),
+  };
+  w.doc.transact(() => w.maps.interactions.set(interaction.id, interaction), w.context.deviceId);
+  return { ok: true, value: interaction };
+}
+
 /**
  * Creates the device API over `doc`.
  *
@@ -126,216 +344,14 @@ export function createDevice(doc: Y.Doc, context: DeviceContext): Device {
     throw new RangeError(`device id ${JSON.stringify(context.deviceId)} is reserved`);
   }
   const maps = bookMaps(doc);
-  let lastHlc: string | null = null;
-  let maxSeen: string | null = null;
-  // Another device may have written anything under a key: only a string `hlc` counts.
-  const see = (value: unknown): void => {
-    const hlc = typeof value === "object" && value !== null ? (value as { hlc?: unknown }).hlc : undefined;
-    if (typeof hlc === "string" && (maxSeen === null || hlc > maxSeen)) maxSeen = hlc;
-  };
-  for (const intent of maps.intents.values()) see(intent);
-  const onIntents = (event: Y.YMapEvent<Intent>): void => {
-    for (const key of event.keysChanged) see(maps.intents.get(key));
-  };
-  maps.intents.observe(onIntents);
-
-  const randomBytes = (): Uint8Array => {
-    const first = context.random();
-    if (first instanceof Uint8Array) return first;
-    const out = new Uint8Array(10);
-    out[0] = Math.floor(first * 256);
-    for (let i = 1; i < 10; i++) {
-      const r = context.random();
-      out[i] = r instanceof Uint8Array ? (r[0] ?? 0) : Math.floor(r * 256);
-    }
-    return out;
-  };
-
-  const common = () => {
-    const now = context.now();
-    lastHlc = tickHlc(lastHlc, now.getTime(), context.deviceId, maxSeen);
-    return { id: uuidv7(now.getTime(), randomBytes()), at: now.toISOString(), hlc: lastHlc, device: context.deviceId };
-  };
-
-  const writeIntent = <I extends Intent>(intent: I): DeviceResult<I> => {
-    doc.transact(() => maps.intents.set(intent.id, intent), context.deviceId);
-    return { ok: true, value: intent };
-  };
-
-  const versionError = (): DeviceInputError | undefined => {
-    const e = checkBookVersion(doc);
-    return e === undefined ? undefined : new DeviceInputError({ code: "book-too-new", message: e.message });
-  };
-
+  const w: DeviceWriter = { doc, maps, context, stamps: createIntentStamps(maps, context) };
   return {
-    logActivity(input) {
-      const v = versionError();
-      if (v) return { ok: false, error: v };
-      const contactId = readId(input.contactId, "contactId");
-      if (contactId instanceof DeviceInputError) return { ok: false, error: contactId };
-      const contact = maps.contacts.get(contactId);
-      if (contact === undefined) return fail("unknown-record", "this contact is not in your book", "contactId");
-      let opportunityId: SalesforceId | null = null;
-      if (input.opportunityId !== null) {
-        const id = readId(input.opportunityId, "opportunityId");
-        if (id instanceof DeviceInputError) return { ok: false, error: id };
-        if (!maps.opportunities.has(id)) {
-          return fail("unknown-record", "this opportunity is not in your book", "opportunityId");
-        }
-        opportunityId = id;
-      }
-      if (!["call", "email", "meeting", "note"].includes(input.type)) {
-        return fail("invalid-value", "type must be call, email, meeting or note", "type");
-      }
-      if (input.durationSeconds !== undefined) {
-        if (input.type !== "call") return fail("invalid-value", "only calls have a duration", "durationSeconds");
-        if (!Number.isInteger(input.durationSeconds) || input.durationSeconds < 0) {
-          return fail("invalid-value", "durationSeconds must be a whole number of seconds", "durationSeconds");
-        }
-      }
-      if (input.description !== undefined && input.description.length > 32000) {
-        return fail("invalid-value", "description must be at most 32000 characters", "description");
-      }
-      if (input.subject !== undefined && (input.subject.trim() === "" || input.subject.length > 255)) {
-        return fail("invalid-value", "subject must be 1 to 255 characters", "subject");
-      }
-      const occurredAt = toIso(input.occurredAt ?? context.now(), "occurredAt");
-      if (occurredAt instanceof DeviceInputError) return { ok: false, error: occurredAt };
-      const activity: LogActivityIntent["activity"] = {
-        type: input.type,
-        subject: input.subject ?? defaultActivitySubject(input.type, contact.Name),
-        occurredAt,
-        ...(input.description !== undefined ? { description: input.description } : {}),
-        ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
-      };
-      return writeIntent<LogActivityIntent>({ ...common(), kind: "logActivity", opportunityId, contactId, activity });
-    },
-
-    editField(input) {
-      const v = versionError();
-      if (v) return { ok: false, error: v };
-      if (input.sobject !== "Opportunity" && input.sobject !== "Contact") {
-        return fail("unknown-field", "only Opportunity and Contact fields can be edited", "sobject");
-      }
-      const recordId = readId(input.recordId, "recordId");
-      if (recordId instanceof DeviceInputError) return { ok: false, error: recordId };
-      const record = input.sobject === "Opportunity" ? maps.opportunities.get(recordId) : maps.contacts.get(recordId);
-      if (record === undefined) return fail("unknown-record", `this ${input.sobject} is not in your book`, "recordId");
-      if (!isEditableField(input.sobject, input.field)) {
-        return fail("unknown-field", `${input.field} is not an editable ${input.sobject} field`, "field");
-      }
-      const problem = checkFieldValue(input.sobject, input.field, input.value);
-      if (problem !== null) return fail("invalid-value", `${input.field} ${problem}`, "value");
-      const base = effectiveFieldValue(maps, input.sobject, recordId, input.field);
-      return writeIntent<EditFieldIntent>({
-        ...common(),
-        kind: "editField",
-        sobject: input.sobject,
-        recordId,
-        field: input.field,
-        value: input.value,
-        base,
-      });
-    },
-
-    setContactTier(input) {
-      const v = versionError();
-      if (v) return { ok: false, error: v };
-      const opportunityId = readId(input.opportunityId, "opportunityId");
-      if (opportunityId instanceof DeviceInputError) return { ok: false, error: opportunityId };
-      const contactId = readId(input.contactId, "contactId");
-      if (contactId instanceof DeviceInputError) return { ok: false, error: contactId };
-      if (!maps.opportunities.has(opportunityId)) {
-        return fail("unknown-record", "this opportunity is not in your book", "opportunityId");
-      }
-      if (!maps.contacts.has(contactId)) return fail("unknown-record", "this contact is not in your book", "contactId");
-      if (!["key", "other", "auto"].includes(input.tier)) {
-        return fail("invalid-value", "tier must be key, other or auto", "tier");
-      }
-      return writeIntent<SetContactTierIntent>({
-        ...common(),
-        kind: "setContactTier",
-        opportunityId,
-        contactId,
-        tier: input.tier,
-      });
-    },
-
-    resolveConflict(intentId, choice) {
-      const v = versionError();
-      if (v) return { ok: false, error: v };
-      const target = maps.intents.get(intentId);
-      if (target === undefined) return fail("unknown-intent", "no such intent", "intentId");
-      const receipt = maps.receipts.get(intentId);
-      if (target.kind !== "editField" || receipt?.status !== "conflict" || receipt.conflict === undefined) {
-        return fail("not-in-conflict", "this intent is not in conflict", "intentId");
-      }
-      if (choice === "theirs") {
-        return writeIntent<ResolveConflictIntent>({ ...common(), kind: "resolveConflict", intentId, choice: "theirs" });
-      }
-      if (choice !== "mine") return fail("invalid-value", "choice must be theirs or mine", "choice");
-      const record =
-        target.sobject === "Opportunity" ? maps.opportunities.get(target.recordId) : maps.contacts.get(target.recordId);
-      if (record === undefined) return fail("unknown-record", `this ${target.sobject} is not in your book`, "intentId");
-      return writeIntent<EditFieldIntent>({
-        ...common(),
-        kind: "editField",
-        sobject: target.sobject,
-        recordId: target.recordId,
-        field: target.field,
-        value: receipt.conflict.mine,
-        base: receipt.conflict.theirs,
-      });
-    },
-
-    cancel(intentId) {
-      const v = versionError();
-      if (v) return { ok: false, error: v };
-      const target = maps.intents.get(intentId);
-      if (target === undefined) return fail("unknown-intent", "no such intent", "intentId");
-      if (target.kind === "cancel" || target.kind === "resolveConflict") {
-        return fail("not-cancellable", `a ${target.kind} cannot be cancelled`, "intentId");
-      }
-      if (receiptStatus(maps.receipts, intentId) !== "pending") {
-        return fail("not-cancellable", "this intent was already sent or finished", "intentId");
-      }
-      for (const other of maps.intents.values()) {
-        if (other.kind === "cancel" && other.intentId === intentId) {
-          return fail("not-cancellable", "this intent is already being cancelled", "intentId");
-        }
-      }
-      return writeIntent<CancelIntent>({ ...common(), kind: "cancel", intentId });
-    },
-
-    recordInteraction(input) {
-      const email = typeof input.email === "string" ? input.email.trim() : "";
-      if (!/^[^\s@]+@[^\s@]+$/.test(email)) return fail("invalid-value", "email must be an email address", "email");
-      if (input.kind !== "email" && input.kind !== "meeting") {
-        return fail("invalid-value", "kind must be email or meeting", "kind");
-      }
-      if (typeof input.source !== "string" || input.source.trim() === "") {
-        return fail("invalid-value", "source is required", "source");
-      }
-      const at = toIso(input.at, "at");
-      if (at instanceof DeviceInputError) return { ok: false, error: at };
-      if (typeof input.at === "string" && /^\d{4}-\d{2}-\d{2}$/.test(input.at) && !isCalendarDate(input.at)) {
-        return fail("invalid-value", "at is not a date", "at");
-      }
-      const now = context.now();
-      const interaction: Interaction = {
-        id: uuidv7(now.getTime(), randomBytes()),
-        email,
-        kind: input.kind,
-        at,
-        source: input.source,
-        ...(input.subject !== undefined ? { subject: input.subject } : {}),
-      };
-      doc.transact(() => maps.interactions.set(interaction.id, interaction), context.deviceId);
-      return { ok: true, value: interaction };
-    },
-
-    dispose() {
-      maps.intents.unobserve(onIntents);
-    },
+    logActivity: (input) => logActivity(w, input),
+    editField: (input) => editField(w, input),
+    setContactTier: (input) => setContactTier(w, input),
+    resolveConflict: (intentId, choice) => resolveConflict(w, intentId, choice),
+    cancel: (intentId) => cancel(w, intentId),
+    recordInteraction: (input) => recordInteraction(w, input),
+    dispose: () => w.stamps.dispose(),
   };
 }

@@ -5,6 +5,7 @@
  * Invariant: a value that passes {@link checkFieldValue} is one Salesforce accepts for the
  * field's type and length; picklist membership (StageName) is left to the org.
  */
+import type { CONTACT_SHAPE, OPPORTUNITY_SHAPE } from "./record-shapes.js";
 import type { ActivityKind, EditableSObject } from "./schemas.js";
 
 /** Fields of an Opportunity a device can edit. */
@@ -16,10 +17,17 @@ export const OPPORTUNITY_EDITABLE_FIELDS = [
   "Probability",
   "Description",
   "ForecastCategoryName",
-] as const;
+] as const satisfies ReadonlyArray<keyof typeof OPPORTUNITY_SHAPE.fields>;
 
 /** Fields of a Contact a device can edit. */
-export const CONTACT_EDITABLE_FIELDS = ["FirstName", "LastName", "Title", "Email", "Phone", "MobilePhone"] as const;
+export const CONTACT_EDITABLE_FIELDS = [
+  "FirstName",
+  "LastName",
+  "Title",
+  "Email",
+  "Phone",
+  "MobilePhone",
+] as const satisfies ReadonlyArray<keyof typeof CONTACT_SHAPE.fields>;
 
 /** An editable Opportunity field. */
 export type OpportunityEditableField = (typeof OPPORTUNITY_EDITABLE_FIELDS)[number];

@@ -3,67 +3,26 @@
  * (docs/protocol.md): Salesforce field names and value formats, dates `YYYY-MM-DD`, datetimes ISO
  * 8601 UTC, ids 18 characters, and `null` for a field with no value.
  *
+ * The fields are declared once, in `record-shapes.ts`; these types are what the Schemas derived
+ * from those tables decode to, so a record type, its Schema and the adapter's field lists
+ * cannot drift apart.
+ *
  * Invariant: these are plain JSON values; nothing here is a Y type.
  */
-import type { SalesforceId } from "./salesforce-id.js";
+import type { Schema } from "effect";
+import type { AccountSchema, ActivitySchema, ContactRoleSchema, ContactSchema, OpportunitySchema } from "./schemas.js";
 
 /** `opportunities[Id]`. */
-export interface OpportunityRecord {
-  readonly Id: SalesforceId;
-  readonly Name: string;
-  readonly AccountId: SalesforceId | null;
-  readonly Amount: number | null;
-  readonly StageName: string;
-  readonly CloseDate: string;
-  readonly Probability: number | null;
-  readonly Description: string | null;
-  readonly ForecastCategoryName: string | null;
-  readonly IsClosed: boolean;
-  readonly OwnerId: SalesforceId;
-  readonly SystemModstamp: string;
-}
+export type OpportunityRecord = Schema.Schema.Type<typeof OpportunitySchema>;
 
 /** `accounts[Id]`: a reference point only. */
-export interface AccountRecord {
-  readonly Id: SalesforceId;
-  readonly Name: string;
-}
+export type AccountRecord = Schema.Schema.Type<typeof AccountSchema>;
 
 /** `contacts[Id]`. */
-export interface ContactRecord {
-  readonly Id: SalesforceId;
-  readonly AccountId: SalesforceId | null;
-  readonly FirstName: string | null;
-  readonly LastName: string;
-  readonly Name: string;
-  readonly Title: string | null;
-  readonly Email: string | null;
-  readonly Phone: string | null;
-  readonly MobilePhone: string | null;
-  readonly SystemModstamp: string;
-}
+export type ContactRecord = Schema.Schema.Type<typeof ContactSchema>;
 
 /** `contactRoles[Id]`: an OpportunityContactRole. */
-export interface ContactRoleRecord {
-  readonly Id: SalesforceId;
-  readonly OpportunityId: SalesforceId;
-  readonly ContactId: SalesforceId;
-  readonly Role: string | null;
-  readonly IsPrimary: boolean;
-}
+export type ContactRoleRecord = Schema.Schema.Type<typeof ContactRoleSchema>;
 
 /** `activities[Id]`: a Task or an Event; fields that do not apply are `null`. */
-export interface ActivityRecord {
-  readonly Id: SalesforceId;
-  readonly Type: "Task" | "Event";
-  readonly WhoId: SalesforceId | null;
-  readonly WhatId: SalesforceId | null;
-  readonly Subject: string | null;
-  readonly Status: string | null;
-  readonly ActivityDate: string | null;
-  readonly StartDateTime: string | null;
-  readonly Description: string | null;
-  readonly TaskSubtype: string | null;
-  readonly OwnerId: SalesforceId;
-  readonly SystemModstamp: string;
-}
+export type ActivityRecord = Schema.Schema.Type<typeof ActivitySchema>;

@@ -1,11 +1,13 @@
 import { Schema } from "effect";
 import { describe, expect, expectTypeOf, it } from "vitest";
+import { ACTIVITY_SHAPE, CONTACT_ROLE_SHAPE, CONTACT_SHAPE, OPPORTUNITY_SHAPE } from "./record-shapes.js";
 import type { AccountRecord, ActivityRecord, ContactRecord, ContactRoleRecord, OpportunityRecord } from "./records.js";
+import { readSalesforceId, type SalesforceId } from "./salesforce-id.js";
 import {
-  type AccountSchema,
-  type ActivitySchema,
-  type ContactRoleSchema,
-  type ContactSchema,
+  AccountSchema,
+  ActivitySchema,
+  ContactRoleSchema,
+  ContactSchema,
   canTransition,
   IntentSchema,
   OpportunitySchema,
@@ -13,12 +15,46 @@ import {
 } from "./schemas.js";
 
 describe("record schemas", () => {
-  it("decode to exactly the record interfaces", () => {
-    expectTypeOf<typeof OpportunitySchema.Type>().toEqualTypeOf<OpportunityRecord>();
-    expectTypeOf<typeof AccountSchema.Type>().toEqualTypeOf<AccountRecord>();
-    expectTypeOf<typeof ContactSchema.Type>().toEqualTypeOf<ContactRecord>();
-    expectTypeOf<typeof ContactRoleSchema.Type>().toEqualTypeOf<ContactRoleRecord>();
-    expectTypeOf<typeof ActivitySchema.Type>().toEqualTypeOf<ActivityRecord>();
+  it("decode to the protocol v1 value types", () => {
+    expectTypeOf<OpportunityRecord["Id"]>().toEqualTypeOf<SalesforceId>();
+    expectTypeOf<OpportunityRecord["AccountId"]>().toEqualTypeOf<SalesforceId | null>();
+    expectTypeOf<OpportunityRecord["Amount"]>().toEqualTypeOf<number | null>();
+    expectTypeOf<OpportunityRecord["IsClosed"]>().toEqualTypeOf<boolean>();
+    expectTypeOf<AccountRecord>().toEqualTypeOf<{ readonly Id: SalesforceId; readonly Name: string }>();
+    expectTypeOf<ContactRecord["FirstName"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<ContactRoleRecord["IsPrimary"]>().toEqualTypeOf<boolean>();
+    expectTypeOf<ActivityRecord["Type"]>().toEqualTypeOf<"Task" | "Event">();
+    expectTypeOf<ActivityRecord["StartDateTime"]>().toEqualTypeOf<string | null>();
+  });
+
+  it("have exactly the fields of their shape, in order", () => {
+    expect(Object.keys(OpportunitySchema.fields)).toEqual(Object.keys(OPPORTUNITY_SHAPE.fields));
+    expect(Object.keys(AccountSchema.fields)).toEqual(["Id", "Name"]);
+    expect(Object.keys(ContactSchema.fields)).toEqual(Object.keys(CONTACT_SHAPE.fields));
+    expect(Object.keys(ContactRoleSchema.fields)).toEqual(Object.keys(CONTACT_ROLE_SHAPE.fields));
+    expect(Object.keys(ActivitySchema.fields)).toEqual(Object.keys(ACTIVITY_SHAPE.fields));
+  });
+
+  it("decode an activity's type as one of its objects and its dates by kind", () => {
+    const event = {
+      Id: readSalesforceId("00U000000000001"),
+      Type: "Event",
+      WhoId: null,
+      WhatId: null,
+      Subject: "Demo",
+      Status: null,
+      ActivityDate: "2026-01-31",
+      StartDateTime: "2026-01-31T09:00:00.000Z",
+      Description: null,
+      TaskSubtype: null,
+      OwnerId: readSalesforceId("005000000000001"),
+      SystemModstamp: "2026-01-01T00:00:00.000Z",
+    };
+    expect(Schema.decodeUnknownSync(ActivitySchema)(event)).toEqual(event);
+    expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, Type: "Note" })).toThrow();
+    expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, ActivityDate: "2026-1-31" })).toThrow();
+    expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, StartDateTime: "tomorrow" })).toThrow();
+    expect(() => Schema.decodeUnknownSync(AccountSchema)({ Id: event.OwnerId, Name: null })).toThrow();
   });
 
   it("canonicalises ids and rejects bad formats", () => {

@@ -1,13 +1,22 @@
 /**
  * Effect Schemas for every value document protocol v1 stores (docs/protocol.md): the mirrored
  * Salesforce records, intents, receipts, interactions and meta. Decoding a value checks its
- * shape and formats; the decoded types are exactly the interfaces of `records.ts` (a type test
- * pins that) and the intent/receipt types exported here.
+ * shape and formats. The record schemas are derived from the tables of `record-shapes.ts` and
+ * are the source of the record types of `records.ts`; the intent/receipt types are exported here.
  *
  * Invariant: every schema decodes plain JSON to plain JSON (no classes, no Y types), so a value
  * read from a Y.Map can be decoded and a decoded value written back unchanged.
  */
 import { Schema } from "effect";
+import {
+  ACCOUNT_SHAPE,
+  ACTIVITY_SHAPE,
+  CONTACT_ROLE_SHAPE,
+  CONTACT_SHAPE,
+  type FieldDescriptor,
+  OPPORTUNITY_SHAPE,
+  type RecordShape,
+} from "./record-shapes.js";
 import { SalesforceIdSchema } from "./salesforce-id.js";
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
@@ -18,66 +27,72 @@ export const DateString = Schema.String.pipe(Schema.check(Schema.isPattern(DATE)
 /** An ISO 8601 datetime (UTC, as Salesforce and the engine write them). */
 export const DateTimeString = Schema.String.pipe(Schema.check(Schema.isPattern(DATETIME)));
 
-const NullableString = Schema.NullOr(Schema.String);
 const NullableId = Schema.NullOr(SalesforceIdSchema);
 
+/** The schema of each field kind but `sobject` (whose literals are the shape's objects). */
+const KIND_SCHEMAS = {
+  id: SalesforceIdSchema,
+  text: Schema.String,
+  number: Schema.Finite,
+  boolean: Schema.Boolean,
+  date: DateString,
+  datetime: DateTimeString,
+} as const;
+type KindSchemas = typeof KIND_SCHEMAS;
+
+type ValueSchema<F extends FieldDescriptor, S extends RecordShape["sobjects"]> = F["kind"] extends keyof KindSchemas
+  ? KindSchemas[F["kind"]]
+  : Schema.Literals<S>;
+type FieldSchema<F extends FieldDescriptor, S extends RecordShape["sobjects"]> = F extends { readonly nullable: true }
+  ? Schema.NullOr<ValueSchema<F, S>>
+  : ValueSchema<F, S>;
+
+/** The Struct fields a {@link RecordShape} decodes with, property by property. */
+export type ShapeSchemaFields<R extends RecordShape> = {
+  readonly [P in keyof R["fields"]]: FieldSchema<R["fields"][P], R["sobjects"]>;
+};
+
+/**
+ * The Schema of a record shape: one field per descriptor, `NullOr` where it is nullable.
+ *
+ * @remarks The type is computed from the shape's literal type (an `id` decodes to a branded
+ * `SalesforceId`, a nullable field to `T | null`); `records.ts` names these decoded types.
+ * @example
+ * ```ts
+ * const AccountSchema = shapeSchema(ACCOUNT_SHAPE); // Struct({ Id: SalesforceIdSchema, Name: String })
+ * ```
+ */
+export function shapeSchema<const R extends RecordShape>(shape: R): Schema.Struct<ShapeSchemaFields<R>> {
+  const fields: Record<string, Schema.Constraint> = {};
+  for (const [property, field] of Object.entries(shape.fields)) {
+    const value = field.kind === "sobject" ? Schema.Literals(shape.sobjects) : KIND_SCHEMAS[field.kind];
+    fields[property] = field.nullable === true ? Schema.NullOr(value) : value;
+  }
+  // The loop builds, at run time, exactly the mapped type ShapeSchemaFields<R>; TypeScript
+  // cannot follow a mapped type through Object.entries, hence the one cast.
+  return Schema.Struct(fields) as unknown as Schema.Struct<ShapeSchemaFields<R>>;
+}
+
+/**
+ * The record a shape describes: what its Schema decodes to.
+ *
+ * @example
+ * ```ts
+ * type Account = ShapeRecord<typeof ACCOUNT_SHAPE>; // { readonly Id: SalesforceId; readonly Name: string }
+ * ```
+ */
+export type ShapeRecord<R extends RecordShape> = Schema.Schema.Type<Schema.Struct<ShapeSchemaFields<R>>>;
+
 /** `opportunities[Id]`. */
-export const OpportunitySchema = Schema.Struct({
-  Id: SalesforceIdSchema,
-  Name: Schema.String,
-  AccountId: NullableId,
-  Amount: Schema.NullOr(Schema.Finite),
-  StageName: Schema.String,
-  CloseDate: DateString,
-  Probability: Schema.NullOr(Schema.Finite),
-  Description: NullableString,
-  ForecastCategoryName: NullableString,
-  IsClosed: Schema.Boolean,
-  OwnerId: SalesforceIdSchema,
-  SystemModstamp: DateTimeString,
-});
-
+export const OpportunitySchema = shapeSchema(OPPORTUNITY_SHAPE);
 /** `accounts[Id]`. */
-export const AccountSchema = Schema.Struct({ Id: SalesforceIdSchema, Name: Schema.String });
-
+export const AccountSchema = shapeSchema(ACCOUNT_SHAPE);
 /** `contacts[Id]`. */
-export const ContactSchema = Schema.Struct({
-  Id: SalesforceIdSchema,
-  AccountId: NullableId,
-  FirstName: NullableString,
-  LastName: Schema.String,
-  Name: Schema.String,
-  Title: NullableString,
-  Email: NullableString,
-  Phone: NullableString,
-  MobilePhone: NullableString,
-  SystemModstamp: DateTimeString,
-});
-
+export const ContactSchema = shapeSchema(CONTACT_SHAPE);
 /** `contactRoles[Id]`. */
-export const ContactRoleSchema = Schema.Struct({
-  Id: SalesforceIdSchema,
-  OpportunityId: SalesforceIdSchema,
-  ContactId: SalesforceIdSchema,
-  Role: NullableString,
-  IsPrimary: Schema.Boolean,
-});
-
+export const ContactRoleSchema = shapeSchema(CONTACT_ROLE_SHAPE);
 /** `activities[Id]`. */
-export const ActivitySchema = Schema.Struct({
-  Id: SalesforceIdSchema,
-  Type: Schema.Literals(["Task", "Event"]),
-  WhoId: NullableId,
-  WhatId: NullableId,
-  Subject: NullableString,
-  Status: NullableString,
-  ActivityDate: Schema.NullOr(DateString),
-  StartDateTime: Schema.NullOr(DateTimeString),
-  Description: NullableString,
-  TaskSubtype: NullableString,
-  OwnerId: SalesforceIdSchema,
-  SystemModstamp: DateTimeString,
-});
+export const ActivitySchema = shapeSchema(ACTIVITY_SHAPE);
 
 /** The kinds of activity a user can log. */
 export const ActivityKindSchema = Schema.Literals(["call", "email", "meeting", "note"]);

@@ -14,7 +14,7 @@ import { jsonEqual } from "../doc/json-equal.js";
 import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
 import { setRecord } from "../doc/record-content.js";
 import { canTransition } from "../model/schemas.js";
-import type { Plan } from "./plan.js";
+import type { Plan } from "./plan-builder.js";
 
 /** What {@link applyPlan} wrote. */
 export interface ApplyReport {

@@ -1,16 +1,24 @@
 /**
- * Which contacts are Key for at least one opportunity of the book (docs/architecture.md, "Scope of a book"): the set whose
- * activities the book pulls. Same rule as the views: a role, or an email/meeting interaction
- * with the contact's address (trimmed, case-insensitive), with the user's overrides winning
- * per opportunity.
+ * The Key-contact rule (docs/architecture.md, "Scope of a book"), in one place for both sides
+ * that use it: the views show each opportunity's Key and Other contacts with it, and the worker
+ * pulls the activities of every contact it makes Key for at least one opportunity.
  *
- * Invariant: pure; O(opportunities + contacts + roles + interactions + intents).
+ * The rule: an opportunity's contacts are those at its account plus those a contact role links
+ * to it. One of them is Key when a role links them, or when an email/meeting interaction has the
+ * contact's address (trimmed, case-insensitive); every other one is Other. The user's latest
+ * live `setContactTier` override (by HLC) for that opportunity and contact wins over the rule,
+ * and `auto` returns to it. An override for a contact that is not one of the opportunity's
+ * contacts changes nothing, since no view shows that pair.
+ *
+ * Invariant: pure; O(opportunities + contacts × opportunities of their account + roles +
+ * interactions + intents). `key-contacts.prop.test.ts` checks that the views agree with
+ * {@link keyContactsByOpportunity} on random books.
  */
 import type { Table } from "../doc/intent-state.js";
 import { byHlc } from "../doc/intent-state.js";
 import { normalizeEmail } from "../model/fields.js";
 import type { ContactRecord, ContactRoleRecord, OpportunityRecord } from "../model/records.js";
-import type { Intent, Interaction, Receipt, SetContactTierIntent } from "../model/schemas.js";
+import type { Intent, Interaction, Receipt, ReceiptStatus, SetContactTierIntent } from "../model/schemas.js";
 
 /** The tables the Key-contact rule reads. */
 export interface KeyContactInputs {
@@ -22,8 +30,83 @@ export interface KeyContactInputs {
   readonly receipts: Table<Receipt>;
 }
 
-/** The ids of contacts that are Key for at least one opportunity. */
-export function keyContactIds(inputs: KeyContactInputs): Set<string> {
+/** How one opportunity shows one of its contacts. */
+export interface ResolvedTier {
+  readonly tier: "key" | "other";
+  /** The override in force, or `null` when the rule decides (no override, or `auto`). */
+  readonly override: "key" | "other" | null;
+}
+
+/** True when an override with this receipt status still counts (not withdrawn, failed or replaced). */
+export function isLiveOverride(status: ReceiptStatus | undefined): boolean {
+  return status !== "cancelled" && status !== "failed" && status !== "superseded";
+}
+
+/**
+ * The latest live `setContactTier` override per group, by HLC.
+ *
+ * @remarks Takes `[key in intents, intent]` entries and asks `statusOf` by that key (a checked
+ * table has key = id). Entries that are not `setContactTier` intents (or `undefined`) are
+ * skipped, so a caller may pass intents looked up by id. `groupOf` groups them: per contact for
+ * one opportunity, or per (opportunity, contact) over a whole book.
+ * @example
+ * ```ts
+ * const perContact = latestOverrides(entries, (key) => receipts.get(key)?.status, (t) => t.contactId);
+ * ```
+ */
+export function latestOverrides(
+  entries: Iterable<readonly [string, Intent | undefined]>,
+  statusOf: (intentKey: string) => ReceiptStatus | undefined,
+  groupOf: (override: SetContactTierIntent) => string,
+): Map<string, SetContactTierIntent> {
+  const latest = new Map<string, SetContactTierIntent>();
+  for (const [key, t] of entries) {
+    if (t?.kind !== "setContactTier" || !isLiveOverride(statusOf(key))) continue;
+    const group = groupOf(t);
+    const prev = latest.get(group);
+    if (prev === undefined || byHlc(prev, t) < 0) latest.set(group, t);
+  }
+  return latest;
+}
+
+/**
+ * What an override makes of the rule's answer for one of an opportunity's contacts.
+ *
+ * @example
+ * ```ts
+ * resolveTier(true, undefined); // { tier: "key", override: null }
+ * ```
+ */
+export function resolveTier(ruleSaysKey: boolean, override: SetContactTierIntent | undefined): ResolvedTier {
+  const forced = override === undefined || override.tier === "auto" ? null : override.tier;
+  return { tier: forced ?? (ruleSaysKey ? "key" : "other"), override: forced };
+}
+
+/** True when `contact` is one of `opp`'s contacts: at its account, or linked to it by a role. */
+export function isOpportunityContact(opp: OpportunityRecord, contact: ContactRecord, roleLinked: boolean): boolean {
+  return roleLinked || (opp.AccountId !== null && contact.AccountId === opp.AccountId);
+}
+
+/** Per opportunity id, the ids of its Key contacts (opportunities without any are left out). */
+export function keyContactsByOpportunity(inputs: KeyContactInputs): Map<string, Set<string>> {
+  const keys = new Map<string, Set<string>>();
+  const add = (oppId: string, contactId: string) => {
+    let set = keys.get(oppId);
+    if (set === undefined) {
+      set = new Set();
+      keys.set(oppId, set);
+    }
+    set.add(contactId);
+  };
+  const pair = (oppId: string, contactId: string) => `${oppId}|${contactId}`;
+  // By rule: roles…
+  const roleLinks = new Set<string>();
+  for (const r of inputs.contactRoles.values()) {
+    if (!inputs.opportunities.has(r.OpportunityId) || !inputs.contacts.has(r.ContactId)) continue;
+    roleLinks.add(pair(r.OpportunityId, r.ContactId));
+    add(r.OpportunityId, r.ContactId);
+  }
+  // …and interactions, which make a contact Key at every opportunity of its account.
   const emails = new Set<string>();
   for (const i of inputs.interactions.values()) if (typeof i.email === "string") emails.add(normalizeEmail(i.email));
   const oppsByAccount = new Map<string, string[]>();
@@ -33,40 +116,31 @@ export function keyContactIds(inputs: KeyContactInputs): Set<string> {
     list.push(o.Id);
     oppsByAccount.set(o.AccountId, list);
   }
-  // Per contact, the opportunities it is Key for by rule.
-  const keyFor = new Map<string, Set<string>>();
-  const add = (contactId: string, oppId: string) => {
-    let set = keyFor.get(contactId);
-    if (set === undefined) {
-      set = new Set();
-      keyFor.set(contactId, set);
-    }
-    set.add(oppId);
-  };
-  for (const r of inputs.contactRoles.values()) {
-    if (inputs.opportunities.has(r.OpportunityId) && inputs.contacts.has(r.ContactId))
-      add(r.ContactId, r.OpportunityId);
-  }
   for (const c of inputs.contacts.values()) {
     if (c.Email === null || c.AccountId === null || !emails.has(normalizeEmail(c.Email))) continue;
-    for (const opp of oppsByAccount.get(c.AccountId) ?? []) add(c.Id, opp);
+    for (const opp of oppsByAccount.get(c.AccountId) ?? []) add(opp, c.Id);
   }
-  // Overrides: the latest non-cancelled setContactTier per (opportunity, contact).
-  const latest = new Map<string, SetContactTierIntent>();
-  for (const i of inputs.intents.values()) {
-    if (i.kind !== "setContactTier") continue;
-    const status = inputs.receipts.get(i.id)?.status;
-    if (status === "cancelled" || status === "failed" || status === "superseded") continue;
-    const k = `${i.opportunityId}|${i.contactId}`;
-    const prev = latest.get(k);
-    if (prev === undefined || byHlc(prev, i) < 0) latest.set(k, i);
+  // Overrides win; every pair's rule answer is complete by now.
+  const overrides = latestOverrides(
+    inputs.intents.entries(),
+    (key) => inputs.receipts.get(key)?.status,
+    (t) => pair(t.opportunityId, t.contactId),
+  );
+  for (const [k, t] of overrides) {
+    const opp = inputs.opportunities.get(t.opportunityId);
+    const contact = inputs.contacts.get(t.contactId);
+    if (opp === undefined || contact === undefined || !isOpportunityContact(opp, contact, roleLinks.has(k))) continue;
+    const ruleSaysKey = keys.get(t.opportunityId)?.has(t.contactId) ?? false;
+    if (resolveTier(ruleSaysKey, t).tier === "key") add(t.opportunityId, t.contactId);
+    else keys.get(t.opportunityId)?.delete(t.contactId);
   }
-  for (const t of latest.values()) {
-    if (!inputs.opportunities.has(t.opportunityId) || !inputs.contacts.has(t.contactId)) continue;
-    if (t.tier === "key") add(t.contactId, t.opportunityId);
-    else if (t.tier === "other") keyFor.get(t.contactId)?.delete(t.opportunityId);
-  }
+  for (const [oppId, set] of keys) if (set.size === 0) keys.delete(oppId);
+  return keys;
+}
+
+/** The ids of contacts that are Key for at least one opportunity (see {@link keyContactsByOpportunity}). */
+export function keyContactIds(inputs: KeyContactInputs): Set<string> {
   const out = new Set<string>();
-  for (const [contactId, opps] of keyFor) if (opps.size > 0) out.add(contactId);
+  for (const contacts of keyContactsByOpportunity(inputs).values()) for (const c of contacts) out.add(c);
   return out;
 }

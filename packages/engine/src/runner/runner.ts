@@ -1,6 +1,9 @@
 /**
  * The sync runner (docs/architecture.md, "The sync cycle"): one cycle is pull → plan → apply (mirror, final receipts and
  * write-ahead `sending` receipts) → persist → look up earlier attempts → push → apply results.
+ * This file runs the steps in order and types and records their failures; the pull is in
+ * `pull-step.ts`, lookups and pushes in `push-step.ts`, what the steps share in
+ * `cycle-context.ts` and the backoff in `retry.ts`.
  *
  * Invariants:
  * - no write reaches the port before the host's `beforeWrite` hook has made the `sending`
@@ -15,34 +18,24 @@
  *   through `readBookState`'s checks; every failure, typed or a defect, ends as a typed
  *   {@link RunnerError} recorded in `meta.sync` with state `error`.
  */
-import { Data, Duration, Effect, Schedule } from "effect";
+import { Data, Effect } from "effect";
 import type * as Y from "yjs";
-import { type BookDecodeCache, createBookDecodeCache } from "../doc/book-decode.js";
 import { bookMaps } from "../doc/layout.js";
 import { type BookVersionTooNewError, openBook } from "../doc/version.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { SyncStatus } from "../model/schemas.js";
-import type {
-  IdempotencyKey,
-  MirroredIds,
-  SalesforcePort,
-  SalesforcePortError,
-  SalesforceWrite,
-  WriteResult,
-} from "../port/salesforce-port.js";
+import type { ApiUsage, SalesforcePort, SalesforcePortError } from "../port/salesforce-port.js";
 import { applyPlan } from "../reconcile/apply.js";
-import { keyContactIds } from "../reconcile/key-contacts.js";
-import {
-  describePortError,
-  EMPTY_PLAN,
-  isRetryable,
-  type Plan,
-  plan,
-  planCallFailure,
-  planLookupResults,
-  planResults,
-} from "../reconcile/plan.js";
-import { type BookState, overlayTable, readBookState } from "../reconcile/state.js";
+import { plan } from "../reconcile/plan.js";
+import { EMPTY_PLAN, type Plan } from "../reconcile/plan-builder.js";
+import { describePortError } from "../reconcile/receipt-errors.js";
+import { readBookState } from "../reconcile/state.js";
+import { type CycleContext, createCycleContext } from "./cycle-context.js";
+import { type CyclePull, pullCycle } from "./pull-step.js";
+import { pushInBatches, resolveByLookup } from "./push-step.js";
+import { createRetry, DEFAULT_RETRY, type RetryOptions } from "./retry.js";
+
+export type { RetryOptions } from "./retry.js";
 
 /** The host could not make the doc durable before a write; nothing was pushed. */
 export class PersistFailed extends Data.TaggedError("PersistFailed")<{ readonly message: string }> {}
@@ -99,14 +92,6 @@ export function describeRunnerError(error: RunnerError): { readonly code: string
   }
 }
 
-/** Backoff of retryable errors. */
-export interface RetryOptions {
-  /** First delay (default 500 ms); each retry doubles it. */
-  readonly baseMs: number;
-  /** Retries per call (default 4). */
-  readonly times: number;
-}
-
 /** Options of {@link runCycle}. */
 export interface RunnerOptions {
   readonly doc: Y.Doc;
@@ -145,8 +130,6 @@ export interface CycleReport {
   readonly apiUsage: { readonly used: number; readonly max: number; readonly callsMade: number };
 }
 
-const DAY = 86_400_000;
-
 function recordCounts(doc: Y.Doc): NonNullable<SyncStatus["records"]> {
   const m = bookMaps(doc);
   return {
@@ -155,15 +138,6 @@ function recordCounts(doc: Y.Doc): NonNullable<SyncStatus["records"]> {
     contacts: m.contacts.size,
     contactRoles: m.contactRoles.size,
     activities: m.activities.size,
-  };
-}
-
-function mirroredIdsOf(s: BookState): MirroredIds {
-  return {
-    opportunityIds: new Set(s.opportunities.keys()) as Set<SalesforceId>,
-    accountIds: new Set(s.accounts.keys()) as Set<SalesforceId>,
-    contactIds: new Set(s.contacts.keys()) as Set<SalesforceId>,
-    contactRoleIds: new Set(s.contactRoles.keys()) as Set<SalesforceId>,
   };
 }
 
@@ -210,189 +184,8 @@ export function writeSyncError(
  */
 export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, RunnerError> {
   const { doc, port, now } = options;
-  const retry = options.retry ?? { baseMs: 500, times: 4 };
-  const batchSize = options.batchSize ?? 200;
-  const backoff = Schedule.exponential(Duration.millis(retry.baseMs)).pipe(
-    Schedule.modifyDelay((meta) =>
-      Effect.succeed(Duration.millis(Duration.toMillis(meta.output) * (0.5 + options.random()))),
-    ),
-  );
-  const retrying = <A>(effect: Effect.Effect<A, SalesforcePortError>): Effect.Effect<A, SalesforcePortError> =>
-    // Reads are safe to repeat, so every retryable error (a lost response too) is retried.
-    Effect.retry(effect, { schedule: backoff, times: retry.times, while: (e: SalesforcePortError) => isRetryable(e) });
-  const sleepBackoff = (attempt: number) =>
-    Effect.sleep(Duration.millis(retry.baseMs * 2 ** attempt * (0.5 + options.random())));
-
-  // Each read of the doc sees its current content; decoded intents and receipts are shared.
-  const cache: BookDecodeCache = createBookDecodeCache();
-  const state = () => readBookState(doc, { cache });
-  const apply = (p: Plan) => applyPlan(doc, p);
-  const recordIdle = () => {
-    const usage = port.usage();
-    const sync: SyncStatus = {
-      state: "idle",
-      lastSuccessAt: now().toISOString(),
-      lastError: null,
-      apiUsage: { used: usage.used, max: usage.max },
-      records: recordCounts(doc),
-    };
-    apply({ ...EMPTY_PLAN, meta: [{ key: "sync", value: sync }] });
-  };
-
-  const counts = { applied: 0, failed: 0, conflicts: 0, pushed: 0, lookups: 0, foundByLookup: 0 };
-  const tally = (p: Plan) => {
-    for (const r of p.receipts) {
-      if (r.status === "applied") counts.applied++;
-      else if (r.status === "failed") counts.failed++;
-      else if (r.status === "conflict") counts.conflicts++;
-    }
-  };
-
-  /** Looks up earlier attempts of the creates among `writes`; returns the writes still to push. */
-  const resolveByLookup = (
-    writes: ReadonlyArray<SalesforceWrite>,
-    keys: ReadonlyArray<IdempotencyKey>,
-  ): Effect.Effect<ReadonlyArray<SalesforceWrite>, SalesforcePortError> =>
-    Effect.gen(function* () {
-      counts.lookups += keys.length;
-      const found = yield* retrying(port.lookup(keys));
-      const resolved = planLookupResults(state(), writes, found, now());
-      counts.foundByLookup += writes.length - resolved.remaining.length;
-      tally(resolved.plan);
-      apply(resolved.plan);
-      return resolved.remaining;
-    });
-
-  /** Pushes one batch; on a lost response, looks the creates up before pushing again. */
-  const pushBatch = (
-    batch: ReadonlyArray<SalesforceWrite>,
-  ): Effect.Effect<
-    { writes: ReadonlyArray<SalesforceWrite>; results: ReadonlyArray<WriteResult> },
-    SalesforcePortError
-  > =>
-    Effect.gen(function* () {
-      let writes = batch;
-      for (let attempt = 0; ; attempt++) {
-        const outcome = yield* Effect.result(port.push(writes));
-        if (outcome._tag === "Success") return { writes, results: outcome.success };
-        const error = outcome.failure;
-        if (!isRetryable(error) || attempt >= retry.times) return yield* Effect.fail(error);
-        yield* sleepBackoff(attempt);
-        if (error._tag === "OutcomeUnknown") {
-          const keys = writes.flatMap((w) => (w.kind === "createTask" ? [w.key] : []));
-          if (keys.length > 0) {
-            writes = yield* resolveByLookup(writes, keys);
-            if (writes.length === 0) return { writes, results: [] };
-          }
-        }
-      }
-    });
-
-  const cycle = Effect.gen(function* () {
-    const opened = openBook(doc, { orgId: options.orgId, userId: options.userId, now: now() });
-    if (!opened.ok) return yield* Effect.fail(opened.error);
-
-    const usage = port.usage();
-    if (usage.max > 0 && usage.used / usage.max >= (options.budgetStopAt ?? 0.95)) {
-      return {
-        skipped: "api-budget" as const,
-        pulled: { records: 0, removed: 0, activities: 0 },
-        planned: { upserts: 0, deletes: 0, writes: 0 },
-        lookups: 0,
-        foundByLookup: 0,
-        pushed: 0,
-        applied: 0,
-        failed: 0,
-        conflicts: 0,
-        apiUsage: usage,
-      };
-    }
-
-    // 1. Pull: scope, then the Key contacts' activities.
-    const before = state();
-    const scope = yield* retrying(
-      port.pullScope({ userId: options.userId, watermarks: before.meta.watermarks, mirrored: mirroredIdsOf(before) }),
-    );
-    const removedScope = new Set<string>([
-      ...scope.removed.opportunityIds,
-      ...scope.removed.accountIds,
-      ...scope.removed.contactIds,
-      ...scope.removed.contactRoleIds,
-    ]);
-    const overlay = <V extends { readonly Id: string }>(
-      table: Parameters<typeof overlayTable<V>>[0],
-      records: ReadonlyArray<V>,
-    ) => overlayTable(table, new Map(records.map((r) => [r.Id as string, r])), removedScope);
-    const keys = keyContactIds({
-      opportunities: overlay(
-        before.opportunities,
-        scope.opportunities.filter((o) => !o.IsClosed),
-      ),
-      contacts: overlay(before.contacts, scope.contacts),
-      contactRoles: overlay(before.contactRoles, scope.contactRoles),
-      interactions: before.interactions,
-      intents: before.intents,
-      receipts: before.receipts,
-    });
-    const windowStart = new Date(now().getTime() - (options.activityWindowDays ?? 90) * DAY).toISOString();
-    const activities = yield* retrying(
-      port.pullActivities({
-        whoIds: [...keys] as SalesforceId[],
-        windowStart,
-        watermarks: before.meta.watermarks,
-        mirroredIds: new Set(before.activities.keys()) as Set<SalesforceId>,
-      }),
-    );
-
-    // 2. Plan, and 3. apply it: the `sending` receipts are the write-ahead log.
-    const p = plan(state(), { scope, activities, keyContactIds: keys }, now(), {
-      userId: options.userId,
-      sendingLeaseMs: options.sendingLeaseMs,
-      clockSkewMs: options.clockSkewMs,
-    });
-    tally(p);
-    apply(p);
-    let writes = p.writes;
-    if (writes.length > 0) {
-      yield* Effect.mapError(options.beforeWrite(doc), (e) => new PersistFailed({ message: String(e) }));
-    }
-
-    // 4. Earlier attempts first: a found key means the Task exists.
-    if (p.lookups.length > 0)
-      writes = yield* resolveByLookup(
-        writes,
-        p.lookups.map((l) => l.key),
-      );
-
-    // 5. Push in batches, 6. apply each batch's results.
-    for (let i = 0; i < writes.length; i += batchSize) {
-      const batch = writes.slice(i, i + batchSize);
-      const outcome = yield* Effect.result(pushBatch(batch));
-      if (outcome._tag === "Failure") {
-        apply(planCallFailure(state(), writes.slice(i), outcome.failure, now()));
-        return yield* Effect.fail(outcome.failure);
-      }
-      counts.pushed += outcome.success.writes.length;
-      const rp = planResults(state(), outcome.success.writes, outcome.success.results, now());
-      tally(rp);
-      apply(rp);
-    }
-
-    recordIdle();
-    return {
-      skipped: null,
-      pulled: {
-        records: scope.opportunities.length + scope.accounts.length + scope.contacts.length + scope.contactRoles.length,
-        removed: removedScope.size + activities.removedIds.length,
-        activities: activities.activities.length,
-      },
-      planned: { upserts: p.upserts.length, deletes: p.deletes.length, writes: p.writes.length },
-      ...counts,
-      apiUsage: port.usage(),
-    } satisfies CycleReport;
-  });
-
-  return cycle.pipe(
+  const ctx = createCycleContext(doc, port, now, createRetry(options.retry ?? DEFAULT_RETRY, options.random));
+  return cycleSteps(ctx, options).pipe(
     Effect.mapError(
       (e): RunnerError =>
         e._tag === "PersistFailed" || e._tag === "BookVersionTooNewError"
@@ -409,4 +202,94 @@ export function runCycle(options: RunnerOptions): Effect.Effect<CycleReport, Run
       }),
     ),
   );
+}
+
+/** The steps of one cycle, in order; {@link runCycle} types and records their failures. */
+function cycleSteps(
+  ctx: CycleContext,
+  options: RunnerOptions,
+): Effect.Effect<CycleReport, SalesforcePortError | PersistFailed | BookVersionTooNewError> {
+  return Effect.gen(function* () {
+    const opened = openBook(ctx.doc, { orgId: options.orgId, userId: options.userId, now: ctx.now() });
+    if (!opened.ok) return yield* Effect.fail(opened.error);
+
+    const usage = ctx.port.usage();
+    if (usage.max > 0 && usage.used / usage.max >= (options.budgetStopAt ?? 0.95)) return skippedReport(usage);
+
+    // 1. Pull: scope, then the Key contacts' activities.
+    const pulled = yield* pullCycle(ctx, options.userId, options.activityWindowDays ?? 90);
+
+    // 2. Plan, and 3. apply it: the `sending` receipts are the write-ahead log.
+    const p = plan(
+      ctx.state(),
+      { scope: pulled.scope, activities: pulled.activities, keyContactIds: pulled.keyContactIds },
+      ctx.now(),
+      { userId: options.userId, sendingLeaseMs: options.sendingLeaseMs, clockSkewMs: options.clockSkewMs },
+    );
+    ctx.tally(p);
+    ctx.apply(p);
+    let writes = p.writes;
+    if (writes.length > 0) {
+      yield* Effect.mapError(options.beforeWrite(ctx.doc), (e) => new PersistFailed({ message: String(e) }));
+    }
+
+    // 4. Earlier attempts first: a found key means the Task exists.
+    if (p.lookups.length > 0)
+      writes = yield* resolveByLookup(
+        ctx,
+        writes,
+        p.lookups.map((l) => l.key),
+      );
+
+    // 5. Push in batches, 6. apply each batch's results.
+    yield* pushInBatches(ctx, writes, options.batchSize ?? 200);
+
+    recordIdle(ctx);
+    return cycleReport(ctx, pulled, p);
+  });
+}
+
+/** The report of a cycle skipped because the org's API budget is spent. */
+function skippedReport(usage: ApiUsage): CycleReport {
+  return {
+    skipped: "api-budget",
+    pulled: { records: 0, removed: 0, activities: 0 },
+    planned: { upserts: 0, deletes: 0, writes: 0 },
+    lookups: 0,
+    foundByLookup: 0,
+    pushed: 0,
+    applied: 0,
+    failed: 0,
+    conflicts: 0,
+    apiUsage: usage,
+  };
+}
+
+/** Records a successful cycle in `meta.sync` (state `idle`). */
+function recordIdle(ctx: CycleContext): void {
+  const usage = ctx.port.usage();
+  const sync: SyncStatus = {
+    state: "idle",
+    lastSuccessAt: ctx.now().toISOString(),
+    lastError: null,
+    apiUsage: { used: usage.used, max: usage.max },
+    records: recordCounts(ctx.doc),
+  };
+  ctx.apply({ ...EMPTY_PLAN, meta: [{ key: "sync", value: sync }] });
+}
+
+/** The report of a cycle that ran to the end. */
+function cycleReport(ctx: CycleContext, pulled: CyclePull, p: Plan): CycleReport {
+  const { scope, activities } = pulled;
+  return {
+    skipped: null,
+    pulled: {
+      records: scope.opportunities.length + scope.accounts.length + scope.contacts.length + scope.contactRoles.length,
+      removed: pulled.removedScope.size + activities.removedIds.length,
+      activities: activities.activities.length,
+    },
+    planned: { upserts: p.upserts.length, deletes: p.deletes.length, writes: p.writes.length },
+    ...ctx.counts,
+    apiUsage: ctx.port.usage(),
+  };
 }

@@ -12,6 +12,8 @@ import type { SalesforceId } from "../model/salesforce-id.js";
 import {
   AccessDenied,
   type ActivityPull,
+  type ActivityPullRequest,
+  type CreateTaskWrite,
   type IdempotencyKey,
   NotFound,
   Revoked,
@@ -19,6 +21,8 @@ import {
   type SalesforcePortError,
   type ScopeObject,
   type ScopePull,
+  type ScopePullRequest,
+  type UpdateFieldWrite,
   ValidationFailed,
   type Watermarks,
   type WriteResult,
@@ -34,6 +38,177 @@ const strip = <T extends { readonly SystemModstamp: string }>(r: T): Omit<T, "Sy
   const { SystemModstamp: _, ...rest } = r;
   return rest;
 };
+
+/** The records in a user's scope now (docs/architecture.md, "Scope of a book"). */
+function scopeOf(org: FakeOrg, userId: SalesforceId) {
+  const opps = [...org.opportunities.values()].filter((o) => o.OwnerId === userId && !o.IsClosed);
+  const oppIds = new Set<string>(opps.map((o) => o.Id));
+  const accountIds = new Set<string>();
+  for (const o of opps) if (o.AccountId) accountIds.add(o.AccountId);
+  const contacts = [...org.contacts.values()].filter((c) => c.AccountId !== null && accountIds.has(c.AccountId));
+  const roles = [...org.contactRoles.values()].filter((r) => oppIds.has(r.OpportunityId));
+  const roleContactIds = new Set<string>(roles.map((r) => r.ContactId));
+  // A role may point at a contact of another account: the contact comes too.
+  for (const id of roleContactIds) {
+    const c = org.contacts.get(id as SalesforceId);
+    if (c && !contacts.includes(c)) contacts.push(c);
+  }
+  const accounts = [...accountIds].flatMap((id) => {
+    const a = org.accounts.get(id as SalesforceId);
+    return a ? [a] : [];
+  });
+  return { opps, oppIds, accountIds, contacts, roles, accounts };
+}
+
+/** A scope pull: what changed past the watermarks (or is not mirrored), and what left the scope. */
+function pullScopeOf(org: FakeOrg, request: ScopePullRequest): ScopePull {
+  const wm = request.watermarks;
+  const marks: Record<string, string> = {};
+  const changed = (object: ScopeObject, stamp: string, mirrored: boolean): boolean => {
+    const mark = wm[object];
+    return !mirrored || mark === undefined || stamp > mark;
+  };
+  const { opps, oppIds, accountIds, contacts, roles, accounts } = scopeOf(org, request.userId);
+  const contactIds = new Set<string>(contacts.map((c) => c.Id));
+  const m = request.mirrored;
+  const outOpps = opps.filter((o) => changed("Opportunity", o.SystemModstamp, m.opportunityIds.has(o.Id)));
+  const outAccounts: AccountRecord[] = accounts
+    .filter((a) => changed("Account", a.SystemModstamp, m.accountIds.has(a.Id)))
+    .map(strip);
+  const outContacts: ContactRecord[] = contacts.filter((c) =>
+    changed("Contact", c.SystemModstamp, m.contactIds.has(c.Id)),
+  );
+  const outRoles: ContactRoleRecord[] = roles
+    .filter((r) => changed("OpportunityContactRole", r.SystemModstamp, m.contactRoleIds.has(r.Id)))
+    .map(strip);
+  for (const o of opps) maxMark(wm, "Opportunity", o.SystemModstamp, marks);
+  for (const a of accounts) maxMark(wm, "Account", a.SystemModstamp, marks);
+  for (const c of contacts) maxMark(wm, "Contact", c.SystemModstamp, marks);
+  for (const r of roles) maxMark(wm, "OpportunityContactRole", r.SystemModstamp, marks);
+  const gone = (ids: ReadonlySet<SalesforceId>, keep: ReadonlySet<string>) => [...ids].filter((id) => !keep.has(id));
+  return {
+    opportunities: outOpps,
+    accounts: outAccounts,
+    contacts: outContacts,
+    contactRoles: outRoles,
+    removed: {
+      opportunityIds: gone(m.opportunityIds, oppIds),
+      accountIds: gone(m.accountIds, accountIds),
+      contactIds: gone(m.contactIds, contactIds),
+      contactRoleIds: gone(m.contactRoleIds, new Set(roles.map((r) => r.Id))),
+    },
+    watermarks: { ...wm, ...marks },
+    full:
+      wm.Opportunity === undefined &&
+      wm.Account === undefined &&
+      wm.Contact === undefined &&
+      wm.OpportunityContactRole === undefined,
+  };
+}
+
+/** The Key contacts' activities in the window plus each one's most recent, changed past the watermarks. */
+function pullActivitiesOf(org: FakeOrg, request: ActivityPullRequest): ActivityPull {
+  const who = new Set<string>(request.whoIds);
+  const windowDate = request.windowStart.slice(0, 10);
+  const date = (a: ActivityRecord) => a.StartDateTime ?? a.ActivityDate ?? "";
+  const candidates = [...org.activities.values()].filter((a) => a.WhoId !== null && who.has(a.WhoId));
+  const latest = new Map<string, ActivityRecord>();
+  for (const a of candidates) {
+    const prev = latest.get(a.WhoId as string);
+    if (prev === undefined || date(a) > date(prev) || (date(a) === date(prev) && a.Id > prev.Id)) {
+      latest.set(a.WhoId as string, a);
+    }
+  }
+  const inBook = new Set<string>();
+  for (const a of candidates) if (date(a).slice(0, 10) >= windowDate) inBook.add(a.Id);
+  for (const a of latest.values()) inBook.add(a.Id);
+  const marks: Record<string, string> = {};
+  const out: ActivityRecord[] = [];
+  for (const a of candidates) {
+    if (!inBook.has(a.Id)) continue;
+    maxMark(request.watermarks, a.Type, a.SystemModstamp, marks);
+    const mark = request.watermarks[a.Type];
+    if (!request.mirroredIds.has(a.Id) || mark === undefined || a.SystemModstamp > mark) {
+      const { idempotencyKey: _, ...record } = a;
+      out.push(record);
+    }
+  }
+  const removedIds = [...request.mirroredIds].filter((id) => !inBook.has(id));
+  return { activities: out, removedIds, watermarks: { ...request.watermarks, ...marks } };
+}
+
+/** Creates the Task of a logged activity, carrying its idempotency key. */
+function pushCreateTask(org: FakeOrg, userId: SalesforceId, w: CreateTaskWrite): WriteResult {
+  const f = w.fields;
+  if (!org.contacts.has(f.WhoId)) {
+    return {
+      intentId: w.intentId,
+      outcome: "failed",
+      error: new ValidationFailed({
+        code: "INVALID_CROSS_REFERENCE_KEY",
+        message: "invalid cross reference id",
+        fields: ["WhoId"],
+      }),
+    };
+  }
+  const id = org.createActivity({
+    WhoId: f.WhoId,
+    WhatId: f.WhatId,
+    Subject: f.Subject,
+    ActivityDate: f.ActivityDate,
+    OwnerId: userId,
+    Status: f.Status,
+    Description: f.Description,
+    TaskSubtype: f.TaskSubtype,
+    idempotencyKey: w.key,
+  });
+  return { intentId: w.intentId, outcome: "applied", salesforceId: id };
+}
+
+/** Updates one field only while Salesforce still holds the write's base (else unchanged or conflict). */
+function pushUpdateField(org: FakeOrg, userId: SalesforceId, w: UpdateFieldWrite): WriteResult {
+  const table = w.sobject === "Opportunity" ? org.opportunities : org.contacts;
+  const record = table.get(w.recordId) as Record<string, unknown> | undefined;
+  if (record === undefined) {
+    return {
+      intentId: w.intentId,
+      outcome: "failed",
+      error: new NotFound({ message: `${w.sobject} ${w.recordId} does not exist or was deleted` }),
+    };
+  }
+  if (w.sobject === "Opportunity" && record.OwnerId !== userId) {
+    return {
+      intentId: w.intentId,
+      outcome: "failed",
+      error: new AccessDenied({
+        code: "INSUFFICIENT_ACCESS_OR_READONLY",
+        message: "insufficient access rights on object id",
+      }),
+    };
+  }
+  const problem = !isEditableField(w.sobject, w.field)
+    ? "is not updateable"
+    : w.field === "StageName" && !FAKE_STAGES.has(String(w.value))
+      ? "bad value for restricted picklist field"
+      : checkFieldValue(w.sobject, w.field, w.value);
+  if (problem !== null) {
+    return {
+      intentId: w.intentId,
+      outcome: "failed",
+      error: new ValidationFailed({
+        code: "FIELD_INTEGRITY_EXCEPTION",
+        message: `${w.field}: ${problem}`,
+        fields: [w.field],
+      }),
+    };
+  }
+  const current = record[w.field] ?? null;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  if (same(current, w.value)) return { intentId: w.intentId, outcome: "unchanged", salesforceId: w.recordId };
+  if (!same(current, w.base)) return { intentId: w.intentId, outcome: "conflict", theirs: current };
+  org.updateRecord(w.sobject, w.recordId, { [w.field]: w.value });
+  return { intentId: w.intentId, outcome: "applied", salesforceId: w.recordId };
+}
 
 /**
  * Creates a fake port acting as `userId` against `org`.
@@ -57,185 +232,20 @@ export function createFakePort(org: FakeOrg, userId: SalesforceId): SalesforcePo
       org.apiCalls += cost;
       return Effect.succeed(body());
     });
-
-  const pullScope: SalesforcePort["pullScope"] = (request) =>
-    call(1, (): ScopePull => {
-      const wm = request.watermarks;
-      const marks: Record<string, string> = {};
-      const changed = (object: ScopeObject, stamp: string, mirrored: boolean): boolean => {
-        const mark = wm[object];
-        return !mirrored || mark === undefined || stamp > mark;
-      };
-      const opps = [...org.opportunities.values()].filter((o) => o.OwnerId === request.userId && !o.IsClosed);
-      const oppIds = new Set<string>(opps.map((o) => o.Id));
-      const accountIds = new Set<string>();
-      for (const o of opps) if (o.AccountId) accountIds.add(o.AccountId);
-      const contacts = [...org.contacts.values()].filter((c) => c.AccountId !== null && accountIds.has(c.AccountId));
-      const roles = [...org.contactRoles.values()].filter((r) => oppIds.has(r.OpportunityId));
-      const roleContactIds = new Set<string>(roles.map((r) => r.ContactId));
-      // A role may point at a contact of another account: the contact comes too.
-      for (const id of roleContactIds) {
-        const c = org.contacts.get(id as SalesforceId);
-        if (c && !contacts.includes(c)) contacts.push(c);
-      }
-      const contactIds = new Set<string>(contacts.map((c) => c.Id));
-      const accounts = [...accountIds].flatMap((id) => {
-        const a = org.accounts.get(id as SalesforceId);
-        return a ? [a] : [];
-      });
-      const m = request.mirrored;
-      const outOpps = opps.filter((o) => changed("Opportunity", o.SystemModstamp, m.opportunityIds.has(o.Id)));
-      const outAccounts: AccountRecord[] = accounts
-        .filter((a) => changed("Account", a.SystemModstamp, m.accountIds.has(a.Id)))
-        .map(strip);
-      const outContacts: ContactRecord[] = contacts.filter((c) =>
-        changed("Contact", c.SystemModstamp, m.contactIds.has(c.Id)),
-      );
-      const outRoles: ContactRoleRecord[] = roles
-        .filter((r) => changed("OpportunityContactRole", r.SystemModstamp, m.contactRoleIds.has(r.Id)))
-        .map(strip);
-      for (const o of opps) maxMark(wm, "Opportunity", o.SystemModstamp, marks);
-      for (const a of accounts) maxMark(wm, "Account", a.SystemModstamp, marks);
-      for (const c of contacts) maxMark(wm, "Contact", c.SystemModstamp, marks);
-      for (const r of roles) maxMark(wm, "OpportunityContactRole", r.SystemModstamp, marks);
-      const gone = (ids: ReadonlySet<SalesforceId>, keep: ReadonlySet<string>) =>
-        [...ids].filter((id) => !keep.has(id));
-      return {
-        opportunities: outOpps,
-        accounts: outAccounts,
-        contacts: outContacts,
-        contactRoles: outRoles,
-        removed: {
-          opportunityIds: gone(m.opportunityIds, oppIds),
-          accountIds: gone(m.accountIds, accountIds),
-          contactIds: gone(m.contactIds, contactIds),
-          contactRoleIds: gone(m.contactRoleIds, new Set(roles.map((r) => r.Id))),
-        },
-        watermarks: { ...wm, ...marks },
-        full:
-          wm.Opportunity === undefined &&
-          wm.Account === undefined &&
-          wm.Contact === undefined &&
-          wm.OpportunityContactRole === undefined,
-      };
-    });
-
-  const pullActivities: SalesforcePort["pullActivities"] = (request) =>
-    call(1, (): ActivityPull => {
-      const who = new Set<string>(request.whoIds);
-      const windowDate = request.windowStart.slice(0, 10);
-      const date = (a: ActivityRecord) => a.StartDateTime ?? a.ActivityDate ?? "";
-      const candidates = [...org.activities.values()].filter((a) => a.WhoId !== null && who.has(a.WhoId));
-      const latest = new Map<string, ActivityRecord>();
-      for (const a of candidates) {
-        const prev = latest.get(a.WhoId as string);
-        if (prev === undefined || date(a) > date(prev) || (date(a) === date(prev) && a.Id > prev.Id)) {
-          latest.set(a.WhoId as string, a);
-        }
-      }
-      const inBook = new Set<string>();
-      for (const a of candidates) if (date(a).slice(0, 10) >= windowDate) inBook.add(a.Id);
-      for (const a of latest.values()) inBook.add(a.Id);
-      const marks: Record<string, string> = {};
-      const out: ActivityRecord[] = [];
-      for (const a of candidates) {
-        if (!inBook.has(a.Id)) continue;
-        maxMark(request.watermarks, a.Type, a.SystemModstamp, marks);
-        const mark = request.watermarks[a.Type];
-        if (!request.mirroredIds.has(a.Id) || mark === undefined || a.SystemModstamp > mark) {
-          const { idempotencyKey: _, ...record } = a;
-          out.push(record);
-        }
-      }
-      const removedIds = [...request.mirroredIds].filter((id) => !inBook.has(id));
-      return { activities: out, removedIds, watermarks: { ...request.watermarks, ...marks } };
-    });
-
-  const push: SalesforcePort["push"] = (writes) =>
-    call(Math.max(1, Math.ceil(writes.length / 200)), () =>
-      writes.map((w): WriteResult => {
-        if (w.kind === "createTask") {
-          const f = w.fields;
-          if (!org.contacts.has(f.WhoId)) {
-            return {
-              intentId: w.intentId,
-              outcome: "failed",
-              error: new ValidationFailed({
-                code: "INVALID_CROSS_REFERENCE_KEY",
-                message: "invalid cross reference id",
-                fields: ["WhoId"],
-              }),
-            };
-          }
-          const id = org.createActivity({
-            WhoId: f.WhoId,
-            WhatId: f.WhatId,
-            Subject: f.Subject,
-            ActivityDate: f.ActivityDate,
-            OwnerId: userId,
-            Status: f.Status,
-            Description: f.Description,
-            TaskSubtype: f.TaskSubtype,
-            idempotencyKey: w.key,
-          });
-          return { intentId: w.intentId, outcome: "applied", salesforceId: id };
-        }
-        const table = w.sobject === "Opportunity" ? org.opportunities : org.contacts;
-        const record = table.get(w.recordId) as Record<string, unknown> | undefined;
-        if (record === undefined) {
-          return {
-            intentId: w.intentId,
-            outcome: "failed",
-            error: new NotFound({ message: `${w.sobject} ${w.recordId} does not exist or was deleted` }),
-          };
-        }
-        if (w.sobject === "Opportunity" && record.OwnerId !== userId) {
-          return {
-            intentId: w.intentId,
-            outcome: "failed",
-            error: new AccessDenied({
-              code: "INSUFFICIENT_ACCESS_OR_READONLY",
-              message: "insufficient access rights on object id",
-            }),
-          };
-        }
-        const problem = !isEditableField(w.sobject, w.field)
-          ? "is not updateable"
-          : w.field === "StageName" && !FAKE_STAGES.has(String(w.value))
-            ? "bad value for restricted picklist field"
-            : checkFieldValue(w.sobject, w.field, w.value);
-        if (problem !== null) {
-          return {
-            intentId: w.intentId,
-            outcome: "failed",
-            error: new ValidationFailed({
-              code: "FIELD_INTEGRITY_EXCEPTION",
-              message: `${w.field}: ${problem}`,
-              fields: [w.field],
-            }),
-          };
-        }
-        const current = record[w.field] ?? null;
-        const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-        if (same(current, w.value)) return { intentId: w.intentId, outcome: "unchanged", salesforceId: w.recordId };
-        if (!same(current, w.base)) return { intentId: w.intentId, outcome: "conflict", theirs: current };
-        org.updateRecord(w.sobject, w.recordId, { [w.field]: w.value });
-        return { intentId: w.intentId, outcome: "applied", salesforceId: w.recordId };
-      }),
-    );
-
-  const lookup: SalesforcePort["lookup"] = (keys) =>
-    call(1, () => {
-      const out = new Map<IdempotencyKey, SalesforceId | null>();
-      for (const key of keys) out.set(key, org.findByKey(key)?.Id ?? null);
-      return out;
-    });
-
   return {
-    pullScope,
-    pullActivities,
-    push,
-    lookup,
+    pullScope: (request) => call(1, () => pullScopeOf(org, request)),
+    pullActivities: (request) => call(1, () => pullActivitiesOf(org, request)),
+    // One API call per 200 writes, as a composite request is.
+    push: (writes) =>
+      call(Math.max(1, Math.ceil(writes.length / 200)), () =>
+        writes.map((w) => (w.kind === "createTask" ? pushCreateTask(org, userId, w) : pushUpdateField(org, userId, w))),
+      ),
+    lookup: (keys) =>
+      call(1, () => {
+        const out = new Map<IdempotencyKey, SalesforceId | null>();
+        for (const key of keys) out.set(key, org.findByKey(key)?.Id ?? null);
+        return out;
+      }),
     usage: () => ({ used: org.apiCalls, max: org.apiMax, callsMade }),
   };
 }

@@ -1,5 +1,15 @@
+import { ACCOUNT_SHAPE, ACTIVITY_SHAPE, CONTACT_ROLE_SHAPE } from "@tandem/engine";
 import { describe, expect, it } from "vitest";
-import { isoDateTime, toContact, toEvent, toOpportunity } from "./records.js";
+import {
+  createRowReader,
+  isoDateTime,
+  selectFields,
+  toContact,
+  toEvent,
+  toOpportunity,
+  toTask,
+  UnexpectedRowError,
+} from "./records.js";
 
 describe("record conversion", () => {
   it("turns Salesforce datetimes into ISO 8601 UTC", () => {
@@ -58,5 +68,49 @@ describe("record conversion", () => {
       TaskSubtype: null,
       StartDateTime: "2026-11-26T09:00:00.000Z",
     });
+  });
+
+  it("selects each object's own fields and SystemModstamp, which every watermark needs", () => {
+    expect(selectFields(ACCOUNT_SHAPE, "Account")).toEqual(["Id", "Name", "SystemModstamp"]);
+    expect(selectFields(CONTACT_ROLE_SHAPE, "OpportunityContactRole")).toEqual([
+      "Id",
+      "OpportunityId",
+      "ContactId",
+      "Role",
+      "IsPrimary",
+      "SystemModstamp",
+    ]);
+    const task = selectFields(ACTIVITY_SHAPE, "Task");
+    const event = selectFields(ACTIVITY_SHAPE, "Event");
+    expect(task).toContain("TaskSubtype");
+    expect(task).not.toContain("StartDateTime");
+    expect(event).toContain("StartDateTime");
+    expect(event).not.toContain("Status");
+    expect([...task, ...event]).not.toContain("Type");
+  });
+
+  it("reads a Task with the Event-only fields null and rejects a row without a required field", () => {
+    const task = toTask({
+      Id: "00T000000000001AAA",
+      Status: "Completed",
+      TaskSubtype: "Call",
+      StartDateTime: "2026-11-26T09:00:00.000+0000",
+      OwnerId: "0054x000000AbCdAAK",
+      SystemModstamp: "2026-11-26T10:00:00.000+0000",
+    });
+    expect(task).toMatchObject({ Type: "Task", Status: "Completed", TaskSubtype: "Call", StartDateTime: null });
+    expect(() => toTask({ Id: "00T000000000001AAA", SystemModstamp: "2026-11-26T10:00:00.000+0000" })).toThrow(
+      UnexpectedRowError,
+    );
+  });
+
+  it("reads a custom field by its API name into its record property", () => {
+    const shape = {
+      sobjects: ["Account"],
+      fields: { Id: { kind: "id" }, Tier: { kind: "number", nullable: true, apiName: "Tier__c" } },
+    } as const;
+    const read = createRowReader(shape, "Account");
+    expect(read({ Id: "0016s000002YyiJAAS", Tier__c: 2 })).toEqual({ Id: "0016s000002YyiJAAS", Tier: 2 });
+    expect(selectFields(shape, "Account")).toEqual(["Id", "Tier__c", "SystemModstamp"]);
   });
 });

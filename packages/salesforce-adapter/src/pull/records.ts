@@ -3,71 +3,32 @@
  * engine's record shapes (docs/protocol.md): `attributes` dropped, 18-character ids, datetimes as
  * ISO 8601 UTC (`…Z`), dates `YYYY-MM-DD`, and `null` for no value.
  *
+ * Both are derived from the engine's field tables (`model/record-shapes.ts`): a field list is a
+ * shape's API names plus SystemModstamp (every pull keeps a watermark), and a row reader reads
+ * each field by its kind.
+ *
  * Invariant: every record returned has exactly the fields of its `model/records.ts` type.
  */
 import {
+  ACCOUNT_SHAPE,
+  ACTIVITY_SHAPE,
   type AccountRecord,
   type ActivityRecord,
+  CONTACT_ROLE_SHAPE,
+  CONTACT_SHAPE,
   type ContactRecord,
   type ContactRoleRecord,
+  type FieldKind,
+  OPPORTUNITY_SHAPE,
   type OpportunityRecord,
+  type RecordShape,
   readSalesforceId,
   type SalesforceId,
+  type ShapeRecord,
+  shapeFields,
 } from "@tandem/engine";
 
 type Row = Readonly<Record<string, unknown>>;
-
-export const OPPORTUNITY_FIELDS = [
-  "Id",
-  "Name",
-  "AccountId",
-  "Amount",
-  "StageName",
-  "CloseDate",
-  "Probability",
-  "Description",
-  "ForecastCategoryName",
-  "IsClosed",
-  "OwnerId",
-  "SystemModstamp",
-] as const;
-export const ACCOUNT_FIELDS = ["Id", "Name", "SystemModstamp"] as const;
-export const CONTACT_FIELDS = [
-  "Id",
-  "AccountId",
-  "FirstName",
-  "LastName",
-  "Name",
-  "Title",
-  "Email",
-  "Phone",
-  "MobilePhone",
-  "SystemModstamp",
-] as const;
-export const CONTACT_ROLE_FIELDS = ["Id", "OpportunityId", "ContactId", "Role", "IsPrimary", "SystemModstamp"] as const;
-export const TASK_FIELDS = [
-  "Id",
-  "WhoId",
-  "WhatId",
-  "Subject",
-  "Status",
-  "ActivityDate",
-  "Description",
-  "TaskSubtype",
-  "OwnerId",
-  "SystemModstamp",
-] as const;
-export const EVENT_FIELDS = [
-  "Id",
-  "WhoId",
-  "WhatId",
-  "Subject",
-  "ActivityDate",
-  "StartDateTime",
-  "Description",
-  "OwnerId",
-  "SystemModstamp",
-] as const;
 
 /** A row that could not be read as its record type (a server bug or an unexpected shape). */
 export class UnexpectedRowError extends Error {
@@ -79,16 +40,22 @@ function str(row: Row, field: string): string | null {
   return typeof v === "string" ? v : null;
 }
 
-function requiredStr(row: Row, field: string): string {
-  const v = str(row, field);
-  if (v === null) throw new UnexpectedRowError(`row lacks ${field}`);
-  return v;
-}
-
 function num(row: Row, field: string): number | null {
   const v = row[field];
   return typeof v === "number" ? v : null;
 }
+
+/** `read`, for a field that must have a value. */
+function required<T>(read: (row: Row, field: string) => T | null): (row: Row, field: string) => T {
+  return (row, field) => {
+    const v = read(row, field);
+    if (v === null) throw new UnexpectedRowError(`row lacks ${field}`);
+    return v;
+  };
+}
+
+const requiredStr = required(str);
+const requiredNum = required(num);
 
 /** A Salesforce id field as an 18-character id, or null. */
 export function idOrNull(row: Row, field: string): SalesforceId | null {
@@ -118,82 +85,86 @@ export function modstampOf(row: Row): string {
   return isoDateTime(requiredStr(row, "SystemModstamp"));
 }
 
-export function toOpportunity(row: Row): OpportunityRecord {
-  return {
-    Id: id(row, "Id"),
-    Name: requiredStr(row, "Name"),
-    AccountId: idOrNull(row, "AccountId"),
-    Amount: num(row, "Amount"),
-    StageName: requiredStr(row, "StageName"),
-    CloseDate: requiredStr(row, "CloseDate"),
-    Probability: num(row, "Probability"),
-    Description: str(row, "Description"),
-    ForecastCategoryName: str(row, "ForecastCategoryName"),
-    IsClosed: row.IsClosed === true,
-    OwnerId: id(row, "OwnerId"),
-    SystemModstamp: modstampOf(row),
+type Reader = (row: Row, field: string) => unknown;
+
+/**
+ * How a field of each kind is read, when it must have a value and when it may be `null`.
+ * A checkbox is `true` only when the row says so; dates arrive as `YYYY-MM-DD` already.
+ */
+const READERS: Readonly<
+  Record<Exclude<FieldKind, "sobject">, { readonly required: Reader; readonly nullable: Reader }>
+> = {
+  id: { required: id, nullable: idOrNull },
+  text: { required: requiredStr, nullable: str },
+  number: { required: requiredNum, nullable: num },
+  boolean: {
+    required: (row, field) => row[field] === true,
+    nullable: (row, field) => (typeof row[field] === "boolean" ? row[field] : null),
+  },
+  date: { required: requiredStr, nullable: str },
+  datetime: { required: (row, field) => isoDateTime(requiredStr(row, field)), nullable: dateTimeOrNull },
+};
+
+/**
+ * The SOQL field list for rows of `sobject` that become `shape` records: the API names of the
+ * fields `sobject` has, in storage order, then SystemModstamp when the record does not store it.
+ *
+ * @example
+ * ```ts
+ * selectFields(ACCOUNT_SHAPE, "Account"); // ["Id", "Name", "SystemModstamp"]
+ * ```
+ */
+export function selectFields(shape: RecordShape, sobject: string): ReadonlyArray<string> {
+  const names = shapeFields(shape, sobject).flatMap((field) =>
+    field.present && field.apiName !== null ? [field.apiName] : [],
+  );
+  return names.includes("SystemModstamp") ? names : [...names, "SystemModstamp"];
+}
+
+/**
+ * A function turning a query row of `sobject` into a `shape` record.
+ *
+ * @remarks Throws {@link UnexpectedRowError} when a field that must have a value lacks one;
+ * fields `sobject` does not have are `null`, and a `sobject` field holds the object's name.
+ * @example
+ * ```ts
+ * const toAccount = createRowReader(ACCOUNT_SHAPE, "Account");
+ * toAccount({ attributes: {…}, Id: "001…", Name: "Acme", SystemModstamp: "…" }); // { Id, Name }
+ * ```
+ */
+export function createRowReader<const S extends RecordShape>(
+  shape: S,
+  sobject: S["sobjects"][number],
+): (row: Row) => ShapeRecord<S> {
+  const steps = shapeFields(shape, sobject).map((field): readonly [string, (row: Row) => unknown] => {
+    if (field.kind === "sobject") return [field.property, () => sobject];
+    const apiName = field.apiName;
+    if (!field.present || apiName === null) return [field.property, () => null];
+    const read = READERS[field.kind][field.nullable ? "nullable" : "required"];
+    return [field.property, (row) => read(row, apiName)];
+  });
+  return (row) => {
+    const record: Record<string, unknown> = {};
+    for (const [property, read] of steps) record[property] = read(row);
+    // Exactly the shape's properties, each read as its kind decodes: ShapeRecord<S>, which
+    // TypeScript cannot follow through the loop.
+    return record as ShapeRecord<S>;
   };
 }
 
-export function toAccount(row: Row): AccountRecord {
-  return { Id: id(row, "Id"), Name: requiredStr(row, "Name") };
-}
+export const OPPORTUNITY_FIELDS = selectFields(OPPORTUNITY_SHAPE, "Opportunity");
+export const ACCOUNT_FIELDS = selectFields(ACCOUNT_SHAPE, "Account");
+export const CONTACT_FIELDS = selectFields(CONTACT_SHAPE, "Contact");
+export const CONTACT_ROLE_FIELDS = selectFields(CONTACT_ROLE_SHAPE, "OpportunityContactRole");
+export const TASK_FIELDS = selectFields(ACTIVITY_SHAPE, "Task");
+export const EVENT_FIELDS = selectFields(ACTIVITY_SHAPE, "Event");
 
-export function toContact(row: Row): ContactRecord {
-  return {
-    Id: id(row, "Id"),
-    AccountId: idOrNull(row, "AccountId"),
-    FirstName: str(row, "FirstName"),
-    LastName: requiredStr(row, "LastName"),
-    Name: requiredStr(row, "Name"),
-    Title: str(row, "Title"),
-    Email: str(row, "Email"),
-    Phone: str(row, "Phone"),
-    MobilePhone: str(row, "MobilePhone"),
-    SystemModstamp: modstampOf(row),
-  };
-}
-
-export function toContactRole(row: Row): ContactRoleRecord {
-  return {
-    Id: id(row, "Id"),
-    OpportunityId: id(row, "OpportunityId"),
-    ContactId: id(row, "ContactId"),
-    Role: str(row, "Role"),
-    IsPrimary: row.IsPrimary === true,
-  };
-}
-
-export function toTask(row: Row): ActivityRecord {
-  return {
-    Id: id(row, "Id"),
-    Type: "Task",
-    WhoId: idOrNull(row, "WhoId"),
-    WhatId: idOrNull(row, "WhatId"),
-    Subject: str(row, "Subject"),
-    Status: str(row, "Status"),
-    ActivityDate: str(row, "ActivityDate"),
-    StartDateTime: null,
-    Description: str(row, "Description"),
-    TaskSubtype: str(row, "TaskSubtype"),
-    OwnerId: id(row, "OwnerId"),
-    SystemModstamp: modstampOf(row),
-  };
-}
-
-export function toEvent(row: Row): ActivityRecord {
-  return {
-    Id: id(row, "Id"),
-    Type: "Event",
-    WhoId: idOrNull(row, "WhoId"),
-    WhatId: idOrNull(row, "WhatId"),
-    Subject: str(row, "Subject"),
-    Status: null,
-    ActivityDate: str(row, "ActivityDate"),
-    StartDateTime: dateTimeOrNull(row, "StartDateTime"),
-    Description: str(row, "Description"),
-    TaskSubtype: null,
-    OwnerId: id(row, "OwnerId"),
-    SystemModstamp: modstampOf(row),
-  };
-}
+export const toOpportunity: (row: Row) => OpportunityRecord = createRowReader(OPPORTUNITY_SHAPE, "Opportunity");
+export const toAccount: (row: Row) => AccountRecord = createRowReader(ACCOUNT_SHAPE, "Account");
+export const toContact: (row: Row) => ContactRecord = createRowReader(CONTACT_SHAPE, "Contact");
+export const toContactRole: (row: Row) => ContactRoleRecord = createRowReader(
+  CONTACT_ROLE_SHAPE,
+  "OpportunityContactRole",
+);
+export const toTask: (row: Row) => ActivityRecord = createRowReader(ACTIVITY_SHAPE, "Task");
+export const toEvent: (row: Row) => ActivityRecord = createRowReader(ACTIVITY_SHAPE, "Event");

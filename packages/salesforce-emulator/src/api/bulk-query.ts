@@ -10,14 +10,15 @@
  */
 import { parseQuery } from "@jetstreamapp/soql-parser-js";
 import { base62, to18 } from "../ids/salesforce-id.js";
+import { apiErrors, SalesforceApiError } from "../schema/errors.js";
 import type { AccessChecker } from "../sharing/access.js";
 import { resolvePath } from "../soql/field-path.js";
-import { executeQuery, type QueryExecution, type ShapedRecord } from "../soql/query-engine.js";
+import { executeQuery } from "../soql/query-engine.js";
+import type { QueryExecution, ShapedRecord } from "../soql/query-execution.js";
 import { pathParts } from "../soql/where.js";
 import type { Org } from "../store/org.js";
 import { formatDateTime } from "../util/time.js";
 import type { ApiRequest, ApiResponse } from "./api-types.js";
-import { apiErrors, SalesforceApiError } from "./errors.js";
 
 const DELIMITERS: Readonly<Record<string, string>> = {
   COMMA: ",",

@@ -3,7 +3,7 @@
  * token revocation and expiry, and minting tokens for tests. None of it counts as API usage.
  */
 import { Hono } from "hono";
-import type { EmulatorControl } from "../server/emulator-control.js";
+import type { EmulatorControl } from "./emulator-control.js";
 import { FaultSpecError } from "./faults.js";
 
 function bad(message: string): Response {

@@ -7,9 +7,9 @@
  * at most `maxCursors` stay open (the oldest is dropped); an unknown, expired, foreign or
  * out-of-range locator answers 400 INVALID_QUERY_LOCATOR.
  */
-import { SalesforceApiError } from "../api/errors.js";
 import { base62, to18 } from "../ids/salesforce-id.js";
-import type { QueryExecution, ShapedRecord } from "./query-engine.js";
+import { SalesforceApiError } from "../schema/errors.js";
+import type { QueryExecution, ShapedRecord } from "./query-execution.js";
 
 const CURSOR_TTL_MS = 2 * 86_400_000;
 

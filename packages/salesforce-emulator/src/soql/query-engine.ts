@@ -2,7 +2,8 @@
  * Runs SOQL through `@jetstreamapp/soql-parser-js`: resolves the select list (fields, parent
  * paths, child sub-queries, COUNT() and simple aggregates), the WHERE predicate, ORDER BY with
  * NULLS FIRST/LAST, LIMIT and OFFSET, under the user's sharing, and shapes rows exactly as the
- * REST API does (reference §2.1, §2.2).
+ * REST API does (reference §2.1, §2.2). Ordering is `row-order.ts`; aggregates and GROUP BY are
+ * `aggregates.ts`.
  *
  * Invariants: the matching rows are computed once per execution into a list (the cursor that
  * queryMore pages through); shaping a row happens per page; output keys are canonical names in
@@ -11,31 +12,19 @@
 import {
   type FieldSubquery,
   type FieldType,
-  type OrderByClause,
   parseQuery,
   type Query,
   type Subquery,
 } from "@jetstreamapp/soql-parser-js";
-import { isNumberField, isTextField } from "../schema/objects.js";
 import type { ChildRelationship, FieldDef, ObjectDef } from "../schema/schema-types.js";
 import type { SfRecord, SfValue } from "../store/org-store.js";
+import { aggregateRow, groupedQuery } from "./aggregates.js";
 import { type FieldPath, followStep, type PathStep, readPath, resolvePath } from "./field-path.js";
 import type { QueryEnv } from "./query-env.js";
+import type { QueryExecution, ShapedRecord } from "./query-execution.js";
+import { compileOrder, type RowOrder, sortRows } from "./row-order.js";
 import { queryError, unknownObject } from "./soql-errors.js";
 import { type CandidateIds, compileWhere, indexableCondition, type Predicate, pathParts } from "./where.js";
-
-/** A shaped output row. */
-export type ShapedRecord = Record<string, unknown>;
-
-/** The result of executing one SOQL statement. */
-export interface QueryExecution {
-  /** Total rows of the whole query. */
-  readonly totalSize: number;
-  /** Row count available for paging (0 for COUNT()). */
-  readonly rowCount: number;
-  /** Shapes rows `[from, to)`. */
-  page(from: number, to: number): ShapedRecord[];
-}
 
 type OutputNode =
   | { readonly kind: "field"; readonly name: string; readonly field: FieldDef }
@@ -50,12 +39,6 @@ interface ChildPlan {
   readonly where: Predicate;
   readonly order: RowOrder | undefined;
   readonly limit: number | undefined;
-}
-
-/** How to order rows: their sort keys and how keys compare. */
-interface RowOrder {
-  valuesOf(row: SfRecord): SfValue[];
-  compareValues(a: readonly SfValue[], b: readonly SfValue[]): number;
 }
 
 function parse(soql: string): Query {
@@ -264,108 +247,6 @@ function compileChild(env: QueryEnv, parent: ObjectDef, f: FieldSubquery, soql: 
   return { kind: "children", name: rel.relationshipName, plan: { rel, def, nodes, where, order, limit: sub.limit } };
 }
 
-function compileOrder(
-  env: QueryEnv,
-  def: ObjectDef,
-  alias: string | undefined,
-  orderBy: OrderByClause | OrderByClause[],
-  soql: string,
-): RowOrder {
-  const clauses = Array.isArray(orderBy) ? orderBy : [orderBy];
-  const keys = clauses.map((c) => {
-    if (!("field" in c)) throw queryError("MALFORMED_QUERY", soql, "ORDER BY", "ORDER BY functions are not supported");
-    const path = resolvePath(env.org, def, pathParts(def, alias, c.field), soql);
-    if (!path.field.sortable) {
-      throw queryError("INVALID_FIELD", soql, c.field, `field '${path.field.name}' can not be sorted in a query call`);
-    }
-    const desc = c.order === "DESC";
-    const nullsFirst = c.nulls ? c.nulls === "FIRST" : !desc;
-    const text = isTextField(path.field);
-    const numeric = isNumberField(path.field);
-    const read =
-      path.steps.length === 0
-        ? (r: SfRecord) => r[path.field.name] ?? null
-        : (r: SfRecord) => readPath(env.org, env.access, r, path);
-    return { read, desc, nullsFirst, text, numeric };
-  });
-  const valuesOf = (r: SfRecord): SfValue[] =>
-    keys.map((k) => {
-      const raw = k.read(r);
-      return k.text && typeof raw === "string" ? raw.toLowerCase() : raw;
-    });
-  const compareValues = (va: readonly SfValue[], vb: readonly SfValue[]): number => {
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      if (!k) continue;
-      const x = va[i] ?? null;
-      const y = vb[i] ?? null;
-      if (x === y) continue;
-      if (x === null) return k.nullsFirst ? -1 : 1;
-      if (y === null) return k.nullsFirst ? 1 : -1;
-      const cmp = x < y ? -1 : x > y ? 1 : 0;
-      if (cmp !== 0) return k.desc ? -cmp : cmp;
-    }
-    return 0;
-  };
-  return { valuesOf, compareValues };
-}
-
-/** Sorts rows by precomputed sort keys (one key read per row, not per comparison). */
-function sortRows(rows: readonly SfRecord[], order: RowOrder, needed?: number): SfRecord[] {
-  const keyed = rows.map((row, index) => ({ row, key: order.valuesOf(row), index }));
-  type Keyed = (typeof keyed)[number];
-  // The input position breaks ties, so a partial sort picks exactly the rows a full stable sort would.
-  const cmp = (a: Keyed, b: Keyed) => order.compareValues(a.key, b.key) || a.index - b.index;
-  if (needed === undefined || needed * 8 >= keyed.length) {
-    keyed.sort(cmp);
-    return keyed.map((k) => k.row);
-  }
-  return topK(keyed, needed, cmp).map((k) => k.row);
-}
-
-/** The `k` smallest items in order, through a bounded max-heap (O(n log k)). */
-function topK<T>(items: readonly T[], k: number, cmp: (a: T, b: T) => number): T[] {
-  const heap: T[] = [];
-  const swap = (i: number, j: number) => {
-    const t = heap[i] as T;
-    heap[i] = heap[j] as T;
-    heap[j] = t;
-  };
-  const up = (start: number) => {
-    let i = start;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (cmp(heap[i] as T, heap[parent] as T) <= 0) break;
-      swap(i, parent);
-      i = parent;
-    }
-  };
-  const down = (start: number) => {
-    let i = start;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let big = i;
-      if (l < heap.length && cmp(heap[l] as T, heap[big] as T) > 0) big = l;
-      if (r < heap.length && cmp(heap[r] as T, heap[big] as T) > 0) big = r;
-      if (big === i) return;
-      swap(i, big);
-      i = big;
-    }
-  };
-  if (k <= 0) return [];
-  for (const item of items) {
-    if (heap.length < k) {
-      heap.push(item);
-      up(heap.length - 1);
-    } else if (cmp(item, heap[0] as T) < 0) {
-      heap[0] = item;
-      down(0);
-    }
-  }
-  return heap.sort(cmp);
-}
-
 function attributes(env: QueryEnv, object: string, id: SfValue): { type: string; url: string } {
   return { type: object, url: `/services/data/v${env.version}/sobjects/${object}/${String(id)}` };
 }
@@ -406,153 +287,4 @@ function shapeChildren(env: QueryEnv, parent: SfRecord, plan: ChildPlan): unknow
   if (plan.limit !== undefined) rows = rows.slice(0, plan.limit);
   if (rows.length === 0) return null;
   return { totalSize: rows.length, done: true, records: rows.map((r) => shape(env, plan.def.name, r, plan.nodes)) };
-}
-
-function aggregateValue(
-  env: QueryEnv,
-  def: ObjectDef,
-  alias: string | undefined,
-  f: Extract<FieldType, { type: "FieldFunctionExpression" }>,
-  rows: readonly SfRecord[],
-  soql: string,
-): SfValue {
-  const fn = f.functionName.toUpperCase();
-  const param = f.parameters[0];
-  if (fn === "COUNT" && param === undefined) return rows.length;
-  if (typeof param !== "string") throw queryError("MALFORMED_QUERY", soql, f.functionName, "unsupported aggregate");
-  const path = resolvePath(env.org, def, pathParts(def, alias, param), soql);
-  const values = rows.map((r) => readPath(env.org, env.access, r, path)).filter((v) => v !== null);
-  switch (fn) {
-    case "COUNT":
-      return values.length;
-    case "COUNT_DISTINCT":
-      return new Set(values.map((v) => (typeof v === "string" ? v.toLowerCase() : v))).size;
-    case "SUM":
-    case "AVG": {
-      const nums = values.filter((v): v is number => typeof v === "number");
-      const sum = nums.reduce((a, b) => a + b, 0);
-      return nums.length === 0 ? null : fn === "SUM" ? sum : sum / nums.length;
-    }
-    case "MIN":
-    case "MAX": {
-      let best: SfValue = null;
-      for (const v of values) {
-        if (best === null || (fn === "MIN" ? v < best : v > best)) best = v;
-      }
-      return best;
-    }
-    default:
-      throw queryError("MALFORMED_QUERY", soql, f.functionName, `unsupported aggregate function ${fn}`);
-  }
-}
-
-function aggregateRow(
-  env: QueryEnv,
-  def: ObjectDef,
-  alias: string | undefined,
-  fields: FieldType[],
-  rows: readonly SfRecord[],
-  soql: string,
-): ShapedRecord {
-  const out: ShapedRecord = { attributes: { type: "AggregateResult" } };
-  let expr = 0;
-  for (const f of fields) {
-    if (f.type !== "FieldFunctionExpression") continue;
-    out[f.alias ?? `expr${expr++}`] = aggregateValue(env, def, alias, f, rows, soql);
-  }
-  return out;
-}
-
-/** GROUP BY plain fields with aggregate functions; ORDER BY group fields or aliases; LIMIT/OFFSET on groups. */
-function groupedQuery(
-  env: QueryEnv,
-  def: ObjectDef,
-  alias: string | undefined,
-  query: Query,
-  rows: readonly SfRecord[],
-  soql: string,
-): QueryExecution {
-  const clauses = Array.isArray(query.groupBy) ? query.groupBy : query.groupBy ? [query.groupBy] : [];
-  const groupPaths = clauses.map((g) => {
-    if (!("field" in g)) throw queryError("MALFORMED_QUERY", soql, "GROUP BY", "GROUP BY functions are not supported");
-    const path = resolvePath(env.org, def, pathParts(def, alias, g.field), soql);
-    if (!path.field.filterable) {
-      throw queryError("INVALID_FIELD", soql, g.field, `field '${path.field.name}' can not be grouped in a query call`);
-    }
-    return path;
-  });
-  type Column = { key: string; group?: FieldPath; agg?: Extract<FieldType, { type: "FieldFunctionExpression" }> };
-  const columns: Column[] = [];
-  let expr = 0;
-  for (const f of query.fields ?? []) {
-    if (f.type === "FieldFunctionExpression") {
-      columns.push({ key: f.alias ?? `expr${expr++}`, agg: f });
-      continue;
-    }
-    if (f.type !== "Field" && f.type !== "FieldRelationship") {
-      throw queryError("MALFORMED_QUERY", soql, "SELECT", "sub-queries cannot be grouped");
-    }
-    const raw = f.type === "Field" ? f.field : [...f.relationships, f.field].join(".");
-    const path = resolvePath(env.org, def, pathParts(def, alias, raw), soql);
-    const group = groupPaths.find((g) => g.canonical === path.canonical);
-    if (!group)
-      throw queryError("MALFORMED_QUERY", soql, raw, `Field must be grouped or aggregated: ${path.field.name}`);
-    const key = "alias" in f && typeof f.alias === "string" ? f.alias : path.field.name;
-    columns.push({ key, group });
-  }
-  const groups = new Map<string, SfRecord[]>();
-  const firstValues = new Map<string, SfValue[]>();
-  for (const r of rows) {
-    const values = groupPaths.map((g) => readPath(env.org, env.access, r, g));
-    const key = JSON.stringify(values.map((v) => (typeof v === "string" ? v.toLowerCase() : v)));
-    let list = groups.get(key);
-    if (!list) {
-      list = [];
-      groups.set(key, list);
-      firstValues.set(key, values);
-    }
-    list.push(r);
-  }
-  let out: ShapedRecord[] = [...groups].map(([key, members]) => {
-    const values = firstValues.get(key) ?? [];
-    const row: ShapedRecord = { attributes: { type: "AggregateResult" } };
-    for (const c of columns) {
-      row[c.key] = c.agg
-        ? aggregateValue(env, def, alias, c.agg, members, soql)
-        : (values[groupPaths.indexOf(c.group as FieldPath)] ?? null);
-    }
-    return row;
-  });
-  if (query.orderBy) {
-    const orders = (Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy]).map((o) => {
-      const name = "field" in o ? o.field : (o.fn.alias ?? o.fn.rawValue ?? "");
-      const column = columns.find(
-        (c) =>
-          c.key.toLowerCase() === name.toLowerCase() ||
-          c.group?.canonical.toLowerCase() === name.toLowerCase() ||
-          c.agg?.rawValue?.replace(/\s/g, "").toLowerCase() === name.replace(/\s/g, "").toLowerCase(),
-      );
-      if (!column)
-        throw queryError("MALFORMED_QUERY", soql, name, `ORDER BY must use a grouped or aggregated field: ${name}`);
-      const desc = o.order === "DESC";
-      return { key: column.key, desc, nullsFirst: o.nulls ? o.nulls === "FIRST" : !desc };
-    });
-    out = out.slice().sort((a, b) => {
-      for (const o of orders) {
-        const x = (a[o.key] ?? null) as SfValue;
-        const y = (b[o.key] ?? null) as SfValue;
-        if (x === y) continue;
-        if (x === null) return o.nullsFirst ? -1 : 1;
-        if (y === null) return o.nullsFirst ? 1 : -1;
-        const xx = typeof x === "string" ? x.toLowerCase() : x;
-        const yy = typeof y === "string" ? y.toLowerCase() : y;
-        const cmp = xx < yy ? -1 : xx > yy ? 1 : 0;
-        if (cmp !== 0) return o.desc ? -cmp : cmp;
-      }
-      return 0;
-    });
-  }
-  const offset = query.offset ?? 0;
-  out = out.slice(offset, query.limit !== undefined ? offset + query.limit : undefined);
-  return { totalSize: out.length, rowCount: out.length, page: (from, to) => out.slice(from, to) };
 }

@@ -2,7 +2,7 @@
  * SOQL errors in Salesforce's format: the query echoed, a caret under the offending token, the
  * row and column, then the message (reference §2.7).
  */
-import { SalesforceApiError } from "../api/errors.js";
+import { SalesforceApiError } from "../schema/errors.js";
 
 /** Builds a query error pointing at `token` inside `soql` (first case-insensitive match). */
 export function queryError(code: string, soql: string, token: string, message: string): SalesforceApiError {

@@ -3,8 +3,8 @@
  * settings — everything a request handler needs, in one place passed explicitly.
  */
 import type { IdGenerator } from "../ids/salesforce-id.js";
+import { ALL_STAGES, type StageDef, TASK_STATUSES } from "../schema/default-values.js";
 import type { OrgSchema } from "../schema/objects.js";
-import { ALL_STAGES, type StageDef, TASK_STATUSES } from "../schema/objects.js";
 import type { SharingLevel } from "../schema/schema-types.js";
 import type { Clock } from "../util/time.js";
 import type { OrgStore } from "./org-store.js";

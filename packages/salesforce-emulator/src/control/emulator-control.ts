@@ -2,8 +2,8 @@
  * The programmatic control handle of a running emulator: the same powers as the `/_emulator`
  * control API, without HTTP.
  */
-import type { ApiCallStats } from "../control/api-usage.js";
-import type { FaultKind, FaultSpec } from "../control/faults.js";
+import type { ApiCallStats } from "./api-usage.js";
+import type { FaultKind, FaultSpec } from "./faults.js";
 
 /** A user of the emulated org, as the CLI's ready line lists them. */
 export interface EmulatorUser {

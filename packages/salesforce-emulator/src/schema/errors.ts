@@ -1,6 +1,8 @@
 /**
  * Salesforce REST errors (reference §2.7): a thrown {@link SalesforceApiError} becomes a JSON
- * array body `[{"message","errorCode","fields"?}]` with the status Salesforce uses.
+ * array body `[{"message","errorCode","fields"?}]` with the status Salesforce uses. It lives
+ * in `schema/`, a bottom layer (beside `ids/` and `util/`), so that SOQL, the record writer and
+ * the routes throw the same errors without importing upward.
  */
 
 /** One entry of a Salesforce error array. */

@@ -32,9 +32,9 @@ import {
   readRefreshTokenRecord,
 } from "../oauth/token-store.js";
 import { createOrgSchema, type ExternalIdFieldOption } from "../schema/objects.js";
+import type { Org, OrgUser, SharingDefaults } from "../store/org.js";
+import { OrgStore, type SfValue } from "../store/org-store.js";
 import { Clock } from "../util/time.js";
-import type { Org, OrgUser, SharingDefaults } from "./org.js";
-import { OrgStore, type SfValue } from "./org-store.js";
 
 const FORMAT = "tandem-salesforce-emulator-org";
 

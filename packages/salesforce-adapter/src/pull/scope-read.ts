@@ -1,0 +1,327 @@
+/**
+ * The reading half of `pullScope`: turns the rows of each planned read into records, the scope
+ * as it is now, and the mirrored ids that left it, then assembles the `ScopePull`. The driver
+ * (`scope-pull.ts`) feeds it one read's rows at a time, in plan order.
+ *
+ * Invariants: every upsert is in scope now; every removed id is mirrored and out of scope; no
+ * id appears twice; a mirrored record at or below its watermark is not re-sent; watermarks
+ * never move backwards. Nothing here does IO.
+ */
+import type {
+  AccountRecord,
+  ContactRecord,
+  ContactRoleRecord,
+  OpportunityRecord,
+  SalesforceId,
+  SalesforcePortError,
+  ScopeObject,
+  ScopePull,
+  ScopePullRequest,
+  Watermarks,
+} from "@tandem/engine";
+import { readSalesforceId } from "@tandem/engine";
+import { Result } from "effect";
+import type { ReadOutcome } from "../client/batch-reads.js";
+import { idOrNull, modstampOf, toAccount, toContact, toContactRole, toOpportunity } from "./records.js";
+import type { Round2Group, ScopeFull, ScopeRound2Input } from "./scope-plan.js";
+
+type Row = Readonly<Record<string, unknown>>;
+
+/** The outcome of one planned read. */
+export type Outcome = Result.Result<ReadOutcome, SalesforcePortError>;
+
+/** Collects rows by id, keeping the max SystemModstamp seen. */
+class Collected<T> {
+  readonly byId = new Map<SalesforceId, T>();
+  maxModstamp: string | undefined;
+  constructor(private readonly convert: (row: Row) => T) {}
+  add(row: Row): T {
+    const record = this.convert(row);
+    this.byId.set(rowId(row), record);
+    this.seen(row);
+    return record;
+  }
+  seen(row: Row): void {
+    if (typeof row.SystemModstamp !== "string") return;
+    const stamp = modstampOf(row);
+    if (this.maxModstamp === undefined || stamp > this.maxModstamp) this.maxModstamp = stamp;
+  }
+}
+
+function rowId(row: Row): SalesforceId {
+  return readSalesforceId(String(row.Id));
+}
+
+/** Reads a getDeleted body; `null` when it cannot cover the window (fall back to a reconcile). */
+export function deletedIds(outcome: Outcome | undefined, start: Date): ReadonlySet<SalesforceId> | null {
+  if (outcome === undefined || Result.isFailure(outcome) || outcome.success.kind !== "get") return null;
+  const body = outcome.success.body as { deletedRecords?: unknown; earliestDateAvailable?: unknown } | undefined;
+  if (body === undefined || body === null || !Array.isArray(body.deletedRecords)) return null;
+  if (typeof body.earliestDateAvailable === "string") {
+    const earliest = Date.parse(body.earliestDateAvailable.replace(/([+-]\d{2})(\d{2})$/, "$1:$2"));
+    if (!Number.isNaN(earliest) && earliest > start.getTime()) return null;
+  }
+  const ids = new Set<SalesforceId>();
+  for (const item of body.deletedRecords as ReadonlyArray<{ id?: unknown }>) {
+    if (typeof item?.id === "string") ids.add(readSalesforceId(item.id));
+  }
+  return ids;
+}
+
+/** The `totalSize` of a `count()` query read as a GET, or `undefined` when it did not answer. */
+export function countOf(outcome: Outcome | undefined): unknown {
+  return outcome !== undefined && Result.isSuccess(outcome) && outcome.success.kind === "get"
+    ? (outcome.success.body as { totalSize?: unknown } | undefined)?.totalSize
+    : undefined;
+}
+
+/**
+ * Whether a changed row read through the overlap window is news to the caller: rows the
+ * caller mirrors at a SystemModstamp not above its watermark were already delivered.
+ */
+function isNews(row: Row, mirroredIds: ReadonlySet<SalesforceId>, watermark: string | undefined): boolean {
+  if (watermark === undefined || typeof row.SystemModstamp !== "string") return true;
+  if (!mirroredIds.has(rowId(row))) return true;
+  return modstampOf(row) > watermark;
+}
+
+function maxWatermark(previous: string | undefined, seen: string | undefined): string | undefined {
+  if (previous === undefined) return seen;
+  if (seen === undefined) return previous;
+  return seen > previous ? seen : previous;
+}
+
+function definedEntry(key: ScopeObject, value: string | undefined): Watermarks {
+  return value === undefined ? {} : { [key]: value };
+}
+
+/**
+ * The state of one scope pull while its rows are read.
+ *
+ * @remarks Call in this order: `readOpportunities` (then `reconcileOpportunities` when
+ * `opportunityCountDisagrees`), `readAccounts`, `readContacts`, `readContactRoles`,
+ * `readDeletes`, `round2Input`, `readRound2` per group, `result`.
+ */
+export class ScopeReading {
+  private readonly opportunities = new Collected<OpportunityRecord>(toOpportunity);
+  /** The scope's opportunities now, with their account (`null` until known). */
+  private readonly scopeOpps = new Map<SalesforceId, SalesforceId | null>();
+  private readonly removedOpps = new Set<SalesforceId>();
+  private countDisagrees = false;
+  private readonly accounts = new Collected<AccountRecord>(toAccount);
+  private readonly scopeAccounts = new Set<SalesforceId>();
+  private exitingAccounts: ReadonlyArray<SalesforceId> = [];
+  private readonly contacts = new Collected<ContactRecord>(toContact);
+  private readonly removedContacts = new Set<SalesforceId>();
+  private readonly roles = new Collected<ContactRoleRecord>(toContactRole);
+  private readonly removedRoles = new Set<SalesforceId>();
+  private contactDeletesKnown = false;
+  private contactRoleDeletesKnown = false;
+
+  constructor(
+    private readonly request: ScopePullRequest,
+    private readonly full: ScopeFull,
+  ) {}
+
+  /** Opportunities: the scope now, and what changed, entered or left. */
+  readOpportunities(rows: ReadonlyArray<Row>, count: unknown, deletes: ReadonlySet<SalesforceId> | null): void {
+    const mirrored = this.request.mirrored.opportunityIds;
+    if (this.full.opportunities) {
+      for (const row of rows) {
+        const record = this.opportunities.add(row);
+        this.scopeOpps.set(record.Id, record.AccountId);
+      }
+      for (const oppId of mirrored) if (!this.scopeOpps.has(oppId)) this.removedOpps.add(oppId);
+      return;
+    }
+    for (const oppId of mirrored) this.scopeOpps.set(oppId, null);
+    const me = readSalesforceId(this.request.userId);
+    for (const row of rows) {
+      const oppId = rowId(row);
+      const owner = typeof row.OwnerId === "string" ? readSalesforceId(row.OwnerId) : null;
+      const inScope = row.IsDeleted !== true && row.IsClosed !== true && owner === me;
+      if (!inScope) {
+        this.opportunities.seen(row);
+        this.leave(oppId);
+      } else if (isNews(row, mirrored, this.request.watermarks.Opportunity)) {
+        const record = this.opportunities.add(row);
+        this.scopeOpps.set(oppId, record.AccountId);
+      } else {
+        this.opportunities.seen(row);
+        this.scopeOpps.set(oppId, idOrNull(row, "AccountId"));
+      }
+    }
+    for (const oppId of deletes ?? []) this.leave(oppId);
+    // Something entered or left unseen when the scope's size is not what the changes imply.
+    this.countDisagrees = count !== this.scopeOpps.size;
+  }
+
+  private leave(oppId: SalesforceId): void {
+    this.scopeOpps.delete(oppId);
+    if (this.request.mirrored.opportunityIds.has(oppId)) this.removedOpps.add(oppId);
+  }
+
+  /** True when the scope's opportunity ids must be listed to find an unseen entry or exit. */
+  get opportunityCountDisagrees(): boolean {
+    return this.countDisagrees;
+  }
+
+  /** Reconciles the scope with the rows (Id, AccountId) of every opportunity in it. */
+  reconcileOpportunities(rows: ReadonlyArray<Row>): void {
+    const present = new Map<SalesforceId, SalesforceId | null>();
+    for (const row of rows) present.set(rowId(row), idOrNull(row, "AccountId"));
+    for (const oppId of [...this.scopeOpps.keys()]) if (!present.has(oppId)) this.leave(oppId);
+    for (const [oppId, accountId] of present)
+      if (!this.scopeOpps.has(oppId) || this.scopeOpps.get(oppId) === null) this.scopeOpps.set(oppId, accountId);
+  }
+
+  /** Accounts: every account in scope, and those of the scope's opportunities. */
+  readAccounts(rows: ReadonlyArray<Row>): void {
+    for (const row of rows) this.scopeAccounts.add(rowId(row));
+    for (const accountId of this.scopeOpps.values()) if (accountId !== null) this.scopeAccounts.add(accountId);
+    const mirrored = this.request.mirrored.accountIds;
+    for (const row of rows) {
+      if (this.scopeAccounts.has(rowId(row)) && isNews(row, mirrored, this.request.watermarks.Account))
+        this.accounts.add(row);
+      else this.accounts.seen(row);
+    }
+    this.exitingAccounts = [...mirrored].filter((accountId) => !this.scopeAccounts.has(accountId));
+  }
+
+  /** Contacts at the scope's accounts; changed ones elsewhere or deleted are exits. */
+  readContacts(rows: ReadonlyArray<Row>): void {
+    const mirrored = this.request.mirrored.contactIds;
+    for (const row of rows) {
+      const accountId = idOrNull(row, "AccountId");
+      const contactId = rowId(row);
+      const inScope = row.IsDeleted !== true && accountId !== null && this.scopeAccounts.has(accountId);
+      if (inScope && isNews(row, mirrored, this.request.watermarks.Contact)) this.contacts.add(row);
+      else if (inScope) this.contacts.seen(row);
+      else {
+        this.contacts.seen(row);
+        if (mirrored.has(contactId)) this.removedContacts.add(contactId);
+      }
+    }
+  }
+
+  /** Roles of the scope's opportunities; deleted ones are exits. */
+  readContactRoles(rows: ReadonlyArray<Row>): void {
+    const mirrored = this.request.mirrored.contactRoleIds;
+    for (const row of rows) {
+      if (row.IsDeleted !== true) {
+        if (isNews(row, mirrored, this.request.watermarks.OpportunityContactRole)) this.roles.add(row);
+        else this.roles.seen(row);
+      } else {
+        this.roles.seen(row);
+        const roleId = rowId(row);
+        if (mirrored.has(roleId)) this.removedRoles.add(roleId);
+      }
+    }
+  }
+
+  /** getDeleted's answers for contacts and roles; `null` where it could not cover the window. */
+  readDeletes(contacts: ReadonlySet<SalesforceId> | null, roles: ReadonlySet<SalesforceId> | null): void {
+    this.contactDeletesKnown = contacts !== null;
+    this.contactRoleDeletesKnown = roles !== null;
+    const mirrored = this.request.mirrored;
+    for (const contactId of contacts ?? []) if (mirrored.contactIds.has(contactId)) this.removedContacts.add(contactId);
+    for (const roleId of roles ?? []) if (mirrored.contactRoleIds.has(roleId)) this.removedRoles.add(roleId);
+  }
+
+  /** What round 2 must follow up, from what round 1 read. */
+  round2Input(): ScopeRound2Input {
+    const mirrored = this.request.mirrored;
+    const newOpportunities = [...this.scopeOpps.keys()].filter((oppId) => !mirrored.opportunityIds.has(oppId));
+    const newAccounts = [...this.scopeAccounts].filter((accountId) => !mirrored.accountIds.has(accountId));
+    return {
+      missingOpportunities: newOpportunities.filter((oppId) => !this.opportunities.byId.has(oppId)),
+      missingAccounts: newAccounts.filter((accountId) => !this.accounts.byId.has(accountId)),
+      newOpportunities,
+      newAccounts,
+      removedOpportunities: [...this.removedOpps],
+      exitingAccounts: this.exitingAccounts,
+      contactDeletesKnown: this.contactDeletesKnown,
+      contactRoleDeletesKnown: this.contactRoleDeletesKnown,
+    };
+  }
+
+  /** The rows of one planned round-2 group. */
+  readRound2(group: Round2Group, rows: ReadonlyArray<Row>): void {
+    const mirrored = this.request.mirrored;
+    switch (group) {
+      case "opportunities":
+        for (const row of rows) {
+          const record = this.opportunities.add(row);
+          this.scopeOpps.set(record.Id, record.AccountId);
+        }
+        return;
+      case "accounts":
+        for (const row of rows) this.accounts.add(row);
+        return;
+      case "cascadeContacts":
+        for (const row of rows) this.contacts.add(row);
+        return;
+      case "exitContacts":
+        for (const contactId of rows.map(rowId))
+          if (mirrored.contactIds.has(contactId) && !this.contacts.byId.has(contactId))
+            this.removedContacts.add(contactId);
+        return;
+      case "cascadeContactRoles":
+        for (const row of rows) this.roles.add(row);
+        return;
+      case "exitContactRoles":
+        for (const roleId of rows.map(rowId)) if (mirrored.contactRoleIds.has(roleId)) this.removedRoles.add(roleId);
+        return;
+      case "reconcileContacts": {
+        const present = new Set(rows.map(rowId));
+        for (const contactId of mirrored.contactIds) if (!present.has(contactId)) this.removedContacts.add(contactId);
+        return;
+      }
+      case "reconcileContactRoles": {
+        const present = new Set(rows.map(rowId));
+        for (const roleId of mirrored.contactRoleIds) if (!present.has(roleId)) this.removedRoles.add(roleId);
+        return;
+      }
+    }
+  }
+
+  /** The pull: upserts in scope, removals, and watermarks that never move backwards. */
+  result(): ScopePull {
+    const { mirrored, watermarks } = this.request;
+    // Full pulls reconcile against what they returned.
+    if (this.full.contacts) {
+      for (const contactId of mirrored.contactIds)
+        if (!this.contacts.byId.has(contactId)) this.removedContacts.add(contactId);
+    }
+    if (this.full.contactRoles) {
+      for (const roleId of mirrored.contactRoleIds) if (!this.roles.byId.has(roleId)) this.removedRoles.add(roleId);
+    }
+    // An upserted record is in scope: never also removed.
+    for (const contactId of this.contacts.byId.keys()) this.removedContacts.delete(contactId);
+    for (const roleId of this.roles.byId.keys()) this.removedRoles.delete(roleId);
+    return {
+      opportunities: [...this.opportunities.byId.values()].filter((opp) => this.scopeOpps.has(opp.Id)),
+      accounts: [...this.accounts.byId.values()].filter((account) => this.scopeAccounts.has(account.Id)),
+      contacts: [...this.contacts.byId.values()],
+      // Roles of opportunities that left the scope are gone even if their delete was not seen.
+      contactRoles: [...this.roles.byId.values()].filter((role) => this.scopeOpps.has(role.OpportunityId)),
+      removed: {
+        opportunityIds: [...this.removedOpps],
+        accountIds: [...this.exitingAccounts],
+        contactIds: [...this.removedContacts],
+        contactRoleIds: [...this.removedRoles],
+      },
+      watermarks: {
+        ...watermarks,
+        ...definedEntry("Opportunity", maxWatermark(watermarks.Opportunity, this.opportunities.maxModstamp)),
+        ...definedEntry("Account", maxWatermark(watermarks.Account, this.accounts.maxModstamp)),
+        ...definedEntry("Contact", maxWatermark(watermarks.Contact, this.contacts.maxModstamp)),
+        ...definedEntry(
+          "OpportunityContactRole",
+          maxWatermark(watermarks.OpportunityContactRole, this.roles.maxModstamp),
+        ),
+      },
+      full: this.full.opportunities && this.full.accounts && this.full.contacts && this.full.contactRoles,
+    };
+  }
+}
