@@ -22,4 +22,14 @@ describe("parseCliArgs", () => {
     expect(() => parseCliArgs(["--salesforce", "ftp://x"])).toThrow(CliError);
     expect(() => parseCliArgs(["--port"])).toThrow(CliError);
   });
+
+  it("takes a PostgreSQL store from --store or TANDEM_STORE, with a key file every instance shares", () => {
+    const url = "postgres://tandem@db:5432/tandem";
+    expect(parseCliArgs(["--store", url, "--key-file", "/k"]).storeUrl).toBe(url);
+    expect(parseCliArgs(["--key-file", "/k"], { TANDEM_STORE: url }).storeUrl).toBe(url);
+    expect(parseCliArgs([], {}).storeUrl).toBeUndefined();
+    expect(() => parseCliArgs(["--store", url])).toThrow(/--key-file/);
+    expect(() => parseCliArgs(["--store", "mysql://x", "--key-file", "/k"])).toThrow(CliError);
+    expect(() => parseCliArgs(["--store", url, "--key-file", "/k", "--memory"])).toThrow(CliError);
+  });
 });

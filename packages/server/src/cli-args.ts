@@ -1,5 +1,5 @@
 /**
- * Parsing of `tandem-server` arguments into plain options (no IO, no environment).
+ * Parsing of `tandem-server` arguments into plain options (no IO; the environment is passed in).
  */
 
 /** Parsed command line. */
@@ -13,6 +13,11 @@ export interface CliArgs {
   readonly staticDir: string | undefined;
   readonly publicUrl: string | undefined;
   readonly memory: boolean;
+  /**
+   * A `postgres://` URL for the shared store of several instances (`--store`, or `TANDEM_STORE`);
+   * undefined for the embedded file store (or memory with `--memory`).
+   */
+  readonly storeUrl: string | undefined;
 }
 
 /** A bad command line. */
@@ -20,8 +25,8 @@ export class CliError extends Error {
   override readonly name = "CliError";
 }
 
-/** Parses argv (without node and script). */
-export function parseCliArgs(argv: readonly string[]): CliArgs {
+/** Parses argv (without node and script); `env` supplies `TANDEM_STORE` when `--store` is absent. */
+export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): CliArgs {
   const values: Record<string, string> = {};
   let memory = false;
   for (let i = 0; i < argv.length; i++) {
@@ -30,7 +35,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       memory = true;
       continue;
     }
-    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url)(?:=(.*))?$/.exec(a);
+    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store)(?:=(.*))?$/.exec(a);
     if (!m?.[1]) throw new CliError(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new CliError(`--${m[1]} needs a value`);
@@ -41,6 +46,14 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const salesforce = values.salesforce ?? "emulator";
   if (salesforce !== "emulator" && !/^https?:\/\//.test(salesforce))
     throw new CliError("--salesforce takes `emulator` or a login URL");
+  const storeUrl = values.store ?? (env.TANDEM_STORE || undefined);
+  if (storeUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(storeUrl)) throw new CliError("--store takes a postgres:// URL");
+    if (memory) throw new CliError("--store and --memory exclude each other");
+    // Every instance must seal and open the same refresh tokens: no key made up per instance.
+    if (values["key-file"] === undefined)
+      throw new CliError("--store needs --key-file (the same key on every instance)");
+  }
   return {
     port,
     host: values.host ?? "127.0.0.1",
@@ -50,5 +63,6 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     staticDir: values["static-dir"],
     publicUrl: values["public-url"],
     memory,
+    storeUrl,
   };
 }

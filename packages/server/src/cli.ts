@@ -1,9 +1,9 @@
 /**
  * `tandem-server [--port N] [--host H] [--data-dir DIR] [--key-file FILE] [--memory]
- *  [--salesforce emulator|<login URL>] [--static-dir DIR] [--public-url URL]`
+ *  [--store postgres://…] [--salesforce emulator|<login URL>] [--static-dir DIR] [--public-url URL]`
  *
  * The process-level composition root: reads the environment (SF_CLIENT_ID/SF_CLIENT_SECRET
- * for a non-embedded org) here and nowhere else, opens the store and the key file, starts
+ * for a non-embedded org, TANDEM_STORE) here and nowhere else, opens the store and the key file, starts
  * the server and prints ONE ready line on stdout: `{"url","salesforceUrl"}` (+ `"users"` with
  * the embedded emulator). Logs go to stderr as JSON lines.
  */
@@ -19,6 +19,7 @@ import { createJsonLogger } from "./obs/logger.js";
 import { startTandemServer } from "./server.js";
 import { openFileStore } from "./store/file-store.js";
 import { createMemoryStore } from "./store/memory-store.js";
+import { openPostgresStore, postgresPoolMetrics } from "./store/pg-store.js";
 
 interface EmbeddedOrg {
   readonly org: OrgConfig;
@@ -41,7 +42,7 @@ async function embeddedEmulator(dataFile: string | undefined): Promise<EmbeddedO
 }
 
 async function main(): Promise<void> {
-  const args = parseCliArgs(process.argv.slice(2));
+  const args = parseCliArgs(process.argv.slice(2), process.env);
   const logger = createJsonLogger((line) => process.stderr.write(line));
   let embedded: EmbeddedOrg | undefined;
   let org: OrgConfig;
@@ -58,10 +59,11 @@ async function main(): Promise<void> {
     org = { loginUrl: args.salesforce, clientId, clientSecret };
   }
   // The key lives beside the data directory, never inside it (see docs/adr/0001-embedded-store.md).
-  const store = dataDir ? await openFileStore({ dir: dataDir }) : createMemoryStore();
-  const tokenKey = dataDir
-    ? loadOrCreateKeyFile(resolve(args.keyFile ?? join(dirname(dataDir), `${basename(dataDir)}.key`)))
-    : randomBytes(32);
+  // The URL is never logged: it may carry a password.
+  const shared = args.storeUrl ? await openPostgresStore({ url: args.storeUrl }) : undefined;
+  const store = shared ?? (dataDir ? await openFileStore({ dir: dataDir }) : createMemoryStore());
+  const keyFile = args.keyFile ?? (dataDir ? join(dirname(dataDir), `${basename(dataDir)}.key`) : undefined);
+  const tokenKey = keyFile ? loadOrCreateKeyFile(resolve(keyFile)) : randomBytes(32);
   const here = dirname(fileURLToPath(import.meta.url));
   const staticDir = args.staticDir ?? resolve(here, "../../demo-web/dist");
   const server = await startTandemServer({
@@ -74,11 +76,13 @@ async function main(): Promise<void> {
     publicUrl: args.publicUrl,
     staticDir,
     demoUsers: embedded?.demoUsers,
+    readiness: shared ? [{ name: "postgres", check: () => shared.ping() }] : [],
+    extraMetrics: shared ? [() => postgresPoolMetrics(shared.poolUse())] : [],
   });
   const ready: Record<string, unknown> = { url: server.url, salesforceUrl: org.loginUrl };
   if (embedded) ready.users = embedded.users;
   process.stdout.write(`${JSON.stringify(ready)}\n`);
-  logger.log("info", "server.ready", { url: server.url, store: dataDir ? "file" : "memory" });
+  logger.log("info", "server.ready", { url: server.url, store: shared ? "postgres" : dataDir ? "file" : "memory" });
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -15,7 +15,7 @@ export { OAuthError } from "./auth/oauth-client.js";
 export type { OrgConfig } from "./auth/org-config.js";
 export { TokenCipher, TokenCipherError } from "./auth/token-cipher.js";
 export { type Clock, systemClock } from "./clock.js";
-export { createHealthRoutes } from "./http/health.js";
+export { createHealthRoutes, type ReadinessCheck } from "./http/health.js";
 export { createJsonLogger, createMemoryLogger, type Logger, type LogLevel } from "./obs/logger.js";
 export { Metrics } from "./obs/metrics.js";
 export { CloseCode, type CloseCodeValue } from "./relay/close-codes.js";
@@ -51,6 +51,15 @@ export {
 } from "./store/file-store.js";
 export { createKvAuthStore, type KvAuthStoreOptions } from "./store/kv-auth-store.js";
 export { createMemoryRoomStore, createMemoryStore, type MemoryStoreOptions } from "./store/memory-store.js";
+export { createPostgresAuthStore, type PostgresAuthStoreOptions } from "./store/pg-auth-store.js";
+export { MIGRATIONS, type Migration, migrate } from "./store/pg-migrations.js";
+export { createPostgresRoomStore, type PostgresRoomStoreOptions } from "./store/pg-room-store.js";
+export {
+  openPostgresStore,
+  type PostgresStore,
+  type PostgresStoreOptions,
+  postgresPoolMetrics,
+} from "./store/pg-store.js";
 export {
   type AuthStore,
   combineStores,

@@ -25,7 +25,7 @@ import type { OrgConfig } from "./auth/org-config.js";
 import { TokenCipher } from "./auth/token-cipher.js";
 import { type Clock, systemClock } from "./clock.js";
 import { createAuthRoutes } from "./http/auth-routes.js";
-import { createHealthRoutes } from "./http/health.js";
+import { createHealthRoutes, type ReadinessCheck } from "./http/health.js";
 import { securityHeaders } from "./http/security-headers.js";
 import { staticFiles } from "./http/static-files.js";
 import { createSyncRoutes } from "./http/sync-routes.js";
@@ -75,6 +75,8 @@ export interface TandemServerOptions {
   readonly staticDir?: string | undefined;
   /** `fetch` for OAuth calls (tests). */
   readonly fetch?: FetchLike | undefined;
+  /** Backends `/readyz` checks (PostgreSQL, Redis); none for the embedded store. */
+  readonly readiness?: readonly ReadinessCheck[] | undefined;
   /** More Prometheus text appended to `/metrics` (e.g. sync-worker metrics), called per scrape. */
   readonly extraMetrics?: readonly (() => string)[] | undefined;
   /** Session and ticket lifetimes (ms). */
@@ -238,7 +240,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
 
   const app = new Hono();
   app.use("*", securityHeaders(publicUrl.replace(/^http/, "ws")));
-  app.route("/", createHealthRoutes());
+  app.route("/", createHealthRoutes(o.readiness));
   app.get("/metrics", (c) =>
     c.text(
       [metrics.render(), ...(supervisor ? [syncMetrics.render()] : []), ...(o.extraMetrics ?? []).map((f) => f())].join(

@@ -13,13 +13,14 @@ export interface ChildServer {
   readonly url: string;
 }
 
-/** Starts the CLI on a free port and resolves once it printed its ready line. */
+/** Starts the CLI on a free port and resolves once it printed its ready line; `extra` are more flags. */
 export async function startChildServer(
   dataDir: string,
   org: { url: string; clientId: string; clientSecret: string },
+  extra: readonly string[] = [],
 ): Promise<ChildServer> {
   const args = ["--conditions=@tandem/source", "--import", "tsx", cli, "--port", "0"];
-  const child = spawn(process.execPath, [...args, "--data-dir", dataDir, "--salesforce", org.url], {
+  const child = spawn(process.execPath, [...args, "--data-dir", dataDir, "--salesforce", org.url, ...extra], {
     env: { ...process.env, SF_CLIENT_ID: org.clientId, SF_CLIENT_SECRET: org.clientSecret },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -95,7 +95,8 @@ export class Compactor {
   constructor(private readonly o: CompactorOptions) {
     this.compactAfter = o.compactAfterRecords ?? 256;
     this.compactQuietMs = o.compactQuietMs ?? 1_000;
-    this.offThreadBytes = o.offThreadBytes ?? 8 * 1024 * 1024;
+    // A shared store's rooms compact from the stored log only (see `RoomStore.shared`).
+    this.offThreadBytes = o.store.shared ? 0 : (o.offThreadBytes ?? 8 * 1024 * 1024);
     this.compactSliceMs = o.compactSliceMs ?? 5;
     this.snapshotPieceBytes = o.snapshotPieceBytes ?? 1024 * 1024;
   }

@@ -94,6 +94,35 @@ describe("compaction", () => {
     });
   }
 
+  it("compacts a room of a shared store (instances on one database) only from its stored log", async () => {
+    const spy = compactionSpy();
+    const store: Store = { ...spy.store, shared: true };
+    const metrics = new Metrics();
+    const registry = new RoomRegistry({
+      store,
+      metrics,
+      logger: createMemoryLogger(),
+      compactAfterRecords: 4,
+      compactQuietMs: 0,
+      rebuild: rebuildHere,
+    });
+    const room = await registry.acquire(name);
+    const doc = new Y.Doc();
+    // Another instance's update, stored but never seen by this room's live document.
+    const other = new Y.Doc();
+    other.getMap("m").set("elsewhere", true);
+    await store.appendUpdates(new Map([[name, [Y.encodeStateAsUpdate(other)]]]));
+    await commitEdits(registry, room, doc, recordingPeer(), 4);
+    for (let waited = 0; (metrics.compactions.get("worker") ?? 0) === 0 && waited < 5000; waited += 20) await sleep(20);
+    expect(spy.replaced).toEqual([]);
+    expect(metrics.compactions.get("worker")).toBe(1);
+    const stored = await replayed(store, name);
+    expect(stored.records).toBe(1);
+    expect(stored.state).toEqual({ ...doc.getMap("m").toJSON(), elsewhere: true });
+    registry.release(room);
+    await registry.close();
+  });
+
   it("waits until a due room has gone quiet, then stores one snapshot of it", async () => {
     // A quiet time far above the 50 ms between commits, so that a loaded machine (2 cores, six
     // test files at once) cannot stretch a gap into a quiet moment.

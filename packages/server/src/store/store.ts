@@ -81,6 +81,12 @@ export interface RoomLog {
  * See the file header for the contract.
  */
 export interface RoomStore {
+  /**
+   * Whether other processes may write the same rooms (several server instances on one
+   * database). A live document may then lack an update another instance just stored, so the
+   * relay compacts such rooms only by `rebuildRoom`, from the stored log, never by `replaceRoom`.
+   */
+  readonly shared?: boolean | undefined;
   /** Durably appends updates to several rooms at once (one group commit). */
   appendUpdates(batch: ReadonlyMap<string, readonly Uint8Array[]>): Promise<void>;
   /** Everything stored for `room`, in order; empty for an unknown room. */
@@ -154,6 +160,7 @@ export interface Store extends RoomStore, AuthStore {}
  */
 export function combineStores(rooms: RoomStore, auth: AuthStore): Store {
   return {
+    shared: rooms.shared,
     appendUpdates: (batch) => rooms.appendUpdates(batch),
     loadRoom: (room) => rooms.loadRoom(room),
     replaceRoom: (room, snapshot) => rooms.replaceRoom(room, snapshot),
