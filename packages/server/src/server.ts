@@ -32,7 +32,7 @@ import { createSyncRoutes } from "./http/sync-routes.js";
 import { createJsonLogger, type Logger } from "./obs/logger.js";
 import { Metrics } from "./obs/metrics.js";
 import { type ConnectionInfo, Relay, type RelayLimits } from "./relay/relay.js";
-import { RoomRegistry } from "./relay/room-registry.js";
+import { type PeerInstances, RoomRegistry } from "./relay/room-registry.js";
 import type { Store } from "./store/store.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
 import { SyncSupervisor, type SyncSupervisorOptions } from "./sync/sync-supervisor.js";
@@ -48,6 +48,11 @@ export interface TandemServerOptions {
   readonly logger?: Logger | undefined;
   readonly clock?: Clock | undefined;
   readonly metrics?: Metrics | undefined;
+  /**
+   * Other instances serving the same rooms (scale-out): a bus to them; the store's room logs
+   * must then be shared (PostgreSQL). Ignored when `rooms` is given.
+   */
+  readonly peers?: PeerInstances | undefined;
   /** A room registry to use (must share `store` and `metrics`); built from the options below when absent. */
   readonly rooms?: RoomRegistry | undefined;
   /** Idle-room grace period (ms). Default 30 000. */
@@ -147,6 +152,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
       idleGraceMs: o.idleGraceMs,
       compactAfterRecords: o.compactAfterRecords,
       compactQuietMs: o.compactQuietMs,
+      peers: o.peers,
     });
   const auth = new AuthService({
     store: o.store,

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../src/store/pg-migrations.js";
 import { backendsMissing, type PostgresCluster, startPostgres } from "./backends.js";
 import { type ChildServer, startChildServer } from "./child-server.js";
 
@@ -58,7 +59,7 @@ async function signIn(url: string, username: string): Promise<string> {
     const check = new pg.Client({ connectionString: url });
     await check.connect();
     const versions = await check.query("SELECT version FROM tandem_schema_migrations");
-    expect(versions.rowCount).toBe(1);
+    expect(versions.rowCount).toBe(MIGRATIONS.length);
     await check.end();
 
     for (const s of [a, b]) {

@@ -43,6 +43,16 @@ export interface GroupCommitOptions {
   committed(room: Room): void;
   /** Merging a room's batch threw: the room must go (see `RoomRegistry`). */
   fail(room: Room, stage: string, err: unknown): void;
+  /**
+   * Writes a batch, resolving to the version each room reached (a shared store's
+   * `appendVersioned`). Default: the store's `appendUpdates`, without versions.
+   */
+  append?: ((batch: ReadonlyMap<string, readonly Uint8Array[]>) => Promise<ReadonlyMap<string, number>>) | undefined;
+  /**
+   * A room's batch is durable at `version`: `update` is its merge (undefined when the merge
+   * failed), for other instances. Set with `append`; the merge is then made for every batch.
+   */
+  published?: ((room: Room, version: number, update: Uint8Array | undefined) => void) | undefined;
 }
 
 /** One room's part of a group commit. */
@@ -161,14 +171,16 @@ export class GroupCommit {
     const { work, batch, mergeLater } = this.collect();
     if (work.length === 0) return;
     const started = performance.now();
+    let versions: ReadonlyMap<string, number> | undefined;
     try {
-      const appended = o.store.appendUpdates(batch);
+      const appended = o.append ? o.append(batch) : o.store.appendUpdates(batch).then(() => undefined);
       if (mergeLater) {
         // The store has issued its write by the next turn; the merges run while the disk works.
         appended.catch(ignore);
         await new Promise<void>((r) => setImmediate(r));
         for (const w of work) {
-          if (w.merged !== undefined || w.room.failed || !w.room.hasRecipients(w.origin)) continue;
+          if (w.merged !== undefined || w.room.failed) continue;
+          if (!w.room.hasRecipients(w.origin) && !o.published) continue;
           try {
             w.merged = mergeAll(w.updates);
           } catch (err) {
@@ -176,7 +188,7 @@ export class GroupCommit {
           }
         }
       }
-      await appended;
+      versions = await appended;
     } catch (err) {
       o.logger.log("error", "store.append_failed", { rooms: work.length, error: String(err) });
       for (const { room } of work) {
@@ -192,16 +204,17 @@ export class GroupCommit {
     // Pipelining: what arrived during this write starts its own write now, before this batch
     // is broadcast, so the store is not idle while this process writes to hundreds of sockets.
     if (this.dirty.size > 0) void this.commit();
-    for (const w of work) this.deliver(w);
+    for (const w of work) this.deliver(w, versions?.get(w.room.name));
   }
 
   /** After the write: broadcasts a room's batch, counts it and answers what waited for it. */
-  private deliver({ room, updates, merged: early, origin, storedBytes }: CommitWork): void {
+  private deliver({ room, updates, merged: early, origin, storedBytes }: CommitWork, version?: number): void {
     const o = this.o;
     o.metrics.updatesCommitted += updates.length;
     room.inFlight--;
     if (room.doc.isDestroyed) return;
-    if (!room.failed && room.hasRecipients(origin)) {
+    const publish = o.published !== undefined && version !== undefined;
+    if (!room.failed && (room.hasRecipients(origin) || publish)) {
       // A peer may have joined since the merges ran.
       let merged: Uint8Array | undefined;
       try {
@@ -212,11 +225,14 @@ export class GroupCommit {
       if (merged !== undefined) {
         // Framed in one copy of the update: a first sync's update can be tens of MiB.
         const header = updateMessageHeader(merged.length);
-        const n = room.broadcastFrame(encodeBinaryFrame(merged, header), origin);
-        o.metrics.messagesOut += n;
-        o.metrics.bytesOut += n * (header.length + merged.length);
+        if (room.hasRecipients(origin)) {
+          const n = room.broadcastFrame(encodeBinaryFrame(merged, header), origin);
+          o.metrics.messagesOut += n;
+          o.metrics.bytesOut += n * (header.length + merged.length);
+        }
       }
-    }
+      if (publish) o.published?.(room, version, merged);
+    } else if (publish) o.published?.(room, version, undefined);
     room.noteCommitted(storedBytes);
     o.committed(room);
   }

@@ -104,7 +104,7 @@ describe("compaction", () => {
       logger: createMemoryLogger(),
       compactAfterRecords: 4,
       compactQuietMs: 0,
-      rebuild: rebuildHere,
+      rebuild: async (updates, pieceBytes) => rebuildHere(updates, pieceBytes),
     });
     const room = await registry.acquire(name);
     const doc = new Y.Doc();

@@ -17,22 +17,24 @@
  * what it queued is durable. A room that fails to load, or fails again after a reload, is
  * quarantined for the life of the registry; its log is kept as it is. Injected, never global.
  */
-import { shareRecordStringsInSteps } from "@tandem/engine";
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { RoomStore } from "../store/store.js";
+import { isSharedRoomStore, type RoomStore } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
 import { type CompactionOptions, Compactor } from "./compactor.js";
 import { GroupCommit } from "./group-commit.js";
-import {
-  type AwarenessEntry,
-  answerSyncStep1,
-  encodeAwarenessMessage,
-  SyncType,
-  updateMessageHeader,
-} from "./protocol.js";
+import { InstanceLink, type PeerInstances } from "./instance-link.js";
+
+export type { PeerInstances } from "./instance-link.js";
+
+import { type AwarenessEntry, encodeAwarenessMessage, updateMessageHeader } from "./protocol.js";
 import { Room, type RoomPeer } from "./room.js";
+import { applyStoredLog, REMOTE_ORIGIN } from "./room-load.js";
+import { answerFromDoc, answerFromLog } from "./sync-answers.js";
+import { encodeBinaryFrame } from "./ws-frame.js";
+
+export { dropPending, REMOTE_ORIGIN } from "./room-load.js";
 
 /** A room that failed (an encode, merge or compaction threw) and is unloading; retry later. */
 export class RoomFailedError extends Error {
@@ -58,29 +60,10 @@ function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
 }
 
-/**
- * Drops what a document holds pending (structs or deletions whose predecessors it lacks);
- * returns whether there was any. The relay's write check keeps device updates from leaving
- * any; a stored log written before it existed may.
- */
-export function dropPending(doc: Y.Doc): boolean {
-  const store = doc.store;
-  if (store.pendingStructs === null && store.pendingDs === null) return false;
-  store.pendingStructs = null;
-  store.pendingDs = null;
-  return true;
-}
-
 /** Whether a state vector names no client: its sender has nothing. */
 function isEmptyStateVector(stateVector: Uint8Array): boolean {
   return Y.decodeStateVector(stateVector).size === 0;
 }
-
-/** How long loading a room applies stored updates before it lets the event loop turn (ms). */
-const LOAD_SLICE_MS = 10;
-
-/** Transaction origin of updates the relay applies from clients. */
-export const REMOTE_ORIGIN: unique symbol = Symbol("tandem-relay-remote");
 
 /** Options of {@link RoomRegistry}. */
 export interface RoomRegistryOptions extends CompactionOptions {
@@ -93,6 +76,11 @@ export interface RoomRegistryOptions extends CompactionOptions {
   readonly maxAwarenessPerPeer?: number | undefined;
   /** Removed awareness ids remembered per room. Default 1024. */
   readonly maxAwarenessTombstones?: number | undefined;
+  /**
+   * Other instances serving the same rooms (scale-out): their commits arrive over `bus` and are
+   * caught up from the store, which must then be a `SharedRoomStore` (see `instance-link.ts`).
+   */
+  readonly peers?: PeerInstances | undefined;
 }
 
 /**
@@ -127,15 +115,39 @@ export class RoomRegistry {
   private awarenessScheduled = false;
   private closed = false;
   private readonly idleGraceMs: number;
+  /** Contains a failure of one room (see {@link RoomRegistry.failRoom}). */
+  private readonly failer = (room: Room, stage: string, err: unknown): void => this.failRoom(room, stage, err);
+  /** The link to other instances serving the same rooms, when scaled out. */
+  private readonly link: InstanceLink | undefined;
 
   constructor(private readonly options: RoomRegistryOptions) {
     this.idleGraceMs = options.idleGraceMs ?? 30_000;
-    const fail = (room: Room, stage: string, err: unknown): void => this.failRoom(room, stage, err);
+    const fail = this.failer;
+    const store = options.store;
+    if (options.peers && !isSharedRoomStore(store)) throw new Error("peer instances need a shared room store");
+    const shared = options.peers && isSharedRoomStore(store) ? store : undefined;
+    this.link =
+      options.peers && shared
+        ? new InstanceLink(
+            { ...options.peers, store: shared, logger: options.logger },
+            {
+              applyRemote: (room, update) => this.applyRemote(room, update),
+              relayAwareness: (room, message) => this.relayAwareness(room, message),
+            },
+          )
+        : undefined;
+    const link = this.link;
     this.commits = new GroupCommit({
       store: options.store,
       metrics: options.metrics,
       logger: options.logger,
       fail,
+      ...(link && shared
+        ? {
+            append: (batch) => shared.appendVersioned(batch),
+            published: (room, version, update) => link.committed(room.name, version, update),
+          }
+        : {}),
       committed: (room) => {
         if (!room.failed) this.compactor.consider(room);
         else if (room.refs <= 0) this.tryUnload(room);
@@ -286,58 +298,41 @@ export class RoomRegistry {
     return true;
   }
 
+  /**
+   * Applies an update another instance committed (durable already) to the loaded room and sends
+   * it to the room's devices. An update Yjs refuses fails the room, as a merge that throws does.
+   */
+  private applyRemote(name: string, update: Uint8Array): void {
+    const room = this.rooms.get(name);
+    if (!room || room.failed) return;
+    try {
+      Y.applyUpdate(room.doc, update, REMOTE_ORIGIN);
+    } catch (err) {
+      this.failRoom(room, "merge", err);
+      return;
+    }
+    room.logRecords++;
+    room.logBytes += update.length;
+    const header = updateMessageHeader(update.length);
+    const n = room.broadcastFrame(encodeBinaryFrame(update, header));
+    this.options.metrics.messagesOut += n;
+    this.options.metrics.bytesOut += n * (header.length + update.length);
+  }
+
+  /** Sends another instance's awareness message to the room's devices. */
+  private relayAwareness(name: string, message: Uint8Array): void {
+    const room = this.rooms.get(name);
+    if (!room || room.failed) return;
+    const n = room.broadcast(message);
+    this.options.metrics.messagesOut += n;
+    this.options.metrics.bytesOut += n * message.length;
+  }
+
   /** Answers a client's sync step 1 once everything in the document is durable. */
   answerStep1(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
     if (room.logBytes >= this.compactor.offThreadBytes && isEmptyStateVector(stateVector))
-      this.answerFromLog(room, peer);
-    else this.answerFromDoc(room, stateVector, peer);
-  }
-
-  private answerFromDoc(room: Room, stateVector: Uint8Array, peer: RoomPeer): void {
-    const answer = (): void => {
-      if (!room.peers.has(peer) || room.failed) return;
-      let bytes: Uint8Array;
-      try {
-        bytes = answerSyncStep1(room.doc, stateVector);
-      } catch (err) {
-        this.failRoom(room, "encode", err);
-        return;
-      }
-      peer.deliver(bytes);
-    };
-    if (room.hasUncommitted()) room.deferred.push(answer);
-    else answer();
-  }
-
-  /**
-   * Answers a device that has nothing in a large room with the room's stored log instead of
-   * an encode of the live document, which would stall every room (about 3 s for a large
-   * book): step 2 carries the log's first record (after a compaction, the snapshot or its
-   * first piece), update messages the rest, each written to the socket uncopied. The log holds only what is
-   * durable, as an answer must; what is committed after the store reads it reaches the device
-   * as broadcasts, possibly before this answer (Yjs holds such updates until their
-   * dependencies arrive).
-   */
-  private answerFromLog(room: Room, peer: RoomPeer): void {
-    const o = this.options;
-    o.store.loadRoom(room.name).then(
-      (log) => {
-        if (!room.peers.has(peer)) return;
-        let sub: number = SyncType.step2;
-        for (const u of log.updates) {
-          const head = updateMessageHeader(u.length, sub);
-          if (peer.deliverParts) peer.deliverParts(head, u);
-          else peer.deliver(Buffer.concat([head, u]));
-          sub = SyncType.update;
-        }
-        // Nothing stored yet: the usual answer, from the document once it is durable.
-        if (sub === SyncType.step2) this.answerFromDoc(room, new Uint8Array([0]), peer);
-      },
-      (err: unknown) => {
-        o.logger.log("error", "store.load_failed", { room: room.name, error: String(err) });
-        peer.evict(CloseCode.storeFailure, "store failure");
-      },
-    );
+      answerFromLog(room, peer, this.options.store, this.options.logger, this.failer);
+    else answerFromDoc(room, stateVector, peer, this.failer);
   }
 
   /** Queues changed awareness entries for broadcast at the end of this tick. */
@@ -360,6 +355,7 @@ export class RoomRegistry {
   async close(): Promise<void> {
     await this.flush();
     this.closed = true;
+    this.link?.close();
     this.compactor.stop();
     for (const room of this.rooms.values()) {
       if (room.idleTimer) clearTimeout(room.idleTimer);
@@ -378,8 +374,26 @@ export class RoomRegistry {
   }
 
   private async load(name: string): Promise<Room> {
+    try {
+      return await this.loadLinked(name);
+    } catch (err) {
+      this.link?.leave(name);
+      throw err;
+    }
+  }
+
+  /** Loads `name`; with peer instances, joins its channel first and rewinds after (`InstanceLink`). */
+  private async loadLinked(name: string): Promise<Room> {
     const o = this.options;
-    const log = await o.store.loadRoom(name);
+    const store = o.store;
+    let version = 0;
+    let log: Awaited<ReturnType<RoomStore["loadRoom"]>>;
+    if (this.link && isSharedRoomStore(store)) {
+      await this.link.join(name);
+      const read = await store.loadVersioned(name);
+      version = read.version;
+      log = read;
+    } else log = await store.loadRoom(name);
     const room = new Room(name, o.maxAwarenessPerPeer ?? 8, o.maxAwarenessTombstones ?? 1024);
     // Stored updates were checked before they were stored. They are applied in slices with
     // event-loop turns between them (a large book's snapshot comes in pieces): nobody sees the
@@ -387,23 +401,9 @@ export class RoomRegistry {
     // for inspection, and is not replayed again by this process.
     const updates = log.updates;
     try {
-      for (let next = 0; next < updates.length; ) {
-        if (next > 0) await new Promise<void>((r) => setImmediate(r));
-        const started = performance.now();
-        room.doc.transact(() => {
-          do Y.applyUpdate(room.doc, updates[next] as Uint8Array, REMOTE_ORIGIN);
-          while (++next < updates.length && performance.now() - started < LOAD_SLICE_MS);
-        }, REMOTE_ORIGIN);
+      if (await applyStoredLog(room.doc, updates)) {
+        o.logger.log("error", "room.pending_dropped", { room: name, stage: "load" });
       }
-      // Decoding gives each book record its own copy of every id: share them (ADR 0003).
-      const sharing = shareRecordStringsInSteps(room.doc);
-      for (let started = performance.now(); !sharing.next().done; ) {
-        if (performance.now() - started < LOAD_SLICE_MS) continue;
-        await new Promise<void>((r) => setImmediate(r));
-        started = performance.now();
-      }
-      // Left pending, they would be merged again with every later update and never integrate.
-      if (dropPending(room.doc)) o.logger.log("error", "room.pending_dropped", { room: name, stage: "load" });
     } catch (err) {
       room.doc.destroy();
       this.failures.set(name, QUARANTINE_AFTER_FAILURES);
@@ -419,6 +419,7 @@ export class RoomRegistry {
     room.logBytes = log.bytes;
     for (let i = 0; i < log.snapshot; i++) room.snapshotBytes += updates[i]?.length ?? 0;
     this.rooms.set(name, room);
+    this.link?.opened(name, version);
     o.metrics.roomsLoaded = this.rooms.size;
     this.compactor.consider(room);
     for (const l of this.listeners) l.onLoaded?.(name, room.doc);
@@ -468,6 +469,7 @@ export class RoomRegistry {
     this.commits.forget(room);
     this.awarenessDirty.delete(room);
     room.doc.destroy();
+    this.link?.leave(room.name);
     this.options.metrics.roomsLoaded = this.rooms.size;
     this.options.store.evictRoom(room.name).catch((err: unknown) => {
       // Eviction only frees memory: a failed one loses nothing stored and changes no load.
@@ -483,6 +485,7 @@ export class RoomRegistry {
       if (room.awarenessOut.size === 0) continue;
       const msg = encodeAwarenessMessage(room.awarenessOut.values());
       room.awarenessOut.clear();
+      this.link?.awarenessChanged(room.name, msg);
       const n = room.broadcast(msg);
       m.messagesOut += n;
       m.bytesOut += n * msg.length;

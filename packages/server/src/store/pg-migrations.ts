@@ -66,6 +66,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "room versions, for instances that apply each other's commits",
+    sql: `
+      CREATE TABLE tandem_room_heads (
+        room text PRIMARY KEY,
+        version bigint NOT NULL
+      );
+      ALTER TABLE tandem_room_updates ADD COLUMN version bigint NOT NULL DEFAULT 0;
+      CREATE INDEX tandem_room_updates_version ON tandem_room_updates (room, version);
+      INSERT INTO tandem_room_heads (room, version) SELECT DISTINCT room, 0 FROM tandem_room_updates;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations hold (an arbitrary constant: "tandem" in ASCII). */

@@ -7,7 +7,7 @@ import pg from "pg";
 import { createPostgresAuthStore } from "./pg-auth-store.js";
 import { migrate } from "./pg-migrations.js";
 import { createPostgresRoomStore } from "./pg-room-store.js";
-import type { Store } from "./store.js";
+import type { SharedRoomStore, Store } from "./store.js";
 import { combineStores } from "./store.js";
 
 /** Options of {@link openPostgresStore}. */
@@ -23,7 +23,7 @@ export interface PostgresStoreOptions {
 }
 
 /** A PostgreSQL store with its pool's figures, for health checks and metrics. */
-export interface PostgresStore extends Store {
+export interface PostgresStore extends Omit<Store, "shared">, SharedRoomStore {
   /** Resolves once the database answers a query; rejects otherwise. */
   ping(): Promise<void>;
   /** Connections open, idle, and callers waiting for one. */
@@ -45,13 +45,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await pool.end();
     throw err;
   }
-  const store = combineStores(
-    createPostgresRoomStore({ pool, onWrite: options.onWrite }),
-    createPostgresAuthStore({ pool, ticketGraceMs: options.ticketGraceMs }),
-  );
+  const rooms = createPostgresRoomStore({ pool, onWrite: options.onWrite });
+  const store = combineStores(rooms, createPostgresAuthStore({ pool, ticketGraceMs: options.ticketGraceMs }));
   let ended = false;
   return {
     ...store,
+    shared: true,
+    appendVersioned: (batch) => rooms.appendVersioned(batch),
+    loadVersioned: (room) => rooms.loadVersioned(room),
+    loadSince: (room, version) => rooms.loadSince(room, version),
+    versions: (names) => rooms.versions(names),
     async close() {
       await store.close();
       if (ended) return;

@@ -114,6 +114,37 @@ export interface RoomStore {
   close(): Promise<void>;
 }
 
+/** What a shared log holds from a version on (see {@link SharedRoomStore}). */
+export interface RoomTail {
+  /** Updates committed after the version asked for, in commit order (a snapshot first, if one replaced some of them). */
+  readonly updates: readonly Uint8Array[];
+  /** The room's version as of this read: every commit up to it is in `updates` or before. */
+  readonly version: number;
+}
+
+/**
+ * A room-log store several server instances write at once (PostgreSQL). Every commit to a room
+ * takes the room's next version (1, 2, …, in commit order), so an instance that applies what
+ * other instances commit can tell what it has missed and read just that (`loadSince`).
+ */
+export interface SharedRoomStore extends RoomStore {
+  readonly shared: true;
+  /** `appendUpdates`, resolving to the version each room of the batch reached. */
+  appendVersioned(batch: ReadonlyMap<string, readonly Uint8Array[]>): Promise<ReadonlyMap<string, number>>;
+  /** `loadRoom` with the room's version as of the read (0 for a room never written). */
+  loadVersioned(room: string): Promise<RoomLog & { readonly version: number }>;
+  /** What was committed to `room` after `version`. */
+  loadSince(room: string, version: number): Promise<RoomTail>;
+  /** The current versions of `rooms` (0 for a room never written). */
+  versions(rooms: readonly string[]): Promise<ReadonlyMap<string, number>>;
+}
+
+/** Whether `store` is a {@link SharedRoomStore}. */
+export function isSharedRoomStore(store: RoomStore): store is SharedRoomStore {
+  const s = store as Partial<SharedRoomStore>;
+  return store.shared === true && typeof s.appendVersioned === "function" && typeof s.loadSince === "function";
+}
+
 /**
  * The auth half of the storage port: sessions, single-use tickets and sealed refresh tokens,
  * for the auth service and admission. See the file header for the contract.
@@ -159,6 +190,20 @@ export interface Store extends RoomStore, AuthStore {}
  * const store = combineStores(await openFileRoomStore({ dir }), await openFileAuthStore({ dir }));
  */
 export function combineStores(rooms: RoomStore, auth: AuthStore): Store {
+  const store = combineHalves(rooms, auth);
+  if (!isSharedRoomStore(rooms)) return store;
+  const shared: Store & SharedRoomStore = {
+    ...store,
+    shared: true,
+    appendVersioned: (batch) => rooms.appendVersioned(batch),
+    loadVersioned: (room) => rooms.loadVersioned(room),
+    loadSince: (room, version) => rooms.loadSince(room, version),
+    versions: (names) => rooms.versions(names),
+  };
+  return shared;
+}
+
+function combineHalves(rooms: RoomStore, auth: AuthStore): Store {
   return {
     shared: rooms.shared,
     appendUpdates: (batch) => rooms.appendUpdates(batch),

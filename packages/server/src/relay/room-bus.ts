@@ -1,0 +1,75 @@
+/**
+ * The relay's port to other server instances: a message bus with one channel per room
+ * (Redis pub/sub in `cluster/redis-bus.ts`). The bus promises nothing about delivery: a
+ * message may be lost (a reconnect, a restart), so what instances commit is always also read
+ * back from the shared store (see `instance-link.ts`); the bus only makes it arrive in
+ * milliseconds instead of at the next poll.
+ */
+
+/** What an instance tells the others about a room. */
+export type BusMessage =
+  | {
+      readonly kind: "update";
+      /** The instance that committed it ({@link RoomBus.instanceId}). */
+      readonly from: string;
+      /** The room version the commit reached (see `SharedRoomStore`). */
+      readonly version: number;
+      /** When it was sent (ms since the epoch, the sender's clock), for the lag metric. */
+      readonly sentAt: number;
+      /** The committed Yjs update (one commit's updates, merged). */
+      readonly update: Uint8Array;
+    }
+  | {
+      readonly kind: "awareness";
+      readonly from: string;
+      readonly sentAt: number;
+      /** A y-protocols awareness message as the relay sends it to devices. */
+      readonly message: Uint8Array;
+    };
+
+/** A bus between instances. */
+export interface RoomBus {
+  /** This instance's id, unique among the instances on the bus. */
+  readonly instanceId: string;
+  /** Starts delivering the room's messages to `onMessage`; resolves once subscribed. */
+  join(room: string, onMessage: (message: BusMessage) => void): Promise<void>;
+  /** Stops delivering the room's messages. */
+  leave(room: string): Promise<void>;
+  /** Sends a message to the other instances on the room's channel; never throws (a lost message is caught up). */
+  publish(room: string, message: BusMessage): void;
+  /** Calls `listener` after the bus reconnected: messages sent meanwhile may be lost. */
+  onReconnect(listener: () => void): void;
+  /** Resolves when the bus answers; rejects otherwise (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Encodes a bus message: `[u8 format=1][u8 kind][u16 from length][from][f64 sentAt][f64 version][payload]`. */
+export function encodeBusMessage(m: BusMessage): Buffer {
+  const from = Buffer.from(m.from, "utf8");
+  const payload = m.kind === "update" ? m.update : m.message;
+  const head = Buffer.allocUnsafe(4 + from.length + 16);
+  head.writeUInt8(1, 0);
+  head.writeUInt8(m.kind === "update" ? 1 : 2, 1);
+  head.writeUInt16LE(from.length, 2);
+  from.copy(head, 4);
+  head.writeDoubleLE(m.sentAt, 4 + from.length);
+  head.writeDoubleLE(m.kind === "update" ? m.version : 0, 12 + from.length);
+  return Buffer.concat([head, payload]);
+}
+
+/** Decodes a bus message; undefined for anything else (another format, truncated). */
+export function decodeBusMessage(b: Buffer): BusMessage | undefined {
+  if (b.length < 20 || b.readUInt8(0) !== 1) return undefined;
+  const kind = b.readUInt8(1);
+  const fromLength = b.readUInt16LE(2);
+  if (b.length < 20 + fromLength) return undefined;
+  const from = b.subarray(4, 4 + fromLength).toString("utf8");
+  const sentAt = b.readDoubleLE(4 + fromLength);
+  const version = b.readDoubleLE(12 + fromLength);
+  // A copy: Yjs keeps views into an update's bytes, which must not pin the bus's buffer.
+  const payload = new Uint8Array(b.subarray(20 + fromLength));
+  if (kind === 1) return { kind: "update", from, version, sentAt, update: payload };
+  if (kind === 2) return { kind: "awareness", from, sentAt, message: payload };
+  return undefined;
+}
