@@ -176,7 +176,7 @@ export class InstanceLink {
   private catchUp(room: string, reason: "gap" | "poll" | "reconnect"): Promise<void> {
     const s = this.states.get(room);
     if (!s || s.known === undefined) return Promise.resolve();
-    if (s.catchingUp) return s.catchingUp;
+    if (s.catchingUp !== undefined) return s.catchingUp;
     const from = s.known;
     s.catchingUp = this.o.store
       .loadSince(room, from)
