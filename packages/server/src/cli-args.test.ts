@@ -32,4 +32,12 @@ describe("parseCliArgs", () => {
     expect(() => parseCliArgs(["--store", "mysql://x", "--key-file", "/k"])).toThrow(CliError);
     expect(() => parseCliArgs(["--store", url, "--key-file", "/k", "--memory"])).toThrow(CliError);
   });
+
+  it("takes the bus between instances from --redis or TANDEM_REDIS, only with a shared store", () => {
+    const store = ["--store", "postgres://db/t", "--key-file", "/k"];
+    expect(parseCliArgs([...store, "--redis", "redis://r:6379"]).redisUrl).toBe("redis://r:6379");
+    expect(parseCliArgs(store, { TANDEM_REDIS: "redis://r:6379" }).redisUrl).toBe("redis://r:6379");
+    expect(() => parseCliArgs(["--redis", "redis://r:6379"])).toThrow(/--store/);
+    expect(() => parseCliArgs([...store, "--redis", "http://r"])).toThrow(CliError);
+  });
 });

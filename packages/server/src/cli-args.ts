@@ -18,6 +18,11 @@ export interface CliArgs {
    * undefined for the embedded file store (or memory with `--memory`).
    */
   readonly storeUrl: string | undefined;
+  /**
+   * A `redis://` URL of the bus between instances serving the same rooms (`--redis`, or
+   * `TANDEM_REDIS`); needs `storeUrl`.
+   */
+  readonly redisUrl: string | undefined;
 }
 
 /** A bad command line. */
@@ -35,7 +40,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       memory = true;
       continue;
     }
-    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store)(?:=(.*))?$/.exec(a);
+    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store|redis)(?:=(.*))?$/.exec(a);
     if (!m?.[1]) throw new CliError(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new CliError(`--${m[1]} needs a value`);
@@ -54,6 +59,12 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     if (values["key-file"] === undefined)
       throw new CliError("--store needs --key-file (the same key on every instance)");
   }
+  const redisUrl = values.redis ?? (env.TANDEM_REDIS || undefined);
+  if (redisUrl !== undefined) {
+    if (!/^rediss?:\/\//.test(redisUrl)) throw new CliError("--redis takes a redis:// URL");
+    if (storeUrl === undefined)
+      throw new CliError("--redis needs --store postgres://… (instances share their rooms' logs)");
+  }
   return {
     port,
     host: values.host ?? "127.0.0.1",
@@ -64,5 +75,6 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     publicUrl: values["public-url"],
     memory,
     storeUrl,
+    redisUrl,
   };
 }

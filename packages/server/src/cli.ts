@@ -1,25 +1,36 @@
 /**
  * `tandem-server [--port N] [--host H] [--data-dir DIR] [--key-file FILE] [--memory]
- *  [--store postgres://…] [--salesforce emulator|<login URL>] [--static-dir DIR] [--public-url URL]`
+ *  [--store postgres://… [--redis redis://…]] [--salesforce emulator|<login URL>] [--static-dir DIR]
+ *  [--public-url URL]`
  *
  * The process-level composition root: reads the environment (SF_CLIENT_ID/SF_CLIENT_SECRET
- * for a non-embedded org, TANDEM_STORE) here and nowhere else, opens the store and the key file, starts
+ * for a non-embedded org, TANDEM_STORE, TANDEM_REDIS, TANDEM_INSTANCE_ID) here and nowhere else, opens the store and the key file, starts
  * the server and prints ONE ready line on stdout: `{"url","salesforceUrl"}` (+ `"users"` with
  * the embedded emulator). Logs go to stderr as JSON lines.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEmulator } from "@tandem/salesforce-emulator";
 import { loadOrCreateKeyFile } from "./auth/key-file.js";
 import type { OrgConfig } from "./auth/org-config.js";
 import { CliError, parseCliArgs } from "./cli-args.js";
+import { openRedisBus } from "./cluster/redis-bus.js";
+import type { ReadinessCheck } from "./http/health.js";
+import { BusMetrics } from "./obs/bus-metrics.js";
 import { createJsonLogger } from "./obs/logger.js";
 import { startTandemServer } from "./server.js";
 import { openFileStore } from "./store/file-store.js";
 import { createMemoryStore } from "./store/memory-store.js";
 import { openPostgresStore, postgresPoolMetrics } from "./store/pg-store.js";
+
+/**
+ * How long a book's worker lease lasts unless renewed (ms). Renewed every third of it, so an
+ * instance that dies hands its books to the others within 15 s + 5 s (docs/architecture.md).
+ */
+const LEASE_TTL_MS = 15_000;
 
 interface EmbeddedOrg {
   readonly org: OrgConfig;
@@ -64,6 +75,22 @@ async function main(): Promise<void> {
   const store = shared ?? (dataDir ? await openFileStore({ dir: dataDir }) : createMemoryStore());
   const keyFile = args.keyFile ?? (dataDir ? join(dirname(dataDir), `${basename(dataDir)}.key`) : undefined);
   const tokenKey = keyFile ? loadOrCreateKeyFile(resolve(keyFile)) : randomBytes(32);
+  // One id per process: the lease owner and the sender on the bus.
+  const instanceId = process.env.TANDEM_INSTANCE_ID || `${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const busMetrics = new BusMetrics();
+  const bus = args.redisUrl
+    ? await openRedisBus({ url: args.redisUrl, instanceId, logger, metrics: busMetrics })
+    : undefined;
+  const readiness: ReadinessCheck[] = [];
+  const extraMetrics: (() => string)[] = [];
+  if (shared) {
+    readiness.push({ name: "postgres", check: () => shared.ping() });
+    extraMetrics.push(() => postgresPoolMetrics(shared.poolUse()));
+  }
+  if (bus) {
+    readiness.push({ name: "redis", check: () => bus.ping() });
+    extraMetrics.push(() => busMetrics.render());
+  }
   const here = dirname(fileURLToPath(import.meta.url));
   const staticDir = args.staticDir ?? resolve(here, "../../demo-web/dist");
   const server = await startTandemServer({
@@ -76,13 +103,27 @@ async function main(): Promise<void> {
     publicUrl: args.publicUrl,
     staticDir,
     demoUsers: embedded?.demoUsers,
-    readiness: shared ? [{ name: "postgres", check: () => shared.ping() }] : [],
-    extraMetrics: shared ? [() => postgresPoolMetrics(shared.poolUse())] : [],
+    readiness,
+    extraMetrics,
+    peers: bus ? { bus, metrics: busMetrics } : undefined,
+    leases: shared
+      ? {
+          owner: instanceId,
+          ttlMs: LEASE_TTL_MS,
+          acquire: (book, owner, ttlMs) => shared.leases.acquire(book, owner, ttlMs),
+          release: (book, fence) => shared.leases.release(book, fence),
+        }
+      : undefined,
   });
   const ready: Record<string, unknown> = { url: server.url, salesforceUrl: org.loginUrl };
   if (embedded) ready.users = embedded.users;
   process.stdout.write(`${JSON.stringify(ready)}\n`);
-  logger.log("info", "server.ready", { url: server.url, store: shared ? "postgres" : dataDir ? "file" : "memory" });
+  logger.log("info", "server.ready", {
+    url: server.url,
+    store: shared ? "postgres" : dataDir ? "file" : "memory",
+    bus: bus ? "redis" : "none",
+    instance: instanceId,
+  });
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -91,6 +132,7 @@ async function main(): Promise<void> {
     logger.log("info", "server.stopping", { signal });
     void (async () => {
       await server.close();
+      await bus?.close();
       await store.close();
       await embedded?.close();
       process.exit(0);

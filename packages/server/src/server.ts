@@ -34,6 +34,7 @@ import { Metrics } from "./obs/metrics.js";
 import { type ConnectionInfo, Relay, type RelayLimits } from "./relay/relay.js";
 import { type PeerInstances, RoomRegistry } from "./relay/room-registry.js";
 import type { Store } from "./store/store.js";
+import type { WorkerLeases } from "./sync/lease-keeper.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
 import { SyncSupervisor, type SyncSupervisorOptions } from "./sync/sync-supervisor.js";
 
@@ -53,6 +54,11 @@ export interface TandemServerOptions {
    * must then be shared (PostgreSQL). Ignored when `rooms` is given.
    */
   readonly peers?: PeerInstances | undefined;
+  /**
+   * The book leases of instances sharing the books (scale-out, on the shared store): exactly one
+   * instance's worker runs each book, and its writes are fenced.
+   */
+  readonly leases?: WorkerLeases | undefined;
   /** A room registry to use (must share `store` and `metrics`); built from the options below when absent. */
   readonly rooms?: RoomRegistry | undefined;
   /** Idle-room grace period (ms). Default 30 000. */
@@ -183,7 +189,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
       ? undefined
       : new SyncSupervisor({
           rooms: {
-            lease: (room) => rooms.lease(room),
+            lease: (room, fence) => rooms.lease(room, fence),
             flush: () => rooms.flush(),
             listen: (l) => rooms.listen(l),
             loadedDoc: (room) => rooms.get(room)?.doc,
@@ -204,6 +210,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
           activityWindowDays: sync.activityWindowDays,
           apiVersion: sync.apiVersion,
           createPort: sync.createPort,
+          leases: o.leases,
         });
   if (supervisor) {
     auth.onLogin((orgId, userId) => supervisor.ensure(orgId, userId));

@@ -22,7 +22,7 @@
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { RoomStore } from "../store/store.js";
+import { type Fence, type RoomStore, StaleFenceError } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
 import { updateMessageHeader } from "./protocol.js";
 import type { Room, RoomPeer } from "./room.js";
@@ -47,7 +47,18 @@ export interface GroupCommitOptions {
    * Writes a batch, resolving to the version each room reached (a shared store's
    * `appendVersioned`). Default: the store's `appendUpdates`, without versions.
    */
-  append?: ((batch: ReadonlyMap<string, readonly Uint8Array[]>) => Promise<ReadonlyMap<string, number>>) | undefined;
+  append?:
+    | ((
+        batch: ReadonlyMap<string, readonly Uint8Array[]>,
+        fences: ReadonlyMap<string, Fence>,
+      ) => Promise<ReadonlyMap<string, number>>)
+    | undefined;
+  /**
+   * The store refused a room's batch because its worker's lease moved on (`StaleFenceError`):
+   * the room's document holds writes that will never be durable; it must go. The rest of the
+   * batch is written again without it.
+   */
+  refused?: ((room: Room) => void) | undefined;
   /**
    * A room's batch is durable at `version`: `update` is its merge (undefined when the merge
    * failed), for other instances. Set with `append`; the merge is then made for every batch.
@@ -136,11 +147,19 @@ export class GroupCommit {
   }
 
   /** Takes every dirty room's queue into this commit's work and batch. */
-  private collect(): { work: CommitWork[]; batch: Map<string, Uint8Array[]>; mergeLater: boolean } {
+  private collect(): {
+    work: CommitWork[];
+    batch: Map<string, Uint8Array[]>;
+    fences: Map<string, Fence>;
+    mergeLater: boolean;
+  } {
     const work: CommitWork[] = [];
     const batch = new Map<string, Uint8Array[]>();
+    const fences = new Map<string, Fence>();
     let mergeLater = false;
     for (const room of this.dirty) {
+      // A leased room's server-side writes are stored only while the worker's lease holds.
+      if (room.fence && room.local.length > 0) fences.set(room.name, room.fence);
       const { updates: all, origin } = room.takeQueued();
       if (all.length === 0) continue;
       room.inFlight++;
@@ -163,17 +182,48 @@ export class GroupCommit {
       work.push({ room, updates: all, merged, origin, storedBytes });
     }
     this.dirty.clear();
-    return { work, batch, mergeLater };
+    return { work, batch, fences, mergeLater };
+  }
+
+  /**
+   * Appends the batch; a room refused for a stale fence is dropped from the work (and handed to
+   * `refused`) and the rest appended again. Resolves to the rooms' versions, if the store has them.
+   */
+  private async append(
+    work: CommitWork[],
+    batch: Map<string, Uint8Array[]>,
+    fences: Map<string, Fence>,
+    appended: Promise<ReadonlyMap<string, number> | undefined>,
+  ): Promise<ReadonlyMap<string, number> | undefined> {
+    for (let attempt = appended; ; ) {
+      try {
+        return await attempt;
+      } catch (err) {
+        if (!(err instanceof StaleFenceError) || !this.o.append) throw err;
+        for (const name of err.rooms) {
+          const at = work.findIndex((w) => w.room.name === name);
+          const w = work[at];
+          if (w === undefined) throw err;
+          work.splice(at, 1);
+          batch.delete(name);
+          fences.delete(name);
+          w.room.inFlight--;
+          this.o.refused?.(w.room);
+        }
+        if (batch.size === 0) return new Map();
+        attempt = this.o.append(batch, fences);
+      }
+    }
   }
 
   private async run(): Promise<void> {
     const o = this.o;
-    const { work, batch, mergeLater } = this.collect();
+    const { work, batch, fences, mergeLater } = this.collect();
     if (work.length === 0) return;
     const started = performance.now();
     let versions: ReadonlyMap<string, number> | undefined;
     try {
-      const appended = o.append ? o.append(batch) : o.store.appendUpdates(batch).then(() => undefined);
+      const appended = o.append ? o.append(batch, fences) : o.store.appendUpdates(batch).then(() => undefined);
       if (mergeLater) {
         // The store has issued its write by the next turn; the merges run while the disk works.
         appended.catch(ignore);
@@ -188,7 +238,7 @@ export class GroupCommit {
           }
         }
       }
-      versions = await appended;
+      versions = await this.append(work, batch, fences, appended);
     } catch (err) {
       o.logger.log("error", "store.append_failed", { rooms: work.length, error: String(err) });
       for (const { room } of work) {

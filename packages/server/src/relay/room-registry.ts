@@ -20,7 +20,7 @@
 import * as Y from "yjs";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import { isSharedRoomStore, type RoomStore } from "../store/store.js";
+import { type Fence, isSharedRoomStore, type RoomStore } from "../store/store.js";
 import { CloseCode } from "./close-codes.js";
 import { type CompactionOptions, Compactor } from "./compactor.js";
 import { GroupCommit } from "./group-commit.js";
@@ -28,9 +28,14 @@ import { InstanceLink, type PeerInstances } from "./instance-link.js";
 
 export type { PeerInstances } from "./instance-link.js";
 
-import { type AwarenessEntry, encodeAwarenessMessage, updateMessageHeader } from "./protocol.js";
+import { AwarenessOut } from "./awareness-out.js";
+import { type AwarenessEntry, updateMessageHeader } from "./protocol.js";
 import { Room, type RoomPeer } from "./room.js";
+import { LeaseLostError, type RoomLease } from "./room-lease.js";
 import { applyStoredLog, REMOTE_ORIGIN } from "./room-load.js";
+
+export { LeaseLostError, type RoomLease } from "./room-lease.js";
+
 import { answerFromDoc, answerFromLog } from "./sync-answers.js";
 import { encodeBinaryFrame } from "./ws-frame.js";
 
@@ -83,19 +88,6 @@ export interface RoomRegistryOptions extends CompactionOptions {
   readonly peers?: PeerInstances | undefined;
 }
 
-/**
- * A hold on a loaded room for server-side code (e.g. a sync worker).
- * @remarks Write to a room's document only while holding a lease: the lease's listener is
- * what captures, persists and broadcasts server-side writes.
- */
-export interface RoomLease {
-  readonly room: string;
-  /** The live document. Write with `doc.transact(fn, origin)`; writes are persisted and broadcast. */
-  readonly doc: Y.Doc;
-  /** Releases the hold; the room may unload after the grace period. Idempotent. */
-  release(): void;
-}
-
 /** Room lifecycle listeners. */
 export interface RoomListeners {
   onLoaded?: ((room: string, doc: Y.Doc) => void) | undefined;
@@ -106,13 +98,12 @@ export interface RoomListeners {
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>();
   private readonly loading = new Map<string, Promise<Room>>();
-  private readonly awarenessDirty = new Set<Room>();
+  private readonly awareness: AwarenessOut;
   private readonly listeners = new Set<RoomListeners>();
   /** Failures per room name (see {@link RoomRegistry.failRoom}); quarantined at the threshold. */
   private readonly failures = new Map<string, number>();
   private readonly commits: GroupCommit;
   private readonly compactor: Compactor;
-  private awarenessScheduled = false;
   private closed = false;
   private readonly idleGraceMs: number;
   /** Contains a failure of one room (see {@link RoomRegistry.failRoom}). */
@@ -125,7 +116,7 @@ export class RoomRegistry {
     const fail = this.failer;
     const store = options.store;
     if (options.peers && !isSharedRoomStore(store)) throw new Error("peer instances need a shared room store");
-    const shared = options.peers && isSharedRoomStore(store) ? store : undefined;
+    const shared = isSharedRoomStore(store) ? store : undefined;
     this.link =
       options.peers && shared
         ? new InstanceLink(
@@ -137,17 +128,20 @@ export class RoomRegistry {
           )
         : undefined;
     const link = this.link;
+    this.awareness = new AwarenessOut(options.metrics, (room, msg) => link?.awarenessChanged(room.name, msg));
     this.commits = new GroupCommit({
       store: options.store,
       metrics: options.metrics,
       logger: options.logger,
       fail,
-      ...(link && shared
+      // A shared store checks the fences of leased rooms' writes, and versions them for the link.
+      ...(shared
         ? {
-            append: (batch) => shared.appendVersioned(batch),
-            published: (room, version, update) => link.committed(room.name, version, update),
+            append: (batch, fences) => shared.appendVersioned(batch, fences),
+            refused: (room) => this.refuseRoom(room),
           }
         : {}),
+      ...(link ? { published: (room, version, update) => link.committed(room.name, version, update) } : {}),
       committed: (room) => {
         if (!room.failed) this.compactor.consider(room);
         else if (room.refs <= 0) this.tryUnload(room);
@@ -248,14 +242,32 @@ export class RoomRegistry {
   }
 
   /**
+   * The store refused a worker's writes to `room`: its lease moved to another instance. The
+   * document holds writes that will never be durable, so the room goes as a failed one does
+   * (peers closed, unloaded once released), but is not counted towards quarantine.
+   */
+  private refuseRoom(room: Room): void {
+    this.options.logger.log("warn", "room.fence_refused", { room: room.name });
+    room.fenceRefused = true;
+    if (room.failed) return;
+    room.failed = true;
+    room.deferred = [];
+    this.compactor.cancel(room);
+    for (const p of [...room.peers]) p.evict(CloseCode.roomFailure, "room failure");
+    if (room.refs <= 0) this.tryUnload(room);
+  }
+
+  /**
    * Leases a room's live document for server-side code.
    * @example
    * const lease = await registry.lease("book:00D…:005…");
    * lease.doc.transact(() => lease.doc.getMap("meta").set("schemaVersion", 1), "salesforce");
    * lease.release();
    */
-  async lease(name: string): Promise<RoomLease> {
+  async lease(name: string, fence?: Fence | undefined): Promise<RoomLease> {
     const room = await this.acquire(name);
+    // The writes of this lease are stored only while the worker's book lease holds.
+    if (fence !== undefined) room.fence = fence;
     // Server-side writes are captured only while a lease is held: an "update" listener makes
     // Yjs encode every applied client update again, which the relay itself never needs.
     if (room.leases++ === 0) {
@@ -271,6 +283,10 @@ export class RoomRegistry {
     return {
       room: name,
       doc: room.doc,
+      committed: async () => {
+        await this.flush();
+        if (room.fenceRefused) throw new LeaseLostError(name);
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -322,10 +338,7 @@ export class RoomRegistry {
   /** Sends another instance's awareness message to the room's devices. */
   private relayAwareness(name: string, message: Uint8Array): void {
     const room = this.rooms.get(name);
-    if (!room || room.failed) return;
-    const n = room.broadcast(message);
-    this.options.metrics.messagesOut += n;
-    this.options.metrics.bytesOut += n * message.length;
+    if (room && !room.failed) this.awareness.send(room, message);
   }
 
   /** Answers a client's sync step 1 once everything in the document is durable. */
@@ -337,13 +350,7 @@ export class RoomRegistry {
 
   /** Queues changed awareness entries for broadcast at the end of this tick. */
   queueAwareness(room: Room, entries: readonly AwarenessEntry[]): void {
-    if (entries.length === 0) return;
-    for (const e of entries) room.awarenessOut.set(e.clientId, e);
-    this.awarenessDirty.add(room);
-    if (!this.awarenessScheduled) {
-      this.awarenessScheduled = true;
-      setImmediate(() => this.flushAwareness());
-    }
+    this.awareness.queue(room, entries);
   }
 
   /** Waits for every queued update to be committed. */
@@ -467,7 +474,7 @@ export class RoomRegistry {
     c.cancel(room);
     this.rooms.delete(room.name);
     this.commits.forget(room);
-    this.awarenessDirty.delete(room);
+    this.awareness.forget(room);
     room.doc.destroy();
     this.link?.leave(room.name);
     this.options.metrics.roomsLoaded = this.rooms.size;
@@ -476,20 +483,5 @@ export class RoomRegistry {
       this.options.logger.log("error", "store.evict_failed", { room: room.name, error: String(err) });
     });
     for (const l of this.listeners) l.onUnloaded?.(room.name);
-  }
-
-  private flushAwareness(): void {
-    this.awarenessScheduled = false;
-    const m = this.options.metrics;
-    for (const room of this.awarenessDirty) {
-      if (room.awarenessOut.size === 0) continue;
-      const msg = encodeAwarenessMessage(room.awarenessOut.values());
-      room.awarenessOut.clear();
-      this.link?.awarenessChanged(room.name, msg);
-      const n = room.broadcast(msg);
-      m.messagesOut += n;
-      m.bytesOut += n * msg.length;
-    }
-    this.awarenessDirty.clear();
   }
 }

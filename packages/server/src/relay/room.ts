@@ -8,6 +8,7 @@
  * it is durable.
  */
 import * as Y from "yjs";
+import type { Fence } from "../store/store.js";
 import { AwarenessTable } from "./awareness-table.js";
 import type { AwarenessEntry } from "./protocol.js";
 import { WriteGuard } from "./write-check.js";
@@ -54,6 +55,12 @@ export class Room {
   /** Leases held by server-side code, and the listener capturing their writes. */
   leases = 0;
   onLocalUpdate: ((update: Uint8Array, origin: unknown) => void) | undefined;
+  /**
+   * The lease fence of the worker writing to the room (scale-out): its writes are stored only
+   * while that lease holds. `fenceRefused` once the store refused them: the room must go.
+   */
+  fence: Fence | undefined = undefined;
+  fenceRefused = false;
   /** Connections and leases holding the room. */
   refs = 0;
   idleTimer: ReturnType<typeof setTimeout> | undefined;

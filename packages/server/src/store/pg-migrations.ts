@@ -79,6 +79,18 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO tandem_room_heads (room, version) SELECT DISTINCT room, 0 FROM tandem_room_updates;
     `,
   },
+  {
+    version: 3,
+    name: "book leases with fencing epochs",
+    sql: `
+      CREATE TABLE tandem_book_leases (
+        book text PRIMARY KEY,
+        owner text NOT NULL,
+        epoch bigint NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The advisory lock key migrations hold (an arbitrary constant: "tandem" in ASCII). */

@@ -26,8 +26,8 @@
  */
 import type { Pool, PoolClient } from "pg";
 import { lockFor, transaction } from "./pg-client.js";
-import type { RoomLog, SharedRoomStore } from "./store.js";
-import { StoreError } from "./store.js";
+import type { Fence, RoomLog, SharedRoomStore } from "./store.js";
+import { StaleFenceError, StoreError } from "./store.js";
 
 /** Options of {@link createPostgresRoomStore}. */
 export interface PostgresRoomStoreOptions {
@@ -82,7 +82,7 @@ export function createPostgresRoomStore(options: PostgresRoomStoreOptions): Shar
   const headOf = async (client: PoolClient | Pool, room: string): Promise<number> =>
     Number((await client.query<{ version: string }>(HEAD, [room])).rows[0]?.version ?? 0);
 
-  const appendVersioned: SharedRoomStore["appendVersioned"] = (batch) => {
+  const appendVersioned: SharedRoomStore["appendVersioned"] = (batch, fences) => {
     const rooms: string[] = [];
     const data: Buffer[] = [];
     for (const [room, updates] of batch) {
@@ -96,6 +96,7 @@ export function createPostgresRoomStore(options: PostgresRoomStoreOptions): Shar
       if (rooms.length === 0) return new Map<string, number>();
       return timed(() =>
         transaction(pool, async (client) => {
+          if (fences && fences.size > 0) await checkFences(client, fences);
           const bumped = await client.query<{ room: string; version: string }>(BUMP, [[...new Set(rooms)]]);
           const versions = new Map(bumped.rows.map((r) => [r.room, Number(r.version)]));
           const rowVersions = rooms.map((r) => versions.get(r) ?? 0);
@@ -195,6 +196,24 @@ function installRebuilt(
     ]);
     return true;
   });
+}
+
+/**
+ * Throws {@link StaleFenceError} unless every fence's lease holds now, and keeps the held ones
+ * share-locked to the commit: a worker taking a lease over waits for this write, then sees it.
+ */
+async function checkFences(client: PoolClient, fences: ReadonlyMap<string, Fence>): Promise<void> {
+  const books = [...fences.keys()];
+  const held = await client.query<{ book: string }>(
+    `SELECT l.book FROM tandem_book_leases l
+     JOIN unnest($1::text[], $2::text[], $3::bigint[]) AS f(book, owner, epoch)
+       ON l.book = f.book AND l.owner = f.owner AND l.epoch = f.epoch
+     WHERE l.expires_at > now() FOR SHARE OF l`,
+    [books, books.map((b) => fences.get(b)?.owner ?? ""), books.map((b) => fences.get(b)?.epoch ?? 0)],
+  );
+  const ok = new Set(held.rows.map((r) => r.book));
+  const stale = books.filter((b) => !ok.has(b));
+  if (stale.length > 0) throw new StaleFenceError(stale);
 }
 
 /** A rebuild whose read rows are no longer all there. */

@@ -5,6 +5,7 @@
  */
 import pg from "pg";
 import { createPostgresAuthStore } from "./pg-auth-store.js";
+import { createPostgresLeases } from "./pg-leases.js";
 import { migrate } from "./pg-migrations.js";
 import { createPostgresRoomStore } from "./pg-room-store.js";
 import type { SharedRoomStore, Store } from "./store.js";
@@ -26,6 +27,8 @@ export interface PostgresStoreOptions {
 export interface PostgresStore extends Omit<Store, "shared">, SharedRoomStore {
   /** Resolves once the database answers a query; rejects otherwise. */
   ping(): Promise<void>;
+  /** The book leases on this database. */
+  readonly leases: ReturnType<typeof createPostgresLeases>;
   /** Connections open, idle, and callers waiting for one. */
   poolUse(): { readonly total: number; readonly idle: number; readonly waiting: number };
 }
@@ -51,7 +54,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...store,
     shared: true,
-    appendVersioned: (batch) => rooms.appendVersioned(batch),
+    leases: createPostgresLeases(pool),
+    appendVersioned: (batch, fences) => rooms.appendVersioned(batch, fences),
     loadVersioned: (room) => rooms.loadVersioned(room),
     loadSince: (room, version) => rooms.loadSince(room, version),
     versions: (names) => rooms.versions(names),

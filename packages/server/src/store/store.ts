@@ -114,6 +114,26 @@ export interface RoomStore {
   close(): Promise<void>;
 }
 
+/** A book lease's fencing token: who holds it and since which epoch (see {@link BookLeases}). */
+export interface Fence {
+  readonly owner: string;
+  readonly epoch: number;
+}
+
+/**
+ * Leases that let exactly one worker run per book across instances, on the database's clock.
+ * Each change of holder increments the book's epoch; writes carry the epoch as a {@link Fence}.
+ */
+export interface BookLeases {
+  /**
+   * Takes the lease of `book` for `owner` for `ttlMs`, or renews it when `owner` holds it; resolves
+   * to the fence, or undefined while another owner holds it unexpired.
+   */
+  acquire(book: string, owner: string, ttlMs: number): Promise<Fence | undefined>;
+  /** Gives the lease up (if `fence` still holds it), so another owner may take it at once. */
+  release(book: string, fence: Fence): Promise<void>;
+}
+
 /** What a shared log holds from a version on (see {@link SharedRoomStore}). */
 export interface RoomTail {
   /** Updates committed after the version asked for, in commit order (a snapshot first, if one replaced some of them). */
@@ -129,8 +149,16 @@ export interface RoomTail {
  */
 export interface SharedRoomStore extends RoomStore {
   readonly shared: true;
-  /** `appendUpdates`, resolving to the version each room of the batch reached. */
-  appendVersioned(batch: ReadonlyMap<string, readonly Uint8Array[]>): Promise<ReadonlyMap<string, number>>;
+  /**
+   * `appendUpdates`, resolving to the version each room of the batch reached. A room named in
+   * `fences` is written only while that fence's lease holds (owner and epoch current, not
+   * expired, on the database's clock), checked in the same transaction; otherwise nothing of the
+   * batch is written and it rejects with {@link StaleFenceError} naming the refused rooms.
+   */
+  appendVersioned(
+    batch: ReadonlyMap<string, readonly Uint8Array[]>,
+    fences?: ReadonlyMap<string, Fence> | undefined,
+  ): Promise<ReadonlyMap<string, number>>;
   /** `loadRoom` with the room's version as of the read (0 for a room never written). */
   loadVersioned(room: string): Promise<RoomLog & { readonly version: number }>;
   /** What was committed to `room` after `version`. */
@@ -195,7 +223,7 @@ export function combineStores(rooms: RoomStore, auth: AuthStore): Store {
   const shared: Store & SharedRoomStore = {
     ...store,
     shared: true,
-    appendVersioned: (batch) => rooms.appendVersioned(batch),
+    appendVersioned: (batch, fences) => rooms.appendVersioned(batch, fences),
     loadVersioned: (room) => rooms.loadVersioned(room),
     loadSince: (room, version) => rooms.loadSince(room, version),
     versions: (names) => rooms.versions(names),
@@ -230,5 +258,13 @@ function combineHalves(rooms: RoomStore, auth: AuthStore): Store {
 
 /** A store failure (IO, corruption that cannot be skipped). */
 export class StoreError extends Error {
-  override readonly name = "StoreError";
+  override readonly name: string = "StoreError";
+}
+
+/** An append refused because the lease its fence names moved on (see `SharedRoomStore.appendVersioned`). */
+export class StaleFenceError extends StoreError {
+  override readonly name = "StaleFenceError";
+  constructor(readonly rooms: readonly string[]) {
+    super("the book lease moved to another worker");
+  }
 }

@@ -14,7 +14,11 @@
  *   `meta.sync` (state `error`) and in {@link WorkerStatus};
  * - failures are classified by their type, never by their text; the `sync.cycle_failed` log
  *   line carries only the error's code, as `errorCode` (the logger redacts fields named `code`; a message may quote what a device wrote);
- * - `Revoked` stops the worker and tells its owner, which revokes the user everywhere.
+ * - `Revoked` stops the worker and tells its owner, which revokes the user everywhere;
+ * - scaled out (`leases`), a cycle runs only while this instance holds the book's lease, and
+ *   its writes carry the lease's fence: once the lease moved on, the store refuses them and the
+ *   worker stands by. The first cycle after taking a lease (a new epoch) treats every `sending`
+ *   receipt as abandoned, as after a restart: the previous holder may have died mid-push.
  */
 import {
   bookMaps,
@@ -42,11 +46,23 @@ import { Cause, Data, Effect, Exit, Option } from "effect";
 import type * as Y from "yjs";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
+import { LeaseLostError } from "../relay/room-lease.js";
+import type { Fence } from "../store/store.js";
+import { LeaseKeeper, type WorkerLeases } from "./lease-keeper.js";
 import type { SyncMetrics } from "./sync-metrics.js";
+
+/** A worker's hold on its room: the live document, writes made durable (fenced), release. */
+export interface WorkerRoomLease {
+  readonly doc: Y.Doc;
+  /** Resolves once every write so far is durable; rejects once the lease's fence went stale. */
+  committed?: (() => Promise<void>) | undefined;
+  release(): void;
+}
 
 /** What the worker needs from the room registry. */
 export interface WorkerRooms {
-  lease(room: string): Promise<{ readonly doc: Y.Doc; release(): void }>;
+  /** Holds the room; with `fence`, its writes are stored only while that book lease holds. */
+  lease(room: string, fence?: Fence | undefined): Promise<WorkerRoomLease>;
   /** Commits every queued update to the store. */
   flush(): Promise<void>;
   listen(listeners: {
@@ -86,11 +102,13 @@ export interface BookWorkerOptions {
   readonly metrics: SyncMetrics;
   readonly trigger?: Partial<TriggerConfig> | undefined;
   readonly activityWindowDays?: number | undefined;
+  /** The book leases of instances sharing the books (scale-out); absent for one instance. */
+  readonly leases?: WorkerLeases | undefined;
 }
 
-/** The worker's state, for `/api/status`. */
+/** The worker's state, for `/api/status`; `standby` while another instance holds the book's lease. */
 export interface WorkerStatus {
-  readonly state: "idle" | "syncing" | "backoff" | "stopped";
+  readonly state: "idle" | "syncing" | "backoff" | "standby" | "stopped";
   readonly stoppedReason: string | null;
   readonly nextRunAt: number | null;
   readonly lastReport: CycleReport | null;
@@ -125,9 +143,23 @@ export class BookWorker {
   private readonly waiters: Array<() => void> = [];
   private unlisten: (() => void) | undefined;
   private observed: { doc: Y.Doc; off: () => void } | undefined;
+  /** The book's lease across instances, when scaled out. */
+  private readonly keeper: LeaseKeeper | undefined;
+  /** Whether the store refused this cycle's writes (the lease moved on). */
+  private fenceRefused = false;
 
   constructor(private readonly o: BookWorkerOptions) {
     this.config = { ...DEFAULT_TRIGGER_CONFIG, ...o.trigger };
+    this.keeper = o.leases
+      ? new LeaseKeeper(o.room, o.leases, o.logger, (held, had) => {
+          if (held !== had) o.metrics.leasesHeld += held ? 1 : -1;
+          // A new epoch: the previous holder may have died mid-push; resolve its sends now.
+          if (held) {
+            this.cycles = 0;
+            this.runNow();
+          }
+        })
+      : undefined;
   }
 
   /** Starts watching the room and schedules the first cycle (due at once). */
@@ -142,6 +174,7 @@ export class BookWorker {
     });
     const doc = this.o.rooms.loadedDoc(this.o.room);
     if (doc) this.observe(doc);
+    this.keeper?.start();
     this.schedule();
   }
 
@@ -167,8 +200,18 @@ export class BookWorker {
   /** The worker's state. */
   status(): WorkerStatus {
     const failed = this.state.failures > 0;
+    const standby = this.keeper !== undefined && this.keeper.fence === undefined;
     return {
-      state: this.stopped !== null ? "stopped" : this.running !== undefined ? "syncing" : failed ? "backoff" : "idle",
+      state:
+        this.stopped !== null
+          ? "stopped"
+          : this.running !== undefined
+            ? "syncing"
+            : standby
+              ? "standby"
+              : failed
+                ? "backoff"
+                : "idle",
       stoppedReason: this.stopped,
       nextRunAt: this.stopped !== null ? null : nextRunAt(this.state, this.config),
       lastReport: this.lastReport,
@@ -186,6 +229,7 @@ export class BookWorker {
     this.unlisten?.();
     this.unobserve();
     await this.running;
+    await this.keeper?.stop();
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -245,10 +289,18 @@ export class BookWorker {
     const started = this.o.clock.now();
     let ok = false;
     let usage: { used: number; max: number } | undefined;
-    let lease: { readonly doc: Y.Doc; release(): void } | undefined;
+    let lease: WorkerRoomLease | undefined;
     let attempted = false;
+    this.fenceRefused = false;
     try {
-      lease = await this.o.rooms.lease(this.o.room);
+      const fence = this.keeper ? await this.keeper.renew() : undefined;
+      // Another instance holds the book: it runs the cycle. This one stands by (see LeaseKeeper).
+      if (this.keeper && fence === undefined) {
+        ok = true;
+        return;
+      }
+      lease = await this.o.rooms.lease(this.o.room, fence);
+      const held = lease;
       const port = await this.o.port();
       attempted = true;
       const exit = await Effect.runPromiseExit(
@@ -259,7 +311,7 @@ export class BookWorker {
           orgId: this.o.orgId,
           now: () => new Date(this.o.clock.now()),
           random: this.o.random,
-          beforeWrite: () => Effect.tryPromise(() => this.o.rooms.flush()),
+          beforeWrite: () => Effect.tryPromise(() => this.committed(held)),
           activityWindowDays: this.o.activityWindowDays,
           sendingLeaseMs: this.cycles === 0 ? 0 : undefined,
         }),
@@ -283,11 +335,14 @@ export class BookWorker {
           failed: exit.value.failed,
           calls: exit.value.apiUsage.callsMade,
         });
+      } else if (this.fenceRefused) {
+        this.keeper?.lost();
       } else {
         this.fail(fromCause(exit.cause), started, lease.doc);
       }
     } catch (err) {
-      this.fail(fromThrown(err), started, lease?.doc);
+      if (this.fenceRefused) this.keeper?.lost();
+      else this.fail(fromThrown(err), started, lease?.doc);
     } finally {
       if (attempted) this.cycles++;
       lease?.release();
@@ -301,6 +356,17 @@ export class BookWorker {
 
   private callsSeen = 0;
   private cycles = 0;
+
+  /** Makes the cycle's writes so far durable before a Salesforce write (fenced when scaled out). */
+  private async committed(lease: WorkerRoomLease): Promise<void> {
+    if (!lease.committed) return this.o.rooms.flush();
+    try {
+      await lease.committed();
+    } catch (err) {
+      if (err instanceof LeaseLostError) this.fenceRefused = true;
+      throw err;
+    }
+  }
 
   private fail(failure: Failure, started: number, doc: Y.Doc | undefined): void {
     this.lastError = failure;

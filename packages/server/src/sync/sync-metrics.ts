@@ -13,6 +13,8 @@ export class SyncMetrics {
   readonly errors = new Map<string, number>();
   salesforceCalls = 0;
   workers = 0;
+  /** Book leases this instance holds (scale-out): the workers that run cycles. */
+  leasesHeld = 0;
   private readonly queued = new Map<string, number>();
   private readonly usage = new Map<string, { used: number; max: number }>();
   private readonly buckets = new Array<number>(DURATION_BUCKETS.length).fill(0);
@@ -52,6 +54,8 @@ export class SyncMetrics {
     const label = (s: string) => s.replace(/["\\\n]/g, "_");
     lines.push("# HELP tandem_sync_workers Book sync workers running.", "# TYPE tandem_sync_workers gauge");
     lines.push(`tandem_sync_workers ${this.workers}`);
+    lines.push("# HELP tandem_leases_held Book leases this instance holds.", "# TYPE tandem_leases_held gauge");
+    lines.push(`tandem_leases_held ${this.leasesHeld}`);
     lines.push("# HELP tandem_sync_cycles_total Sync cycles by outcome.", "# TYPE tandem_sync_cycles_total counter");
     for (const [k, v] of this.cycles) lines.push(`tandem_sync_cycles_total{outcome="${label(k)}"} ${v}`);
     lines.push(

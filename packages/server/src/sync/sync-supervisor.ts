@@ -14,6 +14,7 @@ import type { OrgConfig } from "../auth/org-config.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
 import { BookWorker, WorkerPortError, type WorkerRooms, type WorkerStatus } from "./book-worker.js";
+import type { WorkerLeases } from "./lease-keeper.js";
 import type { SyncMetrics } from "./sync-metrics.js";
 
 /** Where workers get and keep their user's tokens. */
@@ -44,6 +45,14 @@ export interface SyncSupervisorOptions {
   readonly trigger?: Partial<TriggerConfig> | undefined;
   readonly activityWindowDays?: number | undefined;
   readonly apiVersion?: string | undefined;
+  /**
+   * The book leases of instances sharing the books (scale-out). Every instance then keeps a
+   * worker for every stored grant, standing by unless it holds the book's lease, and looks for
+   * grants stored by other instances every `rescanMs`.
+   */
+  readonly leases?: WorkerLeases | undefined;
+  /** How often stored grants are listed again when scaled out (ms). Default 10 000. */
+  readonly rescanMs?: number | undefined;
   /** Builds a user's port; defaults to the jsforce adapter. */
   readonly createPort?:
     | ((args: { tokens: SalesforceTokens; onTokenRefresh: (t: SalesforceTokens) => void }) => SalesforcePort)
@@ -54,6 +63,7 @@ export interface SyncSupervisorOptions {
 export class SyncSupervisor {
   private readonly workers = new Map<string, BookWorker>();
   private closed = false;
+  private rescan: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly o: SyncSupervisorOptions) {}
 
@@ -114,6 +124,7 @@ export class SyncSupervisor {
       metrics: this.o.metrics,
       trigger: this.o.trigger,
       activityWindowDays: this.o.activityWindowDays,
+      leases: this.o.leases,
     });
     this.workers.set(room, worker);
     this.o.metrics.workers = this.workers.size;
@@ -121,10 +132,24 @@ export class SyncSupervisor {
     return worker;
   }
 
-  /** Starts a worker for every stored grant (after a restart). */
+  /**
+   * Starts a worker for every stored grant (after a restart); scaled out, also every
+   * `rescanMs`, for grants other instances stored since.
+   */
   async resume(): Promise<number> {
     const owners = await this.o.tokens.owners();
     for (const { orgId, userId } of owners) this.ensure(orgId, userId);
+    if (this.o.leases && this.rescan === undefined && !this.closed) {
+      this.rescan = setInterval(() => {
+        this.o.tokens.owners().then(
+          (all) => {
+            for (const { orgId, userId } of all) this.ensure(orgId, userId);
+          },
+          (err: unknown) => this.o.logger.log("warn", "sync.rescan_failed", { error: String(err) }),
+        );
+      }, this.o.rescanMs ?? 10_000);
+      this.rescan.unref?.();
+    }
     return owners.length;
   }
 
@@ -160,6 +185,7 @@ export class SyncSupervisor {
   /** Stops every worker, waiting for cycles in progress. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.rescan) clearInterval(this.rescan);
     const all = [...this.workers.values()];
     this.workers.clear();
     this.o.metrics.workers = 0;
