@@ -11,6 +11,8 @@ const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 export interface ChildServer {
   readonly child: ChildProcess;
   readonly url: string;
+  /** Its log lines (stderr) so far. */
+  log(): string;
 }
 
 /** Starts the CLI on a free port and resolves once it printed its ready line; `extra` are more flags. */
@@ -18,11 +20,16 @@ export async function startChildServer(
   dataDir: string,
   org: { url: string; clientId: string; clientSecret: string },
   extra: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
 ): Promise<ChildServer> {
   const args = ["--conditions=@tandem/source", "--import", "tsx", cli, "--port", "0"];
   const child = spawn(process.execPath, [...args, "--data-dir", dataDir, "--salesforce", org.url, ...extra], {
-    env: { ...process.env, SF_CLIENT_ID: org.clientId, SF_CLIENT_SECRET: org.clientSecret },
+    env: { ...process.env, SF_CLIENT_ID: org.clientId, SF_CLIENT_SECRET: org.clientSecret, ...env },
     stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    log += d.toString();
   });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = "";
@@ -33,5 +40,5 @@ export async function startChildServer(
     });
     child.on("exit", (code) => reject(new Error(`server exited early with ${code}`)));
   });
-  return { child, url };
+  return { child, url, log: () => log };
 }

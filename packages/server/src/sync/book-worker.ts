@@ -153,6 +153,7 @@ export class BookWorker {
     this.keeper = o.leases
       ? new LeaseKeeper(o.room, o.leases, o.logger, (held, had) => {
           if (held !== had) o.metrics.leasesHeld += held ? 1 : -1;
+          this.holdRoom(held);
           // A new epoch: the previous holder may have died mid-push; resolve its sends now.
           if (held) {
             this.cycles = 0;
@@ -230,6 +231,7 @@ export class BookWorker {
     this.unobserve();
     await this.running;
     await this.keeper?.stop();
+    this.holdRoom(false);
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -356,6 +358,23 @@ export class BookWorker {
 
   private callsSeen = 0;
   private cycles = 0;
+  /** The room, held while this instance holds the book's lease (scale-out). */
+  private roomHold: Promise<WorkerRoomLease | undefined> | undefined;
+
+  /**
+   * Keeps the room loaded while this instance holds the book's lease, so that an intent a device
+   * wrote through another instance reaches this worker's observer at once; lets it go otherwise.
+   */
+  private holdRoom(held: boolean): void {
+    const previous = this.roomHold;
+    this.roomHold = undefined;
+    void previous?.then((l) => l?.release());
+    if (!held || this.stopped !== null) return;
+    this.roomHold = this.o.rooms.lease(this.o.room, this.keeper?.fence).catch((err: unknown) => {
+      this.o.logger.log("warn", "sync.room_hold_failed", { room: this.o.room, error: errorName(err) });
+      return undefined;
+    });
+  }
 
   /** Makes the cycle's writes so far durable before a Salesforce write (fenced when scaled out). */
   private async committed(lease: WorkerRoomLease): Promise<void> {
@@ -425,4 +444,8 @@ function fromThrown(error: unknown): Failure {
   }
   const code = SYNC_ERROR_CODES.internal;
   return { tag: code, code, message: "The sync cycle could not start.", revoked: false, recorded: false };
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
 }
