@@ -219,9 +219,29 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
         logger.log("error", "sync.stop_failed", { message: String(err) });
       });
     });
-    relay.onConnect((info) => supervisor.connected(info.room));
+    relay.onConnect((info) => {
+      supervisor.connected(info.room);
+      // The instance holding the book's lease hears of devices connected to the others.
+      if (supervisor.status(info.room)?.state === "standby") {
+        rooms.signalPeers(info.room, { name: "device-connected", orgId: info.orgId, userId: info.userId });
+      }
+    });
     relay.onDisconnect((info) => supervisor.disconnected(info.room));
   }
+  // Scaled out: a revocation (logout) reaches the user's sockets and workers on every instance.
+  auth.onRevoke((orgId, userId) => rooms.signalPeers(roomOf(orgId, userId), { name: "revoked", orgId, userId }));
+  rooms.listen({
+    onSignal: (room, signal) => {
+      if (room !== roomOf(signal.orgId, signal.userId)) return;
+      if (signal.name === "revoked") {
+        relay.closeUser(signal.orgId, signal.userId);
+        supervisor?.stop(signal.orgId, signal.userId, "revoked").catch((err: unknown) => {
+          logger.log("error", "sync.stop_failed", { message: String(err) });
+        });
+      } else if (signal.name === "device-connected") supervisor?.connected(room);
+      else void supervisor?.worker(room)?.syncNow();
+    },
+  });
 
   const deadline = o.authDeadlineMs ?? 10_000;
   let handler: ReturnType<typeof getRequestListener> | undefined;

@@ -107,6 +107,18 @@ function interactions(doc: Y.Doc): string[] {
     );
   });
 
+  it("a revocation on one instance closes the user's devices on the others", async () => {
+    const url = await (pg as PostgresCluster).createDatabase();
+    const [one, two] = [await startInstance(url), await startInstance(url)];
+    await device(one);
+    const b = await device(two);
+    const closed = new Promise<number>((resolve) => {
+      b.provider.on("connection-close", (event) => resolve(event?.code ?? 0));
+    });
+    await one.server.auth.revokeUser(ORG, USER, "logout");
+    expect(await closed).toBe(4001);
+  });
+
   it("loses nothing when Redis restarts mid-run", async () => {
     const url = await (pg as PostgresCluster).createDatabase();
     const [one, two] = [await startInstance(url), await startInstance(url)];

@@ -53,7 +53,12 @@ export function createSyncRoutes(o: SyncRoutesOptions): Hono {
     if (!s) return c.json({ error: "unauthenticated" }, 401);
     const worker = o.supervisor.ensure(s.orgId, s.userId);
     if (!worker) return c.json({ error: "no_worker" }, 503);
-    return c.json({ worker: await worker.syncNow() });
+    const status = await worker.syncNow();
+    // Another instance holds the book: it runs the cycle when this one asks (scale-out).
+    if (status.state === "standby") {
+      o.rooms.signalPeers(roomOf(s.orgId, s.userId), { name: "sync-now", orgId: s.orgId, userId: s.userId });
+    }
+    return c.json({ worker: status });
   });
 
   app.get("/api/status", async (c) => {

@@ -71,7 +71,7 @@ function link(store: SharedRoomStore, bus: RoomBus, applied: number[], pollMs = 
   const metrics = new BusMetrics();
   const l = new InstanceLink(
     { bus, store, logger: createMemoryLogger(), metrics, pollMs, gapWaitMs: 30 },
-    { applyRemote: (_room, u) => applied.push(u[0] ?? -1), relayAwareness: () => undefined },
+    { applyRemote: (_room, u) => applied.push(u[0] ?? -1), relayAwareness: () => undefined, signal: () => undefined },
   );
   return { l, metrics };
 }

@@ -22,7 +22,7 @@
 import type { BusMetrics } from "../obs/bus-metrics.js";
 import type { Logger } from "../obs/logger.js";
 import type { SharedRoomStore } from "../store/store.js";
-import type { BusMessage, RoomBus } from "./room-bus.js";
+import type { BookSignal, BusMessage, RoomBus } from "./room-bus.js";
 
 /** The bus to other instances serving the same rooms, and how the link to them polls. */
 export interface PeerInstances {
@@ -46,6 +46,8 @@ export interface LinkedRooms {
   applyRemote(room: string, update: Uint8Array): void;
   /** Sends another instance's awareness message to the room's devices. */
   relayAwareness(room: string, message: Uint8Array): void;
+  /** Another instance signalled something about the room's book. */
+  signal(room: string, signal: BookSignal): void;
 }
 
 interface LinkState {
@@ -128,6 +130,11 @@ export class InstanceLink {
     this.o.bus.publish(room, { kind: "awareness", from: this.instanceId, sentAt: Date.now(), message });
   }
 
+  /** Tells the other instances something about the room's book (see {@link BookSignal}). */
+  signal(room: string, signal: BookSignal): void {
+    this.o.bus.publish(room, { kind: "signal", from: this.instanceId, sentAt: Date.now(), signal });
+  }
+
   /** Stops polling; the bus is closed by its owner. */
   close(): void {
     this.closed = true;
@@ -144,6 +151,10 @@ export class InstanceLink {
       return;
     }
     this.o.metrics.observeLag(m.sentAt);
+    if (m.kind === "signal") {
+      this.rooms.signal(room, m.signal);
+      return;
+    }
     if (m.kind === "awareness") {
       this.rooms.relayAwareness(room, m.message);
       return;

@@ -25,7 +25,24 @@ export type BusMessage =
       readonly sentAt: number;
       /** A y-protocols awareness message as the relay sends it to devices. */
       readonly message: Uint8Array;
+    }
+  | {
+      readonly kind: "signal";
+      readonly from: string;
+      readonly sentAt: number;
+      readonly signal: BookSignal;
     };
+
+/**
+ * What an instance tells the others about a book beyond its document: a device connected (the
+ * worker's trigger), "sync now" was asked, or the user was revoked (close their sockets, stop
+ * their workers). Sent on the book's room channel, which every instance serving the user has.
+ */
+export interface BookSignal {
+  readonly name: "device-connected" | "sync-now" | "revoked";
+  readonly orgId: string;
+  readonly userId: string;
+}
 
 /** A bus between instances. */
 export interface RoomBus {
@@ -47,10 +64,11 @@ export interface RoomBus {
 /** Encodes a bus message: `[u8 format=1][u8 kind][u16 from length][from][f64 sentAt][f64 version][payload]`. */
 export function encodeBusMessage(m: BusMessage): Buffer {
   const from = Buffer.from(m.from, "utf8");
-  const payload = m.kind === "update" ? m.update : m.message;
+  const payload =
+    m.kind === "update" ? m.update : m.kind === "awareness" ? m.message : Buffer.from(JSON.stringify(m.signal), "utf8");
   const head = Buffer.allocUnsafe(4 + from.length + 16);
   head.writeUInt8(1, 0);
-  head.writeUInt8(m.kind === "update" ? 1 : 2, 1);
+  head.writeUInt8(KINDS[m.kind], 1);
   head.writeUInt16LE(from.length, 2);
   from.copy(head, 4);
   head.writeDoubleLE(m.sentAt, 4 + from.length);
@@ -71,5 +89,26 @@ export function decodeBusMessage(b: Buffer): BusMessage | undefined {
   const payload = new Uint8Array(b.subarray(20 + fromLength));
   if (kind === 1) return { kind: "update", from, version, sentAt, update: payload };
   if (kind === 2) return { kind: "awareness", from, sentAt, message: payload };
+  if (kind === 3) {
+    const signal = readSignal(Buffer.from(payload).toString("utf8"));
+    return signal ? { kind: "signal", from, sentAt, signal } : undefined;
+  }
   return undefined;
+}
+
+const KINDS = { update: 1, awareness: 2, signal: 3 } as const;
+const SIGNALS: ReadonlySet<string> = new Set(["device-connected", "sync-now", "revoked"]);
+
+function readSignal(text: string): BookSignal | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== "object" || v === null) return undefined;
+    const { name, orgId, userId } = v as Record<string, unknown>;
+    if (typeof name !== "string" || !SIGNALS.has(name) || typeof orgId !== "string" || typeof userId !== "string") {
+      return undefined;
+    }
+    return { name: name as BookSignal["name"], orgId, userId };
+  } catch {
+    return undefined;
+  }
 }

@@ -31,6 +31,7 @@ export type { PeerInstances } from "./instance-link.js";
 import { AwarenessOut } from "./awareness-out.js";
 import { type AwarenessEntry, updateMessageHeader } from "./protocol.js";
 import { Room, type RoomPeer } from "./room.js";
+import type { BookSignal } from "./room-bus.js";
 import { LeaseLostError, type RoomLease } from "./room-lease.js";
 import { applyStoredLog, REMOTE_ORIGIN } from "./room-load.js";
 
@@ -92,6 +93,8 @@ export interface RoomRegistryOptions extends CompactionOptions {
 export interface RoomListeners {
   onLoaded?: ((room: string, doc: Y.Doc) => void) | undefined;
   onUnloaded?: ((room: string) => void) | undefined;
+  /** Another instance signalled something about the room's book (scale-out). */
+  onSignal?: ((room: string, signal: BookSignal) => void) | undefined;
 }
 
 /** Loads, commits, broadcasts and unloads rooms. See the file header. */
@@ -124,6 +127,9 @@ export class RoomRegistry {
             {
               applyRemote: (room, update) => this.applyRemote(room, update),
               relayAwareness: (room, message) => this.relayAwareness(room, message),
+              signal: (room, signal) => {
+                for (const l of this.listeners) l.onSignal?.(room, signal);
+              },
             },
           )
         : undefined;
@@ -339,6 +345,11 @@ export class RoomRegistry {
   private relayAwareness(name: string, message: Uint8Array): void {
     const room = this.rooms.get(name);
     if (room && !room.failed) this.awareness.send(room, message);
+  }
+
+  /** Tells the other instances something about the room's book; nothing without peers. */
+  signalPeers(room: string, signal: BookSignal): void {
+    this.link?.signal(room, signal);
   }
 
   /** Answers a client's sync step 1 once everything in the document is durable. */
