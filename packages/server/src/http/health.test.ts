@@ -13,6 +13,14 @@ describe("GET /readyz", () => {
     expect(await notReady.json()).toEqual({ ok: false, backends: { postgres: "ok", redis: "unreachable" } });
   });
 
+  it("reports the backends in /healthz as last checked, and stays 200 while one is down", async () => {
+    const app = createHealthRoutes([{ name: "redis", check: async () => Promise.reject(new Error("down")) }]);
+    await app.request("/readyz");
+    const res = await app.request("/healthz");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, backends: { redis: "unreachable" } });
+  });
+
   it("is ready with no backends (the embedded store)", async () => {
     expect((await createHealthRoutes().request("/readyz")).status).toBe(200);
   });
