@@ -18,7 +18,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { Hono } from "hono";
-import { createTicketAdmission } from "./auth/admission.js";
+import { createLiveSessions, createTicketAdmission } from "./auth/admission.js";
 import { AuthService, roomOf } from "./auth/auth-service.js";
 import type { FetchLike } from "./auth/oauth-client.js";
 import type { OrgConfig } from "./auth/org-config.js";
@@ -90,6 +90,11 @@ export interface TandemServerOptions {
   readonly readiness?: readonly ReadinessCheck[] | undefined;
   /** More Prometheus text appended to `/metrics` (e.g. sync-worker metrics), called per scrape. */
   readonly extraMetrics?: readonly (() => string)[] | undefined;
+  /**
+   * How often admitted sockets' sessions are checked (ms): a socket whose session is gone (a
+   * revocation on another instance whose signal was lost) is closed with 4001. Default 30 000.
+   */
+  readonly sessionSweepMs?: number | undefined;
   /** Session and ticket lifetimes (ms). */
   readonly sessionTtlMs?: number | undefined;
   readonly ticketTtlMs?: number | undefined;
@@ -174,6 +179,8 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   const relay = new Relay({
     registry: rooms,
     admit: createTicketAdmission({ store: o.store, clock }),
+    liveSessions: createLiveSessions({ store: o.store, clock }),
+    sessionSweepMs: o.sessionSweepMs,
     clock,
     logger,
     metrics,

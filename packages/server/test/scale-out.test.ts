@@ -37,7 +37,11 @@ const providers: WebsocketProvider[] = [];
 const instances: Instance[] = [];
 
 /** Starts an instance on the database `url`; `bus` wraps the Redis bus (e.g. to lose messages). */
-async function startInstance(url: string, wrap: (bus: RoomBus) => RoomBus = (b) => b): Promise<Instance> {
+async function startInstance(
+  url: string,
+  wrap: (bus: RoomBus) => RoomBus = (b) => b,
+  sessionSweepMs?: number,
+): Promise<Instance> {
   if (!redis) throw new Error("no redis");
   const logger = createMemoryLogger();
   const store = await openPostgresStore({ url });
@@ -50,6 +54,7 @@ async function startInstance(url: string, wrap: (bus: RoomBus) => RoomBus = (b) 
     tokenKey: randomBytes(32),
     sync: false,
     peers: { bus, metrics, pollMs: 500 },
+    sessionSweepMs,
   });
   const instance = {
     server,
@@ -114,6 +119,24 @@ function interactions(doc: Y.Doc): string[] {
     const b = await device(two);
     const closed = new Promise<number>((resolve) => {
       b.provider.on("connection-close", (event) => resolve(event?.code ?? 0));
+    });
+    await one.server.auth.revokeUser(ORG, USER, "logout");
+    expect(await closed).toBe(4001);
+  });
+
+  it("closes a revoked user's devices on an instance that missed the revocation signal, at its next session check", async () => {
+    const url = await (pg as PostgresCluster).createDatabase();
+    const deaf = (bus: RoomBus): RoomBus => ({ ...bus, publish: () => undefined });
+    const [one, two] = [await startInstance(url, deaf), await startInstance(url, (b) => b, 200)];
+    const session = { id: "s-hash", orgId: ORG, userId: USER, name: "N", createdAt: 0, expiresAt: Date.now() + 60_000 };
+    await one.store.putSession(session);
+    const { ticket } = await two.server.auth.issueSessionTicket(session);
+    const doc = new Y.Doc();
+    const provider = connectProvider(two.server.url, ROOM, doc, ticket);
+    providers.push(provider);
+    await waitFor(() => provider.synced, "the device to sync");
+    const closed = new Promise<number>((resolve) => {
+      provider.on("connection-close", (event) => resolve(event?.code ?? 0));
     });
     await one.server.auth.revokeUser(ORG, USER, "logout");
     expect(await closed).toBe(4001);

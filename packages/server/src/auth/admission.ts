@@ -14,7 +14,7 @@
  */
 import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";
-import type { Admit } from "../relay/admit.js";
+import type { Admit, LiveSessions } from "../relay/admit.js";
 import { CloseCode } from "../relay/close-codes.js";
 import type { AuthStore } from "../store/store.js";
 import { hashSecret } from "./secret-hash.js";
@@ -54,8 +54,21 @@ export function createTicketAdmission(o: TicketAdmissionOptions): Admit {
         if (t.sessionId !== undefined && (await o.store.getSession(t.sessionId, o.clock.now())) === undefined) {
           return { ok: false, code: CloseCode.revoked, orgId: t.orgId, userId: t.userId };
         }
-        return { ok: true, orgId: t.orgId, userId: t.userId, room };
+        return { ok: true, orgId: t.orgId, userId: t.userId, room, sessionId: t.sessionId };
       }
     }
+  };
+}
+
+/**
+ * The relay's check that admitted sockets' sessions still exist.
+ * @example
+ * const relay = new Relay({ ...options, liveSessions: createLiveSessions({ store, clock }) });
+ */
+export function createLiveSessions(o: TicketAdmissionOptions): LiveSessions {
+  return async (ids) => {
+    const now = o.clock.now();
+    const live = await Promise.all(ids.map(async (id) => ((await o.store.getSession(id, now)) ? id : undefined)));
+    return new Set(live.filter((id): id is string => id !== undefined));
   };
 }

@@ -81,6 +81,8 @@ export class Connection extends WebSocket implements RoomPeer, ConnectionInfo, T
   room = "";
   orgId = "";
   userId = "";
+  /** The session the socket was admitted under, if any (see `LiveSessions`). */
+  sessionId: string | undefined = undefined;
   /** The room once loaded; frames that arrive before it are kept in `queued`. */
   loaded: Room | undefined = undefined;
   private queued: Uint8Array[] | undefined = undefined;

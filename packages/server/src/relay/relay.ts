@@ -19,7 +19,7 @@ import { WebSocketServer, type Server as WsServer } from "ws";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
 import type { Metrics } from "../obs/metrics.js";
-import type { Admission, Admit } from "./admit.js";
+import type { Admission, Admit, LiveSessions } from "./admit.js";
 import { CloseCode, closeReason } from "./close-codes.js";
 import {
   Connection,
@@ -73,6 +73,10 @@ export interface RelayOptions {
   readonly registry: RoomRegistry;
   /** Decides from a socket's ticket whether it may join the room (auth's `createTicketAdmission`). */
   readonly admit: Admit;
+  /** Which sessions still exist (auth's `createLiveSessions`); checked every `sessionSweepMs`. */
+  readonly liveSessions?: LiveSessions | undefined;
+  /** How often admitted sockets' sessions are checked (ms). Default 30 000. */
+  readonly sessionSweepMs?: number | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -104,10 +108,16 @@ export class Relay implements ConnectionHost {
   private readonly disconnectListeners = new Set<(info: ConnectionInfo) => void>();
   private nextId = 1;
   private readonly path: string;
+  private readonly sweep: ReturnType<typeof setInterval> | undefined;
 
   constructor(readonly options: RelayOptions) {
     this.limits = { ...defaultRelayLimits, ...options.limits };
     this.path = options.path ?? "/sync";
+    const live = options.liveSessions;
+    if (live) {
+      this.sweep = setInterval(() => void this.closeEnded(live), options.sessionSweepMs ?? 30_000);
+      this.sweep.unref?.();
+    }
     this.wss = new WebSocketServer<typeof Connection>({
       noServer: true,
       maxPayload: this.limits.maxFrameBytes,
@@ -144,6 +154,31 @@ export class Relay implements ConnectionHost {
     return conns.length;
   }
 
+  /** Closes (4001) every socket whose session no longer exists. */
+  private async closeEnded(live: LiveSessions): Promise<void> {
+    const bySession = new Map<string, Connection[]>();
+    for (const set of this.byUser.values()) {
+      for (const c of set) {
+        if (c.sessionId === undefined) continue;
+        const list = bySession.get(c.sessionId) ?? [];
+        list.push(c);
+        bySession.set(c.sessionId, list);
+      }
+    }
+    if (bySession.size === 0) return;
+    let alive: ReadonlySet<string>;
+    try {
+      alive = await live([...bySession.keys()]);
+    } catch (err) {
+      this.options.logger.log("warn", "relay.session_sweep_failed", { error: errorName(err) });
+      return;
+    }
+    for (const [id, conns] of bySession) {
+      if (alive.has(id)) continue;
+      for (const c of conns) c.evict(CloseCode.revoked, "revoked");
+    }
+  }
+
   /**
    * Handles an HTTP upgrade; returns false (and does nothing) when the path is not the relay's.
    * @remarks Wire it to `server.on("upgrade", …)`.
@@ -162,6 +197,7 @@ export class Relay implements ConnectionHost {
 
   /** Closes every connection (1001) and stops accepting. */
   close(): void {
+    if (this.sweep) clearInterval(this.sweep);
     for (const set of [...this.byUser.values()]) {
       for (const c of [...set]) c.evict(CloseCode.goingAway, "server shutting down");
     }
@@ -213,10 +249,14 @@ export class Relay implements ConnectionHost {
     return verdict.ok ? verdict : { ...verdict, room };
   }
 
-  private accept(conn: Connection, v: { orgId: string; userId: string; room: string }): void {
+  private accept(
+    conn: Connection,
+    v: { orgId: string; userId: string; room: string; sessionId?: string | undefined },
+  ): void {
     const { metrics, registry, logger, clock } = this.options;
     // The loaded room's own name, rather than this connection's copy parsed from its URL.
     conn.admitted(this, this.nextId++, registry.get(v.room)?.name ?? v.room, v.orgId, v.userId, clock.now());
+    conn.sessionId = v.sessionId;
     const key = userKey(v.orgId, v.userId);
     let set = this.byUser.get(key);
     if ((set?.size ?? 0) >= this.limits.maxConnectionsPerUser) {
