@@ -113,6 +113,9 @@ function generate(): Book {
           StartDateTime: null,
           Description: k % 2 === 0 ? "Discussed pricing and next steps for the renewal." : null,
           TaskSubtype: "Call",
+          IsClosed: true,
+          CompletedDateTime: null,
+          CreatedDate: null,
           OwnerId: USER,
           SystemModstamp: STAMP,
         });

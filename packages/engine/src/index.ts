@@ -9,6 +9,8 @@ export {
   type Device,
   type DeviceContext,
   type EditFieldInput,
+  type EditFieldsError,
+  type EditFieldsResult,
   type LogActivityInput,
   type RecordInteractionInput,
 } from "./device/device.js";
@@ -22,6 +24,7 @@ export {
   quoteShort,
   readIntentEntry,
   readIntentValue,
+  readOrgInfo,
   readReceiptEntry,
   readReceiptValue,
   readSyncStatus,
@@ -132,6 +135,8 @@ export {
   type LogActivityIntent,
   LogActivityIntentSchema,
   OpportunitySchema,
+  type OrgInfo,
+  OrgInfoSchema,
   type Receipt,
   ReceiptSchema,
   type ReceiptStatus,
@@ -141,6 +146,8 @@ export {
   type SetContactTierIntent,
   SetContactTierIntentSchema,
   type ShapeRecord,
+  type StageInfo,
+  StageInfoSchema,
   type SyncStatus,
   SyncStatusSchema,
   WatermarksSchema,
@@ -225,13 +232,16 @@ export {
   type TriggerState,
 } from "./runner/trigger-policy.js";
 export { type BookView, createBookView } from "./views/book-view.js";
+export { deriveOrg, isClosedStage, recordUrl, stageRank } from "./views/org-view.js";
 export {
   bookRecommendations,
   DEFAULT_THRESHOLDS,
   type Recommendation,
   type RecommendationKind,
   type RecommendationThresholds,
+  rankRecommendations,
   recommendationsFor,
+  topRecommendations,
 } from "./views/recommendations.js";
 export type {
   ActivityItem,
@@ -243,6 +253,7 @@ export type {
   KeyEvidence,
   LastInteraction,
   OpportunityView,
+  OrgView,
   PendingField,
   SyncView,
 } from "./views/types.js";

@@ -76,7 +76,7 @@ function makeHarness(): PortContractHarness {
         created(
           conn(fields.OwnerId)
             .sobject("Task")
-            .create({ ...fields, Status: "Completed" }),
+            .create({ Status: "Completed", ...fields }),
         ),
       updateRecord: async (sobject, id, fields) => {
         await conn(await ownerOf(sobject, id))

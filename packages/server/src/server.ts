@@ -6,7 +6,7 @@
  * Nothing here reads the environment; the CLI does that and passes plain options. The sync
  * supervisor runs one worker per signed-in book beside the relay: started at sign-in,
  * resumed for every stored grant at start, told about device connections, stopped on
- * logout or revocation.
+ * revocation (a device's logout ends that device's session only).
  *
  * The HTTP server gives every connection `authDeadlineMs` to start talking: one that has sent
  * no byte by then is destroyed (Node's `headersTimeout` covers only a request that has
@@ -188,6 +188,9 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     checkWrites: o.checkWrites,
   });
   auth.onRevoke((orgId, userId) => relay.closeUser(orgId, userId));
+  // One device's logout closes that session's sockets here; other instances close theirs at
+  // their periodic session check (`sessionSweepMs`).
+  auth.onSessionEnd(({ sessionId }) => relay.closeSession(sessionId));
 
   const syncMetrics = new SyncMetrics();
   const sync = o.sync === false ? undefined : (o.sync ?? {});
@@ -235,7 +238,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     });
     relay.onDisconnect((info) => supervisor.disconnected(info.room));
   }
-  // Scaled out: a revocation (logout) reaches the user's sockets and workers on every instance.
+  // Scaled out: a revocation (sign out everywhere, invalid_grant) reaches the user's sockets and workers on every instance.
   auth.onRevoke((orgId, userId) => rooms.signalPeers(roomOf(orgId, userId), { name: "revoked", orgId, userId }));
   rooms.listen({
     onSignal: (room, signal) => {

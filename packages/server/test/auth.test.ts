@@ -117,6 +117,8 @@ describe("OAuth sign-in, sessions and tickets", () => {
     await waitFor(() => closes.includes(CloseCode.revoked), "socket closed on logout");
     provider.destroy();
     expect((await fetch(`${t.server.url}/api/me`, { headers: { cookie } })).status).toBe(401);
+    // The user's only session ended: the grant goes with it (a logout on one of several devices
+    // keeps it, test/sessions-logout.test.ts).
     expect(await t.store.getToken(emu.orgId, alice.id)).toBeUndefined();
     expect(await orgAcceptsRefresh(clear ?? "")).toBe(false);
   });

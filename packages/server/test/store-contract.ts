@@ -89,6 +89,9 @@ export function describeAuthStoreContract(name: string, factory: Factory<AuthSto
       expect(await store.getSession("s1", 100)).toBeUndefined();
       await store.deleteSession("s3");
       expect(await store.getSession("s3", 50)).toBeUndefined();
+      expect(await store.countUserSessions("o", "u1", 50)).toBe(2);
+      expect(await store.countUserSessions("o", "u1", 100)).toBe(0);
+      expect(await store.countUserSessions("o", "u2", 50)).toBe(0);
       expect(await store.deleteUserSessions("o", "u1")).toBe(2);
       expect(await store.getSession("s2", 50)).toBeUndefined();
       await store.close();

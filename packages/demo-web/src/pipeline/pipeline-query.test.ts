@@ -15,6 +15,8 @@ function row(id: string, patch: Partial<PipelineRow>): PipelineRow {
     forecastCategory: "Pipeline",
     description: null,
     pendingFields: [],
+    closing: false,
+    stageRank: null,
     ...patch,
   };
 }
@@ -63,5 +65,20 @@ describe("pipeline query", () => {
     expect(stagesOf(rows)).toEqual(["Prospecting", "Qualification", "Negotiation/Review"]);
     expect(totalAmount(rows)).toBe(550);
     expect(foldText("  Ünïcödé ")).toBe("unicode");
+  });
+});
+
+describe("stage sort (issue 25, bug 6)", () => {
+  it("follows the org's sales-process order, not the alphabet; unranked stages after, by name", () => {
+    const staged = [
+      row("p", { stage: "Proposal/Price Quote", stageRank: 6 }),
+      row("q", { stage: "Qualification", stageRank: 1 }),
+      row("x", { stage: "Custom", stageRank: null }),
+      row("n", { stage: "Needs Analysis", stageRank: 2 }),
+    ];
+    const asc = queryPipeline(staged, { ...DEFAULT_QUERY, sort: { column: "stage", direction: "asc" } });
+    expect(asc.map((r) => r.id)).toEqual(["q", "n", "p", "x"]);
+    const desc = queryPipeline(staged, { ...DEFAULT_QUERY, sort: { column: "stage", direction: "desc" } });
+    expect(desc.map((r) => r.id)).toEqual(["p", "n", "q", "x"]);
   });
 });

@@ -48,6 +48,16 @@ function compareValues(a: string | number | null, b: string | number | null): nu
   return String(a).localeCompare(String(b), "en", { numeric: true, sensitivity: "base" });
 }
 
+/**
+ * Stages in the org's sales-process order (issue 25): by rank where the org ranks both; a stage
+ * the org does not list comes after every ranked one in either direction, then by name.
+ */
+function compareStages(x: PipelineRow, y: PipelineRow, sign: number): number {
+  if (x.stageRank !== null && y.stageRank !== null) return (x.stageRank - y.stageRank) * sign;
+  if (x.stageRank !== null || y.stageRank !== null) return x.stageRank !== null ? -1 : 1;
+  return compareValues(x.stage, y.stage) * sign;
+}
+
 /** Applies search, stage filter and sort. */
 export function queryPipeline(rows: readonly PipelineRow[], query: PipelineQuery): PipelineRow[] {
   const filtered = rows.filter(
@@ -58,6 +68,7 @@ export function queryPipeline(rows: readonly PipelineRow[], query: PipelineQuery
   return filtered
     .map((row, index) => ({ row, index }))
     .sort((x, y) => {
+      if (column === "stage") return compareStages(x.row, y.row, sign) || x.index - y.index;
       const a = x.row[column];
       const b = y.row[column];
       const aEmpty = a === null || a === "";

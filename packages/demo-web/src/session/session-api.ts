@@ -1,7 +1,8 @@
 /**
  * The client side of the server's session API (packages/server/README.md, "Endpoints"): who is signed in, the demo users,
- * sync tickets, sign out. Also remembers the last session on this device so a cold start can
- * open the book from IndexedDB before the network answers.
+ * sync tickets, sign out (this device, or everywhere). Also remembers the last session on this
+ * device so a cold start can open the book from IndexedDB before the network answers, and a
+ * sign-out made offline until the server confirms it.
  *
  * Invariants: every call is same-origin with the session cookie; a 401 is a value
  * (`signed-out`), a network failure is a value (`offline`), never an exception for the caller.
@@ -117,13 +118,53 @@ export async function fetchSyncTicket(base = ""): Promise<SyncTicket> {
   return { ticket: body.ticket, room: body.room, expiresAt: String(body.expiresAt ?? "") };
 }
 
-/** Ends the server session. Network failures are ignored: the local wipe happens anyway. */
-export async function signOut(base = ""): Promise<void> {
+/** Whose sessions a sign-out ends: this device's only, or every device's (revoking the grant). */
+export type SignOutScope = "device" | "everywhere";
+
+/**
+ * Ends the server session (`POST /auth/logout`), or every session of the user and their
+ * Salesforce grant (`POST /auth/logout-everywhere`). Resolves to `"done"` when the server
+ * answered, `"offline"` when it could not be reached: the caller then keeps the request
+ * ({@link rememberSignOutRequest}) and sends it again once online, so the session does not
+ * silently come back.
+ */
+export async function signOut(scope: SignOutScope = "device", base = ""): Promise<"done" | "offline"> {
+  if (typeof navigator !== "undefined" && !navigator.onLine) return "offline";
+  const path = scope === "everywhere" ? "/auth/logout-everywhere" : "/auth/logout";
   try {
-    await fetch(`${base}/auth/logout`, { method: "POST", credentials: "same-origin" });
+    const response = await fetch(`${base}${path}`, { method: "POST", credentials: "same-origin" });
+    // 2xx: ended. Any other answer came from the server too; a retry would only repeat it.
+    return response.status >= 500 ? "offline" : "done";
   } catch {
-    // Offline sign-out still wipes this device; the server session expires on its own.
+    return "offline";
   }
+}
+
+const SIGN_OUT_KEY = "tandem.sign-out";
+
+/** A sign-out the server has not confirmed yet (made offline), if any. */
+export function pendingSignOut(storage: Storage): SignOutScope | null {
+  const value = storage.getItem(SIGN_OUT_KEY);
+  return value === "device" || value === "everywhere" ? value : null;
+}
+
+/** Keeps (or, with null, forgets) a sign-out to send to the server once it can be reached. */
+export function rememberSignOutRequest(storage: Storage, scope: SignOutScope | null): void {
+  if (scope === null) storage.removeItem(SIGN_OUT_KEY);
+  else storage.setItem(SIGN_OUT_KEY, scope);
+}
+
+/**
+ * Sends the sign-out made offline, if any; resolves to true once the server has it (or there
+ * was none), false while it cannot be reached. Called before anything that would use the
+ * session cookie again (a start, a sign-in), so the ended session never comes back.
+ */
+export async function sendPendingSignOut(storage: Storage, base = ""): Promise<boolean> {
+  const scope = pendingSignOut(storage);
+  if (scope === null) return true;
+  if ((await signOut(scope, base)) === "offline") return false;
+  rememberSignOutRequest(storage, null);
+  return true;
 }
 
 /** The URL that starts the OAuth login for a user. */

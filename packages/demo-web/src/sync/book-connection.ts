@@ -6,7 +6,9 @@
  * Invariants: IndexedDB is opened first, so a cold start shows the local book before the
  * network answers; the provider never reconnects on its own with a spent ticket (every
  * (re)connect goes through {@link BookConnection.reconnect}, which fetches a new one); the
- * browser's offline event closes the socket and the online event reopens it at once.
+ * browser's offline event closes the socket and the online event reopens it at once; a socket
+ * closed because its session ended (4001), or a ticket refused for the same reason (401), marks
+ * the connection signed out and it stops reconnecting until {@link BookConnection.resume}.
  */
 import { shareRecordStrings } from "@tandem/engine";
 import { IndexeddbPersistence } from "y-indexeddb";
@@ -21,6 +23,16 @@ import { TicketError } from "../session/session-api.js";
  * too many connections of the user (4430). Reconnecting would send the same again.
  */
 const REFUSED_CODES = new Set([4405, 4412, 4414, 4430]);
+
+/**
+ * The relay's close code for a socket whose session ended (this device signed out, the user
+ * signed out everywhere, or Salesforce revoked the grant): a fresh ticket would be refused
+ * too, so the device says it is signed out at once instead of retrying.
+ */
+export const SESSION_ENDED_CODE = 4001;
+
+/** The status bar's words for a device whose session ended. */
+export const SIGNED_OUT_TEXT = "Signed out — sign in again";
 
 /** The User Timing mark set when the book has been read from IndexedDB. */
 export const LOCAL_LOADED_MARK = "tandem:local-book-loaded";
@@ -111,6 +123,10 @@ export class BookConnection {
       this.#provider.shouldConnect = false;
       this.#set({ synced: false });
       const refused = event !== null && REFUSED_CODES.has(event.code);
+      if (event !== null && event.code === SESSION_ENDED_CODE) {
+        this.#endSession();
+        return;
+      }
       // The server refused what this copy of the book sends: sending it again changes nothing.
       if (refused) {
         this.#set({
@@ -119,6 +135,7 @@ export class BookConnection {
       } else if (this.#wantConnected) this.#scheduleReconnect();
     });
     this.#provider.on("closed", ({ code, reason }) => {
+      if (this.#state.signedOut) return;
       this.#set({ connectionError: `The server closed the connection (${code}${reason ? `: ${reason}` : ""})` });
     });
     this.#target.addEventListener("online", this.#onOnline);
@@ -184,16 +201,31 @@ export class BookConnection {
       .catch((error: unknown) => {
         this.#ticketInFlight = false;
         if (error instanceof TicketError && error.signedOut) {
-          this.#set({
-            signedOut: true,
-            connection: "disconnected",
-            connectionError: "Your session ended — sign in again",
-          });
+          this.#endSession();
           return;
         }
         this.#set({ connection: "disconnected" });
         this.#scheduleReconnect();
       });
+  }
+
+  /** The session of this device ended: no reconnecting, and the state says so. */
+  #endSession(): void {
+    this.#wantConnected = false;
+    if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#set({ signedOut: true, connection: "disconnected", synced: false, connectionError: SIGNED_OUT_TEXT });
+  }
+
+  /**
+   * Connects again after a session end that turned out not to be one (the server still knows
+   * this device's session, e.g. a ticket raced a sign-in).
+   */
+  resume(): void {
+    if (!this.#state.signedOut) return;
+    this.#attempt = 0;
+    this.#set({ signedOut: false, connectionError: null });
+    this.reconnect();
   }
 
   /** Closes the socket and IndexedDB (the local data stays). */

@@ -2,7 +2,11 @@
  * The session gate. On start it opens the book remembered on this device straight from
  * IndexedDB (so the pipeline shows before the network answers), then asks the server who is
  * signed in: a different book replaces it, a 401 shows the sign-in screen, no network keeps the
- * local book. Sign out ends the server session and deletes this book's local database; a
+ * local book. A session ended elsewhere (4001: signed out everywhere, grant revoked) shows the
+ * sign-in screen at once and keeps the local book, unsent changes included. Sign out (asked for
+ * by the book screen, which first warns about unsent changes) ends the server session and
+ * deletes this book's local database; made offline, the request is kept and sent before
+ * anything else once the server can be reached, so the session never silently comes back. A
  * sign-in deletes any other user's book left on this device.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -13,7 +17,9 @@ import {
   type Me,
   rememberedSession,
   rememberSession,
-  signOut,
+  rememberSignOutRequest,
+  type SignOutScope,
+  sendPendingSignOut,
 } from "../session/session-api.js";
 import { BookConnection, deleteDatabase } from "../sync/book-connection.js";
 import { BookContext, type BookHandle, createBookHandle, disposeBookHandle } from "./book-context.js";
@@ -43,6 +49,12 @@ async function deleteOtherBooks(room: string): Promise<void> {
   }
 }
 
+const OFFLINE_SIGN_OUT_NOTICE =
+  "You are signed out on this device, and its copy of your book was deleted. Tandem tells the server as soon as you are back online.";
+
+const SESSION_ENDED_NOTICE =
+  "You were signed out of Tandem on this device, from another device or by Salesforce. Sign in again to continue; changes not sent yet stay on this device.";
+
 async function closeBook(handle: BookHandle, wipe: boolean): Promise<void> {
   disposeBookHandle(handle);
   if (wipe) await handle.connection.wipe();
@@ -58,6 +70,11 @@ export function App() {
   const current = useRef<BookHandle | null>(phase.kind === "book" ? phase.handle : null);
 
   const check = useCallback(async () => {
+    // A sign-out made offline goes first: until the server has it, this device stays signed out.
+    if (!(await sendPendingSignOut(window.localStorage))) {
+      setPhase({ kind: "signed-out", notice: OFFLINE_SIGN_OUT_NOTICE });
+      return;
+    }
     const result = await fetchMe();
     const open = current.current;
     if (result.kind === "offline") {
@@ -70,12 +87,21 @@ export function App() {
         current.current = null;
         await closeBook(open, false);
       }
-      setPhase({ kind: "signed-out", notice: open === null ? null : "Your session ended. Sign in again." });
+      // A check already under way may have closed the book: keep the notice it showed.
+      setPhase((p) =>
+        open !== null
+          ? { kind: "signed-out", notice: SESSION_ENDED_NOTICE }
+          : p.kind === "signed-out"
+            ? p
+            : { kind: "signed-out", notice: null },
+      );
       return;
     }
     rememberSession(window.localStorage, result.me);
     void deleteOtherBooks(result.me.room);
     if (open !== null && open.me.room === result.me.room) {
+      // Still signed in: a refusal that looked like a session end was not one.
+      open.connection.resume();
       open.connection.reconnect();
       return;
     }
@@ -99,19 +125,36 @@ export function App() {
   useEffect(() => {
     if (phase.kind !== "book") return;
     const connection = phase.handle.connection;
+    let asked = false;
     return connection.subscribe(() => {
-      if (connection.state.signedOut) void check();
+      // Once per session end: later state changes of the same closing socket ask nothing new.
+      if (!connection.state.signedOut) asked = false;
+      else if (!asked) {
+        asked = true;
+        void check();
+      }
     });
   }, [phase, check]);
 
-  const onSignOut = useCallback(async () => {
+  const onSignOut = useCallback(async (scope: SignOutScope) => {
     const open = current.current;
-    await signOut();
-    rememberSession(window.localStorage, null);
+    // The book goes first: its socket, closed by the server once the session ends (4001),
+    // must not start a check of its own while this sign-out is under way.
     current.current = null;
+    rememberSession(window.localStorage, null);
+    // Kept until the server confirms, even if the page closes before it answers.
+    rememberSignOutRequest(window.localStorage, scope);
     if (open !== null) await closeBook(open, true);
+    const answered = await sendPendingSignOut(window.localStorage);
     window.location.hash = "";
-    setPhase({ kind: "signed-out", notice: "You are signed out. This device's copy of your book was deleted." });
+    setPhase({
+      kind: "signed-out",
+      notice: !answered
+        ? OFFLINE_SIGN_OUT_NOTICE
+        : scope === "everywhere"
+          ? "You are signed out on all your devices. This device's copy of your book was deleted."
+          : "You are signed out. This device's copy of your book was deleted.",
+    });
   }, []);
 
   if (phase.kind === "checking") {

@@ -2,9 +2,12 @@
  * The "Log a call, email, meeting or note" dialog, opened from an opportunity or one of its
  * contacts. Submitting writes a `logActivity` intent to the local document: it shows at once,
  * online or offline, and its receipt follows it to Salesforce.
+ *
+ * Invariant: the contact is never a silent guess — it is the one the dialog was opened for,
+ * or the first Key contact; with no Key contact the user chooses (issue 25).
  */
 
-import { type ActivityKind, defaultActivitySubject } from "@tandem/engine";
+import { type ActivityKind, type DeviceInputError, defaultActivitySubject } from "@tandem/engine";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import type { ContactRow } from "../view-model/view-model.js";
 import { useBook } from "./book-context.js";
@@ -23,6 +26,33 @@ function localInputValue(date: Date): string {
   )}`;
 }
 
+/** The contact the dialog starts with: the one asked for, else the first Key contact, else none. */
+export function initialContact(contacts: readonly ContactRow[], asked: string | null): string {
+  if (asked !== null && contacts.some((c) => c.id === asked)) return asked;
+  return contacts.find((c) => c.tier === "key")?.id ?? "";
+}
+
+/** Why the engine refused a logged activity, in a salesperson's words. */
+export function logErrorText(error: Pick<DeviceInputError, "code" | "field" | "message">): string {
+  if (error.code === "book-too-new") return "A newer version of Tandem wrote this book; reload the page to update.";
+  switch (error.field) {
+    case "contactId":
+      return "Choose a contact of this opportunity.";
+    case "opportunityId":
+      return "This opportunity is no longer in your book.";
+    case "subject":
+      return "Give it a subject of at most 255 characters.";
+    case "description":
+      return "Keep the notes under 32,000 characters.";
+    case "durationSeconds":
+      return "Enter the duration in minutes.";
+    case "occurredAt":
+      return "Pick when it happened.";
+    default:
+      return error.message;
+  }
+}
+
 /** Props of {@link LogActivityDialog}. */
 export interface LogActivityDialogProps {
   readonly opportunityId: string;
@@ -39,7 +69,7 @@ export function LogActivityDialog(props: LogActivityDialogProps) {
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLDialogElement>(null);
   const [kind, setKind] = useState<ActivityKind>("call");
-  const [contactId, setContactId] = useState(props.initialContactId ?? props.contacts[0]?.id ?? "");
+  const [contactId, setContactId] = useState(() => initialContact(props.contacts, props.initialContactId));
   const [subject, setSubject] = useState("");
   const [notes, setNotes] = useState("");
   const [when, setWhen] = useState(() => localInputValue(new Date()));
@@ -71,7 +101,7 @@ export function LogActivityDialog(props: LogActivityDialogProps) {
         kind === "call" && minutes.trim() !== "" && Number.isFinite(duration) ? Math.round(duration * 60) : undefined,
     });
     if (!result.ok) {
-      setError(result.error.message);
+      setError(logErrorText(result.error));
       return;
     }
     props.onLogged?.(result.value.id);
@@ -98,17 +128,7 @@ export function LogActivityDialog(props: LogActivityDialogProps) {
             </label>
           ))}
         </fieldset>
-        <div className="field">
-          <label htmlFor="log-contact">Contact</label>
-          <select id="log-contact" value={contactId} onChange={(e) => setContactId(e.target.value)} required>
-            {props.contacts.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-                {c.tier === "key" ? " (Key)" : ""}
-              </option>
-            ))}
-          </select>
-        </div>
+        <ContactPicker contacts={props.contacts} value={contactId} onChange={setContactId} />
         <div className="field">
           <label htmlFor="log-subject">Subject</label>
           <input
@@ -160,5 +180,56 @@ export function LogActivityDialog(props: LogActivityDialogProps) {
         </div>
       </form>
     </dialog>
+  );
+}
+
+/** The contact select: Key contacts first; with none Key, an explicit "choose" prompt. */
+function ContactPicker(props: {
+  contacts: readonly ContactRow[];
+  value: string;
+  onChange: (contactId: string) => void;
+}) {
+  const key = props.contacts.filter((c) => c.tier === "key");
+  const other = props.contacts.filter((c) => c.tier !== "key");
+  return (
+    <div className="field">
+      <label htmlFor="log-contact">Contact</label>
+      {key.length === 0 && (
+        <p className="muted small" id="log-contact-note" data-testid="log-no-key-contact">
+          This opportunity has no Key contact yet, so Tandem does not guess: choose who you talked to.
+        </p>
+      )}
+      <select
+        id="log-contact"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        aria-describedby={key.length === 0 ? "log-contact-note" : undefined}
+        required
+      >
+        {props.value === "" && (
+          <option value="" disabled>
+            Choose a contact…
+          </option>
+        )}
+        {key.length > 0 && (
+          <optgroup label="Key contacts">
+            {key.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name} (Key)
+              </option>
+            ))}
+          </optgroup>
+        )}
+        {other.length > 0 && (
+          <optgroup label={key.length > 0 ? "Other contacts" : "Contacts at the account"}>
+            {other.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.name}
+              </option>
+            ))}
+          </optgroup>
+        )}
+      </select>
+    </div>
   );
 }

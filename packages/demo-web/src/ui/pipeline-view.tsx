@@ -1,7 +1,7 @@
 /**
  * The pipeline: the open opportunities of the book in a sortable table (cards on phones), a
  * stage filter and a search box, all over the local document so they work offline; the
- * recommendation cards above it.
+ * recommendation cards above it, following the same filter and search.
  */
 import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import {
@@ -40,6 +40,8 @@ export function PipelineView() {
   const stages = useMemo(() => stagesOf(rows), [rows]);
   const shown = useMemo(() => queryPipeline(rows, query), [rows, query]);
   const deferredSnapshot = useDeferredValue(snapshot);
+  // The cards follow the table's stage filter and search (issue 25).
+  const deferredShown = useDeferredValue(shown);
   const painted = rows.length > 0;
   useEffect(() => {
     // A User Timing mark the cold-start benchmark reads: the first frame with pipeline rows.
@@ -56,7 +58,8 @@ export function PipelineView() {
             Pipeline
           </h1>
           <p className="muted" data-testid="pipeline-summary">
-            {shown.length} of {rows.length} open opportunities · {formatAmount(totalAmount(shown))}
+            {shown.length} of {rows.length} open opportunities ·{" "}
+            {formatAmount(totalAmount(shown.filter((row) => !row.closing)))}
           </p>
         </div>
         <div className="toolbar">
@@ -88,7 +91,7 @@ export function PipelineView() {
         </div>
       </div>
 
-      <RecommendationList snapshot={deferredSnapshot} />
+      <RecommendationList snapshot={deferredSnapshot} visible={deferredShown} />
 
       {rows.length === 0 ? (
         <div className="empty" data-testid="pipeline-empty">
@@ -123,13 +126,26 @@ export function PipelineView() {
             </thead>
             <tbody>
               {shown.map((row) => (
-                <tr key={row.id} data-testid="pipeline-row" data-id={row.id}>
+                <tr
+                  key={row.id}
+                  data-testid="pipeline-row"
+                  data-id={row.id}
+                  data-closing={row.closing ? "true" : undefined}
+                  className={row.closing ? "closing" : undefined}
+                >
                   <th scope="row" data-label="Opportunity">
                     <a href={routeHref({ screen: "opportunity", id: row.id })}>{row.name}</a>
-                    {row.pendingFields.length > 0 && (
-                      <span className="badge badge-neutral" title="Edited on a device, not yet in Salesforce">
-                        edited
+                    {row.closing ? (
+                      // A pending close: leaving the pipeline, its amount no longer counted as open.
+                      <span className="badge badge-closing" title="Closed on a device, on its way to Salesforce">
+                        closing
                       </span>
+                    ) : (
+                      row.pendingFields.length > 0 && (
+                        <span className="badge badge-neutral" title="Edited on a device, not yet in Salesforce">
+                          edited
+                        </span>
+                      )
                     )}
                   </th>
                   <td data-label="Account">{row.accountName}</td>

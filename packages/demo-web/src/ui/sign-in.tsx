@@ -1,9 +1,15 @@
 /**
  * The sign-in screen: the demo org's users as one-click buttons when the server lists them,
- * and a username field for any other org user. Both start the server's OAuth login.
+ * and a username field for any other org user. Both start the server's OAuth login, after
+ * sending a sign-out made offline (so it cannot end the new session later).
  */
-import { type FormEvent, useEffect, useState } from "react";
-import { type DemoUser, fetchDemoUsers, loginUrl } from "../session/session-api.js";
+import { type FormEvent, type MouseEvent, useEffect, useState } from "react";
+import { type DemoUser, fetchDemoUsers, loginUrl, sendPendingSignOut } from "../session/session-api.js";
+
+/** Starts the OAuth login of `username`, once an earlier offline sign-out has reached the server. */
+function startLogin(username: string): void {
+  void sendPendingSignOut(window.localStorage).then(() => window.location.assign(loginUrl(username)));
+}
 
 /** The sign-in screen. */
 export function SignIn({ notice }: { notice: string | null }) {
@@ -20,7 +26,7 @@ export function SignIn({ notice }: { notice: string | null }) {
   }, []);
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (username.trim() !== "") window.location.assign(loginUrl(username.trim()));
+    if (username.trim() !== "") startLogin(username.trim());
   };
   return (
     <main className="sign-in">
@@ -44,7 +50,15 @@ export function SignIn({ notice }: { notice: string | null }) {
             <ul className="user-list">
               {users.map((u) => (
                 <li key={u.username}>
-                  <a className="user-button" href={loginUrl(u.username)} data-testid="demo-user">
+                  <a
+                    className="user-button"
+                    href={loginUrl(u.username)}
+                    onClick={(event: MouseEvent) => {
+                      event.preventDefault();
+                      startLogin(u.username);
+                    }}
+                    data-testid="demo-user"
+                  >
                     <span className="avatar" aria-hidden="true">
                       {u.name.slice(0, 1)}
                     </span>

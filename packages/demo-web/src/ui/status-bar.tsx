@@ -1,10 +1,12 @@
 /**
- * The always-visible sync status bar: online/offline, last synced, pending count, errors, and a
- * progress indicator while a first sync loads the book.
+ * The always-visible sync status bar: online/offline, last synced, pending count, errors (its
+ * "N need attention" links to the list of them), and a progress indicator while a first sync
+ * loads the book.
  */
 import { useEffect, useMemo, useState } from "react";
 import { syncStatusText } from "../sync/status-text.js";
 import { pendingCount, problemCount } from "../view-model/view-model.js";
+import { ATTENTION_HASH } from "./attention-list.js";
 import { useConnectionState, useSnapshot } from "./book-context.js";
 
 function useNow(intervalMs: number): Date {
@@ -59,9 +61,9 @@ export function StatusBar() {
         {text.pending}
       </span>
       {text.problems !== null && (
-        <span className="status-item status-problem" data-testid="sync-problems">
+        <a className="status-item status-problem" href={ATTENTION_HASH} data-testid="sync-problems">
           {text.problems}
-        </span>
+        </a>
       )}
       {text.loading && <progress className="status-progress" aria-label="Loading your book" />}
     </div>

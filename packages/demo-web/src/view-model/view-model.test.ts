@@ -169,3 +169,71 @@ describe("view model over the engine's views", () => {
     );
   });
 });
+
+describe("what the book shows from Salesforce (issue 25)", () => {
+  const org = {
+    instanceUrl: "https://acme.my.salesforce.com",
+    stages: [
+      { name: "Prospecting", sortOrder: 1, isClosed: false, isWon: false },
+      { name: "Qualification", sortOrder: 2, isClosed: false, isWon: false },
+      { name: "Closed Won", sortOrder: 3, isClosed: true, isWon: true },
+    ],
+  };
+
+  it("a pending close marks the row closing at once; the stage has its sales-process rank", () => {
+    const { doc, maps, device, view } = book();
+    doc.transact(() => maps.meta.set("org", org), "salesforce");
+    expect(pipelineRows(view.getSnapshot())[0]).toMatchObject({ closing: false, stageRank: 0 });
+    const close = device.editField({ sobject: "Opportunity", recordId: OPP, field: "StageName", value: "Closed Won" });
+    if (!close.ok) throw close.error;
+    expect(pipelineRows(view.getSnapshot())[0]).toMatchObject({ stage: "Closed Won", closing: true, stageRank: 2 });
+  });
+
+  it("lists open to-dos apart with their due date and status, shows both numbers and links the record", () => {
+    const { doc, maps, view, lookups } = book();
+    doc.transact(() => {
+      maps.meta.set("org", org);
+      maps.contacts.set(ADA, {
+        ...maps.contacts.get(ADA),
+        Phone: "+1 415 555 0100",
+        MobilePhone: "+1 415 555 0199",
+      } as never);
+      maps.activities.set("00T000000000001AAA", {
+        Id: "00T000000000001AAA",
+        Type: "Task",
+        WhoId: ADA,
+        WhatId: OPP,
+        Subject: "Email: Security questionnaire",
+        Status: "Not Started",
+        ActivityDate: "2027-01-01",
+        StartDateTime: null,
+        Description: null,
+        TaskSubtype: "Email",
+        IsClosed: false,
+        CompletedDateTime: null,
+        CreatedDate: "2026-11-02T09:00:00.000Z",
+        OwnerId: OWNER,
+        SystemModstamp: STAMP,
+      } as never);
+    }, "salesforce");
+    const opp = view.getOpportunity(OPP);
+    if (opp === undefined) throw new Error("opportunity missing");
+    const detail = opportunityDetail(opp, view.getSnapshot(), lookups);
+    expect(detail.openTasks).toEqual([
+      {
+        key: "00T000000000001AAA",
+        subject: "Email: Security questionnaire",
+        due: "2027-01-01",
+        status: "Not Started",
+        contactName: "Ada Lovelace",
+      },
+    ]);
+    expect(detail.activities).toEqual([]);
+    expect(detail.lastInteraction).toBeNull();
+    expect(detail.keyContacts.find((c) => c.id === ADA)).toMatchObject({
+      phone: "+1 415 555 0100",
+      mobile: "+1 415 555 0199",
+    });
+    expect(detail.salesforceUrl).toBe(`https://acme.my.salesforce.com/${OPP}`);
+  });
+});

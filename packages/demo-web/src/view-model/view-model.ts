@@ -8,19 +8,23 @@
  * into the document (interaction details, receipts); nothing here derives book semantics the
  * engine already owns (Key rule, overlays, de-duplication) — it only words them for people.
  */
-import type {
-  ActivityItem,
-  BookSnapshot,
-  ContactView,
-  IntentView,
-  Interaction,
-  KeyEvidence,
-  LastInteraction,
-  OpportunityView,
-  Receipt,
-  ReceiptStatus,
-  Recommendation,
-  RecommendationKind,
+import {
+  type ActivityItem,
+  type BookSnapshot,
+  type ContactView,
+  type IntentView,
+  type Interaction,
+  isClosedStage,
+  type KeyEvidence,
+  type LastInteraction,
+  type OpportunityView,
+  type OrgView,
+  type Receipt,
+  type ReceiptStatus,
+  type Recommendation,
+  type RecommendationKind,
+  recordUrl,
+  stageRank,
 } from "@tandem/engine";
 
 /** The opportunity fields a user may edit from the detail screen. */
@@ -43,6 +47,10 @@ export interface PipelineRow {
   readonly description: string | null;
   /** Fields whose shown value comes from an edit not yet in Salesforce. */
   readonly pendingFields: readonly string[];
+  /** A pending stage edit closes it (won or lost): it is leaving the pipeline, its amount no longer open. */
+  readonly closing: boolean;
+  /** The stage's place in the org's sales process (`null` when the org does not list it). */
+  readonly stageRank: number | null;
 }
 
 /** Why a contact is Key, in words-ready form. */
@@ -68,6 +76,7 @@ export interface ContactRow {
   readonly title: string | null;
   readonly email: string | null;
   readonly phone: string | null;
+  readonly mobile: string | null;
   readonly tier: "key" | "other";
   readonly evidence: readonly Evidence[];
   /** The user's manual override ("auto" when none). */
@@ -99,6 +108,17 @@ export interface ActivityView {
   readonly receipt: ReceiptView | null;
 }
 
+/** An open to-do of an opportunity (an open Task): what, and when it is due. */
+export interface OpenTaskView {
+  readonly key: string;
+  readonly subject: string;
+  /** `YYYY-MM-DD`. */
+  readonly due: string;
+  /** The Task's status, e.g. "Not Started". */
+  readonly status: string | null;
+  readonly contactName: string | null;
+}
+
 /**
  * The latest interaction with the Key contacts of an opportunity, worded for the Last
  * Interaction card (the engine's `LastInteraction` with a label and a contact name).
@@ -128,6 +148,10 @@ export interface OpportunityDetail {
   readonly otherContacts: readonly ContactRow[];
   readonly lastInteraction: LastInteractionSummary | null;
   readonly activities: readonly ActivityView[];
+  /** Open to-dos, soonest due first (never in `activities`). */
+  readonly openTasks: readonly OpenTaskView[];
+  /** The opportunity in Salesforce (`null` until the book knows the org's instance URL). */
+  readonly salesforceUrl: string | null;
   /** Pending edits by field (shown as an overlay on the field). */
   readonly pending: ReadonlyMap<string, EditView>;
   /** Conflicted or failed edits the user has to act on. */
@@ -163,8 +187,10 @@ export function toReceiptView(receipt: Receipt | null | undefined): ReceiptView 
   };
 }
 
-/** A pipeline row from an engine opportunity view. */
-export function toPipelineRow(o: OpportunityView): PipelineRow {
+const NO_ORG: OrgView = { instanceUrl: null, stages: [] };
+
+/** A pipeline row from an engine opportunity view, with the org's stages for its stage order. */
+export function toPipelineRow(o: OpportunityView, org: OrgView = NO_ORG): PipelineRow {
   const r = o.record;
   return {
     id: o.id,
@@ -178,12 +204,14 @@ export function toPipelineRow(o: OpportunityView): PipelineRow {
     forecastCategory: r.ForecastCategoryName,
     description: r.Description,
     pendingFields: Object.keys(o.pendingFields),
+    closing: o.pendingFields.StageName !== undefined && isClosedStage(org, r.StageName),
+    stageRank: stageRank(org, r.StageName),
   };
 }
 
 /** The pipeline rows of a snapshot (the engine lists open opportunities only). */
 export function pipelineRows(snapshot: BookSnapshot): PipelineRow[] {
-  return snapshot.opportunities.map(toPipelineRow);
+  return snapshot.opportunities.map((o) => toPipelineRow(o, snapshot.org));
 }
 
 function toEvidence(e: KeyEvidence, lookups: BookLookups): Evidence {
@@ -212,7 +240,8 @@ function toContactRow(c: ContactView, lookups: BookLookups): ContactRow {
     name: c.contact.Name,
     title: c.contact.Title,
     email: c.contact.Email,
-    phone: c.contact.Phone ?? c.contact.MobilePhone,
+    phone: c.contact.Phone,
+    mobile: c.contact.MobilePhone,
     tier: c.tier,
     evidence: c.evidence.map((e) => toEvidence(e, lookups)),
     override: c.override ?? "auto",
@@ -275,6 +304,15 @@ export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lo
       receipt: itemReceipt(item, lookups),
     }),
   );
+  const openTasks = o.openTasks.map(
+    (item): OpenTaskView => ({
+      key: item.key,
+      subject: item.subject ?? "(no subject)",
+      due: item.at,
+      status: item.taskStatus,
+      contactName: item.contactId === null ? null : (names.get(item.contactId) ?? null),
+    }),
+  );
   const last = o.lastInteraction;
   const pending = new Map<string, EditView>();
   for (const [field, p] of Object.entries(o.pendingFields)) {
@@ -307,7 +345,7 @@ export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lo
     if (e !== null) problems.push(e);
   }
   return {
-    row: toPipelineRow(o),
+    row: toPipelineRow(o, snapshot.org),
     mirror: o.mirror as unknown as Record<string, unknown>,
     keyContacts,
     otherContacts,
@@ -321,6 +359,8 @@ export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lo
             contactName: last.contactId === null ? null : (names.get(last.contactId) ?? null),
           },
     activities,
+    openTasks,
+    salesforceUrl: recordUrl(snapshot.org, o.id),
     pending,
     problems,
   };

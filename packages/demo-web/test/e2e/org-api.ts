@@ -62,3 +62,19 @@ export async function updateRecord(
   });
   if (!response.ok) throw new Error(`update failed: ${response.status} ${await response.text()}`);
 }
+
+/** Creates one record as this user and returns its id. */
+export async function createRecord(
+  session: OrgSession,
+  sobject: string,
+  fields: Record<string, unknown>,
+): Promise<string> {
+  const response = await fetch(`${session.instanceUrl}/services/data/${VERSION}/sobjects/${sobject}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${session.accessToken}`, "content-type": "application/json" },
+    body: JSON.stringify(fields),
+  });
+  if (!response.ok) throw new Error(`create failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { id: string };
+  return body.id;
+}

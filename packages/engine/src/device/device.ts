@@ -6,7 +6,8 @@
  * Invariants: a rejected call writes nothing; intents are never rewritten once written; time,
  * ids and randomness come from the {@link DeviceContext}, never from globals; HLC timestamps a
  * device issues are strictly increasing and later than every intent it has seen
- * (`intent-stamps.ts`). Each call below is one function: validate in order, then write.
+ * (`intent-stamps.ts`). Each call below is one function: validate in order, then write;
+ * `editFields` validates every edit before it writes any (a form is all or nothing).
  */
 import type * as Y from "yjs";
 import { effectiveFieldValue, receiptStatus } from "../doc/intent-state.js";
@@ -58,6 +59,19 @@ export interface EditFieldInput {
   readonly value: unknown;
 }
 
+/** One rejected edit of {@link Device.editFields}: its position in the input, its field, and why. */
+export interface EditFieldsError {
+  readonly index: number;
+  /** The record field the edit was of (e.g. `"Probability"`). */
+  readonly field: string;
+  readonly error: DeviceInputError;
+}
+
+/** The result of {@link Device.editFields}: every intent written, or every edit's error and nothing written. */
+export type EditFieldsResult =
+  | { readonly ok: true; readonly value: readonly EditFieldIntent[] }
+  | { readonly ok: false; readonly errors: readonly EditFieldsError[] };
+
 /** Input of {@link Device.recordInteraction}. */
 export interface RecordInteractionInput {
   readonly email: string;
@@ -74,6 +88,22 @@ export interface Device {
   logActivity(input: LogActivityInput): DeviceResult<LogActivityIntent>;
   /** Edits a synced field; `base` is the value the device shows now (pending edits included). */
   editField(input: EditFieldInput): DeviceResult<EditFieldIntent>;
+  /**
+   * Edits several fields as one form: validates every edit first and, only when all are valid,
+   * writes them in one transaction; otherwise writes nothing and returns every edit's error.
+   *
+   * @remarks Each edit is still its own intent (it syncs, and can conflict, on its own). One
+   * field may appear once per call. An empty list writes nothing and succeeds.
+   * @example
+   * ```ts
+   * const r = device.editFields([
+   *   { sobject: "Opportunity", recordId, field: "Amount", value: 5000 },
+   *   { sobject: "Opportunity", recordId, field: "Probability", value: 40 },
+   * ]);
+   * if (!r.ok) for (const e of r.errors) show(e.field, e.error.message);
+   * ```
+   */
+  editFields(inputs: readonly EditFieldInput[]): EditFieldsResult;
   /** Promotes (`key`), demotes (`other`) or returns to the rule (`auto`) a contact for one opportunity. */
   setContactTier(input: {
     readonly opportunityId: string;
@@ -86,6 +116,8 @@ export interface Device {
   cancel(intentId: string): DeviceResult<CancelIntent>;
   /** Records that the user exchanged an email or a meeting with an address. */
   recordInteraction(input: RecordInteractionInput): DeviceResult<Interaction>;
+  /** The id this device stamps on what it writes (an intent's `device`). */
+  readonly deviceId: string;
   /** Stops observing the document. */
   dispose(): void;
 }
@@ -194,31 +226,62 @@ function logActivity(w: DeviceWriter, input: LogActivityInput): DeviceResult<Log
   });
 }
 
+/** The checked parts of one edit, ready to be stamped and written. */
+type CheckedEdit = Omit<EditFieldIntent, "id" | "at" | "hlc" | "device">;
+
+/** Validates one edit against what the device sees now; writes nothing. */
+function checkEdit(w: DeviceWriter, input: EditFieldInput): CheckedEdit | DeviceInputError {
+  const bad = (code: DeviceInputErrorCode, message: string, field: string) =>
+    new DeviceInputError({ code, message, field });
+  if (input.sobject !== "Opportunity" && input.sobject !== "Contact") {
+    return bad("unknown-field", "only Opportunity and Contact fields can be edited", "sobject");
+  }
+  const recordId = readId(input.recordId, "recordId");
+  if (recordId instanceof DeviceInputError) return recordId;
+  const record = input.sobject === "Opportunity" ? w.maps.opportunities.get(recordId) : w.maps.contacts.get(recordId);
+  if (record === undefined) return bad("unknown-record", `this ${input.sobject} is not in your book`, "recordId");
+  if (!isEditableField(input.sobject, input.field)) {
+    return bad("unknown-field", `${input.field} is not an editable ${input.sobject} field`, "field");
+  }
+  const problem = checkFieldValue(input.sobject, input.field, input.value);
+  if (problem !== null) return bad("invalid-value", `${input.field} ${problem}`, "value");
+  const base = effectiveFieldValue(w.maps, input.sobject, recordId, input.field);
+  return { kind: "editField", sobject: input.sobject, recordId, field: input.field, value: input.value, base };
+}
+
 function editField(w: DeviceWriter, input: EditFieldInput): DeviceResult<EditFieldIntent> {
   const v = versionError(w.doc);
   if (v) return { ok: false, error: v };
-  if (input.sobject !== "Opportunity" && input.sobject !== "Contact") {
-    return fail("unknown-field", "only Opportunity and Contact fields can be edited", "sobject");
-  }
-  const recordId = readId(input.recordId, "recordId");
-  if (recordId instanceof DeviceInputError) return { ok: false, error: recordId };
-  const record = input.sobject === "Opportunity" ? w.maps.opportunities.get(recordId) : w.maps.contacts.get(recordId);
-  if (record === undefined) return fail("unknown-record", `this ${input.sobject} is not in your book`, "recordId");
-  if (!isEditableField(input.sobject, input.field)) {
-    return fail("unknown-field", `${input.field} is not an editable ${input.sobject} field`, "field");
-  }
-  const problem = checkFieldValue(input.sobject, input.field, input.value);
-  if (problem !== null) return fail("invalid-value", `${input.field} ${problem}`, "value");
-  const base = effectiveFieldValue(w.maps, input.sobject, recordId, input.field);
-  return writeIntent<EditFieldIntent>(w, {
-    ...w.stamps.next(),
-    kind: "editField",
-    sobject: input.sobject,
-    recordId,
-    field: input.field,
-    value: input.value,
-    base,
+  const checked = checkEdit(w, input);
+  if (checked instanceof DeviceInputError) return { ok: false, error: checked };
+  return writeIntent<EditFieldIntent>(w, { ...w.stamps.next(), ...checked });
+}
+
+function editFields(w: DeviceWriter, inputs: readonly EditFieldInput[]): EditFieldsResult {
+  const v = versionError(w.doc);
+  if (v) return { ok: false, errors: inputs.map((input, index) => ({ index, field: input.field, error: v })) };
+  const errors: EditFieldsError[] = [];
+  const checked: CheckedEdit[] = [];
+  const seen = new Set<string>();
+  inputs.forEach((input, index) => {
+    const key = `${input.sobject}\u0000${input.recordId}\u0000${input.field}`;
+    const result = seen.has(key)
+      ? new DeviceInputError({ code: "invalid-value", message: `${input.field} is edited twice`, field: "field" })
+      : checkEdit(w, input);
+    seen.add(key);
+    if (result instanceof DeviceInputError) errors.push({ index, field: input.field, error: result });
+    else checked.push(result);
   });
+  if (errors.length > 0) return { ok: false, errors };
+  // Bases were all read before anything is written, and the fields are distinct, so each
+  // edit's base is the value the form showed.
+  const intents = checked.map((c): EditFieldIntent => ({ ...w.stamps.next(), ...c }));
+  if (intents.length > 0) {
+    w.doc.transact(() => {
+      for (const intent of intents) w.maps.intents.set(intent.id, intent);
+    }, w.context.deviceId);
+  }
+  return { ok: true, value: intents };
 }
 
 function setContactTier(
@@ -348,10 +411,12 @@ export function createDevice(doc: Y.Doc, context: DeviceContext): Device {
   return {
     logActivity: (input) => logActivity(w, input),
     editField: (input) => editField(w, input),
+    editFields: (inputs) => editFields(w, inputs),
     setContactTier: (input) => setContactTier(w, input),
     resolveConflict: (intentId, choice) => resolveConflict(w, intentId, choice),
     cancel: (intentId) => cancel(w, intentId),
     recordInteraction: (input) => recordInteraction(w, input),
+    deviceId: context.deviceId,
     dispose: () => w.stamps.dispose(),
   };
 }

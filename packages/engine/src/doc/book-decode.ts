@@ -20,6 +20,8 @@ import {
   type Intent,
   type IntentKind,
   LogActivityIntentSchema,
+  type OrgInfo,
+  OrgInfoSchema,
   type Receipt,
   ReceiptSchema,
   ResolveConflictIntentSchema,
@@ -82,6 +84,7 @@ const DECODERS: Readonly<Record<IntentKind, (u: unknown) => Exit.Exit<Intent, Sc
 const decodeReceipt = Schema.decodeUnknownExit(ReceiptSchema);
 const decodeSync = Schema.decodeUnknownExit(SyncStatusSchema);
 const decodeWatermarks = Schema.decodeUnknownExit(WatermarksSchema);
+const decodeOrgInfo = Schema.decodeUnknownExit(OrgInfoSchema);
 
 const isObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -243,6 +246,13 @@ export function readWatermarks(raw: unknown, notAfterMs = Number.POSITIVE_INFINI
 export function readSyncStatus(raw: unknown): SyncStatus | null {
   if (!isObject(raw)) return null;
   const exit = decodeSync(raw);
+  return Exit.isSuccess(exit) ? exit.value : null;
+}
+
+/** `meta.org` decoded, or `null` when absent or malformed. */
+export function readOrgInfo(raw: unknown): OrgInfo | null {
+  if (!isObject(raw)) return null;
+  const exit = decodeOrgInfo(raw);
   return Exit.isSuccess(exit) ? exit.value : null;
 }
 

@@ -84,4 +84,40 @@ describe("document protocol versioning", () => {
       expect(meta.get("schemaVersion")).toBe(SCHEMA_VERSION);
     }
   });
+
+  it("pulls activities again once when some were mirrored before their time fields (issue 25)", () => {
+    const doc = new Y.Doc();
+    const m = bookMaps(doc);
+    const marks = {
+      Opportunity: "2026-01-01T00:00:00.000Z",
+      Task: "2026-01-01T00:00:00.000Z",
+      Event: "2026-01-01T00:00:00.000Z",
+    };
+    const task = {
+      Id: "00T000000000001AAA",
+      Type: "Task",
+      WhoId: null,
+      Status: "Completed",
+      ActivityDate: "2026-01-01",
+    };
+    doc.transact(() => {
+      m.meta.set("schemaVersion", SCHEMA_VERSION);
+      m.meta.set("sync", { state: "idle", lastSuccessAt: null, lastError: null, apiUsage: { used: 0, max: 0 } });
+      m.meta.set("watermarks", marks);
+      m.activities.set(task.Id, task as never);
+    }, SALESFORCE_ORIGIN);
+    expect(openBook(doc).ok).toBe(true);
+    // The record stays (the pull replaces it); only the activity watermarks go, not as damage.
+    expect(m.meta.get("watermarks")).toEqual({ Opportunity: marks.Opportunity });
+    expect(m.activities.has(task.Id)).toBe(true);
+    // Once re-pulled with its CreatedDate, nothing more is reset.
+    doc.transact(() => {
+      m.activities.set(task.Id, { ...task, CreatedDate: "2026-01-01T08:00:00.000Z" } as never);
+      m.meta.set("watermarks", marks);
+    }, SALESFORCE_ORIGIN);
+    let updates = 0;
+    doc.on("update", () => updates++);
+    expect(openBook(doc)).toMatchObject({ ok: true, repaired: [] });
+    expect(updates).toBe(0);
+  });
 });

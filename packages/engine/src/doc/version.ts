@@ -114,6 +114,14 @@ const OBJECTS_OF: Readonly<Record<MirrorMapName, ReadonlyArray<string>>> = {
   activities: ["Task", "Event"],
 };
 
+/** True when some mirrored activity lacks `CreatedDate` (it was mirrored before the field was). */
+function hasActivitiesWithoutTimes(maps: BookMaps): boolean {
+  for (const value of (maps.activities as Y.Map<unknown>).values()) {
+    if (typeof value === "object" && value !== null && !Object.hasOwn(value, "CreatedDate")) return true;
+  }
+  return false;
+}
+
 /** Options of {@link openBook}. */
 export interface OpenBookOptions {
   readonly orgId?: string | undefined;
@@ -190,6 +198,12 @@ export function openBook(doc: Y.Doc, options: OpenBookOptions = {}): OpenBookRes
   const decodedMarks = readWatermarks(rawMarks, notAfter);
   const marks: Record<string, string> = { ...(decodedMarks ?? {}) };
   for (const d of damaged) for (const object of OBJECTS_OF[d.map]) delete marks[object];
+  // Activities mirrored before their time fields (CreatedDate, CompletedDateTime, IsClosed)
+  // were part of the record are pulled again once: an additive change (protocol §6).
+  if (hasActivitiesWithoutTimes(maps)) {
+    delete marks.Task;
+    delete marks.Event;
+  }
   if ((rawMarks !== undefined || current) && !jsonEqual(marks, rawMarks)) {
     if (decodedMarks === null || rawMarks === undefined) repaired.push("meta.watermarks");
     repairs.push(() => maps.meta.set("watermarks", marks));

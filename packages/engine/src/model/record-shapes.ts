@@ -117,6 +117,12 @@ export const ACTIVITY_SHAPE = {
     StartDateTime: { kind: "datetime", nullable: true, only: ["Event"] },
     Description: { kind: "text", nullable: true },
     TaskSubtype: { kind: "text", nullable: true, only: ["Task"] },
+    /** A Task's `IsClosed` (its status is a closed one): `false` is an open to-do. */
+    IsClosed: { kind: "boolean", nullable: true, only: ["Task"] },
+    /** When a Task was closed; with `CreatedDate`, the time of day a Task date lacks. */
+    CompletedDateTime: { kind: "datetime", nullable: true, only: ["Task"] },
+    /** Nullable: records mirrored before this field was added lack it until re-pulled. */
+    CreatedDate: { kind: "datetime", nullable: true },
     OwnerId: { kind: "id" },
     SystemModstamp: { kind: "datetime" },
   },

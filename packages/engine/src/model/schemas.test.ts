@@ -47,6 +47,9 @@ describe("record schemas", () => {
       StartDateTime: "2026-01-31T09:00:00.000Z",
       Description: null,
       TaskSubtype: null,
+      IsClosed: null,
+      CompletedDateTime: null,
+      CreatedDate: "2026-01-20T10:00:00.000Z",
       OwnerId: readSalesforceId("005000000000001"),
       SystemModstamp: "2026-01-01T00:00:00.000Z",
     };
@@ -54,6 +57,7 @@ describe("record schemas", () => {
     expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, Type: "Note" })).toThrow();
     expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, ActivityDate: "2026-1-31" })).toThrow();
     expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, StartDateTime: "tomorrow" })).toThrow();
+    expect(() => Schema.decodeUnknownSync(ActivitySchema)({ ...event, CreatedDate: "2026-01-20" })).toThrow();
     expect(() => Schema.decodeUnknownSync(AccountSchema)({ Id: event.OwnerId, Name: null })).toThrow();
   });
 

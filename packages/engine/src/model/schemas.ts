@@ -248,6 +248,30 @@ export const SyncStatusSchema = Schema.Struct({
 /** The worker's sync status. */
 export type SyncStatus = typeof SyncStatusSchema.Type;
 
+/** One opportunity stage of the org's sales process (an active `OpportunityStage`). */
+export const StageInfoSchema = Schema.Struct({
+  /** The StageName picklist value. */
+  name: Schema.String,
+  /** Its place in the sales process (`OpportunityStage.SortOrder`). */
+  sortOrder: Schema.Finite,
+  isClosed: Schema.Boolean,
+  isWon: Schema.Boolean,
+});
+/** One stage of the org's sales process. */
+export type StageInfo = typeof StageInfoSchema.Type;
+
+/**
+ * `meta.org`: what the worker knows of the org beyond the records — its instance URL (for
+ * links to a record in Salesforce) and its stages in sales-process order. Absent in docs
+ * written before it; the worker writes it on its next cycle.
+ */
+export const OrgInfoSchema = Schema.Struct({
+  instanceUrl: Schema.NullOr(Schema.String),
+  stages: Schema.Array(StageInfoSchema),
+});
+/** What the worker knows of the org. */
+export type OrgInfo = typeof OrgInfoSchema.Type;
+
 /** `meta.watermarks`: per object, the greatest SystemModstamp mirrored. */
 export const WatermarksSchema = Schema.Record(Schema.String, DateTimeString);
 

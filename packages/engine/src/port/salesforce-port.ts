@@ -35,6 +35,7 @@ import type {
   OpportunityRecord,
 } from "../model/records.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
+import type { OrgInfo } from "../model/schemas.js";
 
 /** The objects a book pulls, each with its own watermark. */
 export type ScopeObject = "Opportunity" | "Account" | "Contact" | "OpportunityContactRole" | "Task" | "Event";
@@ -213,4 +214,11 @@ export interface SalesforcePort {
     keys: ReadonlyArray<IdempotencyKey>,
   ) => Effect.Effect<ReadonlyMap<IdempotencyKey, SalesforceId | null>, SalesforcePortError>;
   readonly usage: () => ApiUsage;
+  /**
+   * What the book shows of the org beyond its records: the instance URL (for links to a
+   * record) and the active opportunity stages in sales-process order (`OpportunityStage`).
+   * One read; optional so a port written before it still syncs (the book then has no
+   * `meta.org`, and the screens fall back to stage names).
+   */
+  readonly pullOrgInfo?: (() => Effect.Effect<OrgInfo, SalesforcePortError>) | undefined;
 }

@@ -1,6 +1,9 @@
 /**
  * The sync runner (docs/architecture.md, "The sync cycle"): one cycle is pull → plan → apply (mirror, final receipts and
- * write-ahead `sending` receipts) → persist → look up earlier attempts → push → apply results.
+ * write-ahead `sending` receipts) → persist → look up earlier attempts → push → apply results,
+ * and once more when a write was applied, so the mirror reflects it at once (a closed
+ * opportunity leaves, a created Task arrives). `meta.org` (instance URL, stage order) is read
+ * when the book lacks it or pulls its scope in full.
  * This file runs the steps in order and types and records their failures; the pull is in
  * `pull-step.ts`, lookups and pushes in `push-step.ts`, what the steps share in
  * `cycle-context.ts` and the backoff in `retry.ts`.
@@ -20,6 +23,7 @@
  */
 import { Data, Effect } from "effect";
 import type * as Y from "yjs";
+import { readOrgInfo, readWatermarks } from "../doc/book-decode.js";
 import { bookMaps } from "../doc/layout.js";
 import { type BookVersionTooNewError, openBook } from "../doc/version.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
@@ -216,6 +220,40 @@ function cycleSteps(
     const usage = ctx.port.usage();
     if (usage.max > 0 && usage.used / usage.max >= (options.budgetStopAt ?? 0.95)) return skippedReport(usage);
 
+    // What the screens need of the org (instance URL, stage order): once, and on a full pull.
+    yield* refreshOrgInfo(ctx);
+
+    const first = yield* syncRound(ctx, options);
+    // A write that reached Salesforce changes what the mirror must hold (a close takes the
+    // opportunity out of the scope, a created Task joins it): one more round reads it back
+    // now rather than at the next scheduled cycle, so no device shows the old state meanwhile.
+    if (first.wrote) yield* syncRound(ctx, options);
+
+    recordIdle(ctx);
+    return cycleReport(ctx, first.pulled, first.plan);
+  });
+}
+
+/** Writes `meta.org` when the book lacks it (or has a damaged one) or pulls its scope in full. */
+function refreshOrgInfo(ctx: CycleContext): Effect.Effect<void, SalesforcePortError> {
+  return Effect.gen(function* () {
+    const pullOrgInfo = ctx.port.pullOrgInfo;
+    if (pullOrgInfo === undefined) return;
+    const { meta } = bookMaps(ctx.doc);
+    // Only meta is read: reading the whole book state here would cost a pass over the mirror.
+    const fullPull = readWatermarks(meta.get("watermarks"))?.Opportunity === undefined;
+    if (readOrgInfo(meta.get("org")) !== null && !fullPull) return;
+    const org = yield* ctx.retry.retrying(pullOrgInfo());
+    ctx.apply({ ...EMPTY_PLAN, meta: [{ key: "org", value: org }] });
+  });
+}
+
+/** One pull → plan → apply → persist → lookup → push round; `wrote` when a write was applied. */
+function syncRound(
+  ctx: CycleContext,
+  options: RunnerOptions,
+): Effect.Effect<{ pulled: CyclePull; plan: Plan; wrote: boolean }, SalesforcePortError | PersistFailed> {
+  return Effect.gen(function* () {
     // 1. Pull: scope, then the Key contacts' activities.
     const pulled = yield* pullCycle(ctx, options.userId, options.activityWindowDays ?? 90);
 
@@ -232,6 +270,7 @@ function cycleSteps(
     if (writes.length > 0) {
       yield* Effect.mapError(options.beforeWrite(ctx.doc), (e) => new PersistFailed({ message: String(e) }));
     }
+    const appliedBefore = ctx.counts.applied;
 
     // 4. Earlier attempts first: a found key means the Task exists.
     if (p.lookups.length > 0)
@@ -243,9 +282,7 @@ function cycleSteps(
 
     // 5. Push in batches, 6. apply each batch's results.
     yield* pushInBatches(ctx, writes, options.batchSize ?? 200);
-
-    recordIdle(ctx);
-    return cycleReport(ctx, pulled, p);
+    return { pulled, plan: p, wrote: ctx.counts.applied > appliedBefore };
   });
 }
 

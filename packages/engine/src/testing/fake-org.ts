@@ -70,6 +70,8 @@ export class FakeOrg {
   readonly activities = new Map<SalesforceId, FakeActivity>();
   /** API calls made against the org by every port. */
   apiCalls = 0;
+  /** The org's instance URL (links to a record are `<instanceUrl>/<Id>`). */
+  readonly instanceUrl = "https://fake.my.salesforce.com";
   readonly apiMax: number;
 
   constructor(options: FakeOrgOptions = {}) {
@@ -202,19 +204,25 @@ export class FakeOrg {
   }): SalesforceId {
     const type = fields.Type ?? "Task";
     const id = this.newId(type);
+    const stamp = this.stamp();
+    const status = type === "Task" ? (fields.Status ?? "Not Started") : null;
     this.activities.set(id, {
       Id: id,
       Type: type,
       WhoId: fields.WhoId,
       WhatId: fields.WhatId ?? null,
       Subject: fields.Subject,
-      Status: type === "Task" ? (fields.Status ?? "Not Started") : null,
+      Status: status,
       ActivityDate: fields.ActivityDate,
       StartDateTime: type === "Event" ? (fields.StartDateTime ?? `${fields.ActivityDate}T09:00:00.000Z`) : null,
       Description: fields.Description ?? null,
       TaskSubtype: type === "Task" ? (fields.TaskSubtype ?? "Task") : null,
+      // As Salesforce derives them: a Task is closed in the Completed status, completed at creation.
+      IsClosed: type === "Task" ? status === "Completed" : null,
+      CompletedDateTime: status === "Completed" ? stamp : null,
+      CreatedDate: stamp,
       OwnerId: fields.OwnerId,
-      SystemModstamp: this.stamp(),
+      SystemModstamp: stamp,
       idempotencyKey: fields.idempotencyKey ?? null,
     });
     return id;
@@ -230,6 +238,12 @@ export class FakeOrg {
     if (sobject === "Opportunity" && typeof fields.StageName === "string") {
       const stage = FAKE_STAGES.get(fields.StageName);
       if (stage) next.IsClosed = stage.closed;
+    }
+    if (sobject === "Task" && typeof fields.Status === "string") {
+      const closed = fields.Status === "Completed";
+      if (closed && next.IsClosed !== true) next.CompletedDateTime = next.SystemModstamp;
+      if (!closed) next.CompletedDateTime = null;
+      next.IsClosed = closed;
     }
     if (sobject === "Contact" && ("FirstName" in fields || "LastName" in fields)) {
       next.Name = next.FirstName ? `${String(next.FirstName)} ${String(next.LastName)}` : String(next.LastName);

@@ -9,6 +9,7 @@ import { Effect } from "effect";
 import { checkFieldValue, isEditableField } from "../model/fields.js";
 import type { AccountRecord, ActivityRecord, ContactRecord, ContactRoleRecord } from "../model/records.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
+import type { OrgInfo } from "../model/schemas.js";
 import {
   AccessDenied,
   type ActivityPull,
@@ -247,5 +248,20 @@ export function createFakePort(org: FakeOrg, userId: SalesforceId): SalesforcePo
         return out;
       }),
     usage: () => ({ used: org.apiCalls, max: org.apiMax, callsMade }),
+    // One query of OpportunityStage, as the adapter makes it.
+    pullOrgInfo: () => call(1, () => orgInfoOf(org)),
+  };
+}
+
+/** The org's instance URL and its stages in sales-process order (the fake's stage table order). */
+function orgInfoOf(org: FakeOrg): OrgInfo {
+  return {
+    instanceUrl: org.instanceUrl,
+    stages: [...FAKE_STAGES].map(([name, stage], i) => ({
+      name,
+      sortOrder: i + 1,
+      isClosed: stage.closed,
+      isWon: stage.closed && stage.probability === 100,
+    })),
   };
 }

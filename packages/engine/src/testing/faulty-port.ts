@@ -86,6 +86,7 @@ export function withFaults(port: SalesforcePort): FaultyPort {
     push: wrap("push", port.push),
     lookup: wrap("lookup", port.lookup),
     usage: () => port.usage(),
+    ...(port.pullOrgInfo === undefined ? {} : { pullOrgInfo: port.pullOrgInfo }),
     inject(operation, kind, count = 1) {
       for (let i = 0; i < count; i++) queue.push({ operation, kind });
     },

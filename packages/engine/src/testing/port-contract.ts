@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { SalesforcePort } from "../port/salesforce-port.js";
 import { ContractContext } from "./port-contract-context.js";
+import { describeOrgAndTimes } from "./port-contract-org.js";
 import { describeScopePulls } from "./port-contract-scope.js";
 import { describeActivitiesAndTasks, describeUpdatesAndUsage } from "./port-contract-writes.js";
 
@@ -44,6 +45,8 @@ export interface ContractOrg {
     readonly Subject: string;
     readonly ActivityDate: string;
     readonly OwnerId: SalesforceId;
+    /** The Task's status; each harness has its default (an open one makes a to-do). */
+    readonly Status?: "Completed" | "Not Started" | undefined;
   }): Promise<SalesforceId>;
   /** Updates fields (e.g. `{ OwnerId }` to reassign, `{ StageName: "Closed Won" }` to close). */
   updateRecord(
@@ -87,5 +90,6 @@ export function describePortContract(name: string, makeHarness: () => Promise<Po
     describeScopePulls(c);
     describeActivitiesAndTasks(c);
     describeUpdatesAndUsage(c);
+    describeOrgAndTimes(c);
   });
 }

@@ -4,8 +4,9 @@
  * logged activities and email/calendar interactions.
  *
  * Invariants: pure reads of the document through the view's indexes; a logged activity shows
- * only until the Task it created is in the mirror (then the mirrored row shows instead), and an
- * open Task (a to-do) never counts as an interaction.
+ * only until the Task it created is in the mirror (then the mirrored row shows instead, at the
+ * time the user gave); an open Task (a to-do) is listed by its due date and never counts as an
+ * interaction.
  */
 import { normalizeEmail } from "../model/fields.js";
 import type { ActivityRecord, ContactRecord } from "../model/records.js";
@@ -13,16 +14,54 @@ import type { ReceiptStatus } from "../model/schemas.js";
 import type { ViewSource } from "./book-indexes.js";
 import type { ActivityItem, ActivityStatus, LastInteraction } from "./types.js";
 
-/** When an activity happened: an Event's start, else a Task's date (`null` when neither is set). */
-export const activityAt = (a: ActivityRecord): string | null => a.StartDateTime ?? a.ActivityDate;
+const DAY_MS = 86_400_000;
+
+/**
+ * A Task's time of day, when Salesforce has one for the day the Task is dated: when it was
+ * completed, else when it was created. `null` when neither falls within a day of `ActivityDate`
+ * (a Task dated another day than it was entered keeps its date).
+ */
+function taskInstant(a: ActivityRecord): string | null {
+  // `??` also covers records mirrored before these fields, which lack them.
+  const instant = a.CompletedDateTime ?? a.CreatedDate ?? null;
+  if (instant === null) return null;
+  if (a.ActivityDate === null) return instant;
+  const day = Date.parse(`${a.ActivityDate}T00:00:00.000Z`);
+  const at = Date.parse(instant);
+  return at >= day - DAY_MS && at < day + 2 * DAY_MS ? instant : null;
+}
+
+/**
+ * When an activity happened: an Event's start; for a Task, its time when known (see
+ * {@link taskInstant}), else its date. `null` when none is set. Datetimes are ISO UTC, dates
+ * `YYYY-MM-DD`, so plain string order is time order (a bare date sorts first in its day).
+ */
+export const activityAt = (a: ActivityRecord): string | null =>
+  a.StartDateTime ?? (a.Type === "Task" ? taskInstant(a) : null) ?? a.ActivityDate;
+
+/**
+ * When a mirrored activity happened, as the view shows it: for a Task logged on a device, the
+ * moment the user said it happened (`occurredAt`), which Salesforce keeps only as a date.
+ */
+export function mirroredAt({ maps, ix }: ViewSource, activityId: string, a: ActivityRecord): string | null {
+  const intentId = ix.intentBySalesforceId.get(activityId);
+  const intent = intentId === undefined ? undefined : maps.intents.get(intentId);
+  if (intent?.kind === "logActivity" && a.Type === "Task") return intent.activity.occurredAt;
+  return activityAt(a);
+}
 
 /** The later of two last interactions (the first on a tie). */
 export const laterInteraction = (a: LastInteraction | null, b: LastInteraction | null): LastInteraction | null =>
   a === null ? b : b === null ? a : b.at > a.at ? b : a;
 
-/** An open Task is a to-do (often due later), not something that happened with a contact. */
+/**
+ * An open Task is a to-do (often due later), not something that happened with a contact.
+ * Salesforce's `IsClosed` decides; a record mirrored before it was read falls back to its status.
+ */
 export function isOpenTask(a: ActivityRecord | undefined): boolean {
-  return a !== undefined && a.Type === "Task" && a.Status !== "Completed";
+  if (a === undefined || a.Type !== "Task") return false;
+  const closed = typeof a.IsClosed === "boolean" ? a.IsClosed : a.Status === "Completed";
+  return !closed;
 }
 
 function loggedStatus(status: ReceiptStatus): ActivityStatus | null {
@@ -54,6 +93,8 @@ export function loggedItem({ maps }: ViewSource, intentId: string): ActivityItem
     source: "logged",
     status,
     at: intent.activity.occurredAt,
+    open: false,
+    taskStatus: null,
     type: intent.activity.type,
     subject: intent.activity.subject ?? null,
     description: intent.activity.description ?? null,
@@ -69,13 +110,16 @@ export function loggedItem({ maps }: ViewSource, intentId: string): ActivityItem
 export function mirroredItem({ maps, ix }: ViewSource, activityId: string): ActivityItem | null {
   const a = maps.activities.get(activityId);
   if (a === undefined) return null;
-  const at = activityAt(a);
+  const open = isOpenTask(a);
+  const at = open ? a.ActivityDate : mirroredAt({ maps, ix }, activityId, a);
   if (at === null) return null;
   return {
     key: activityId,
     source: "salesforce",
     status: "in-salesforce",
     at,
+    open,
+    taskStatus: a.Type === "Task" ? a.Status : null,
     type: a.Type === "Event" ? "Event" : (a.TaskSubtype ?? "Task"),
     subject: a.Subject,
     description: a.Description,
@@ -93,9 +137,9 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord): La
   let best: LastInteraction | null = null;
   for (const id of ix.activitiesByWho.get(c.Id)) {
     const a = maps.activities.get(id);
-    const at = a === undefined ? null : activityAt(a);
-    if (a === undefined || at === null || (best !== null && at <= best.at)) continue;
-    if (isOpenTask(a)) continue;
+    if (a === undefined || isOpenTask(a)) continue;
+    const at = mirroredAt(source, id, a);
+    if (at === null || (best !== null && at <= best.at)) continue;
     best = {
       at,
       source: "activity",

@@ -15,7 +15,7 @@ import type { AccountRecord, ContactRecord, OpportunityRecord } from "../model/r
 import type { EditFieldIntent, Interaction, ReceiptStatus, SyncStatus } from "../model/schemas.js";
 import { isFinalStatus } from "../model/schemas.js";
 import { latestOverrides, resolveTier } from "../reconcile/key-contacts.js";
-import { contactLastInteraction, isOpenTask, laterInteraction, loggedItem, mirroredItem } from "./activity-items.js";
+import { contactLastInteraction, laterInteraction, loggedItem, mirroredItem } from "./activity-items.js";
 import type { IntentLists, ViewSource } from "./book-indexes.js";
 import type {
   ActivityItem,
@@ -156,12 +156,18 @@ function opportunityContacts(
   return { keyContacts, otherContacts };
 }
 
-/** Activities on the opportunity plus those with its Key contacts, newest first. */
+const newestFirst = (a: ActivityItem, b: ActivityItem) => (a.at > b.at ? -1 : a.at < b.at ? 1 : a.key < b.key ? -1 : 1);
+const soonestFirst = (a: ActivityItem, b: ActivityItem) => -newestFirst(a, b);
+
+/**
+ * Activities on the opportunity plus those with its Key contacts: what happened, newest first,
+ * and the open to-dos, soonest due first.
+ */
 function opportunityActivities(
   source: ViewSource,
   oppId: string,
   keyContacts: ReadonlyArray<ContactView>,
-): ActivityItem[] {
+): { activities: ActivityItem[]; openTasks: ActivityItem[] } {
   const { ix } = source;
   const activityIds = new Set<string>(ix.activitiesByWhat.get(oppId));
   const loggedIds = new Set<string>(ix.loggedByOpp.get(oppId));
@@ -178,7 +184,10 @@ function opportunityActivities(
     const item = loggedItem(source, l);
     if (item !== null) activities.push(item);
   }
-  return activities.sort((a, b) => (a.at > b.at ? -1 : a.at < b.at ? 1 : a.key < b.key ? -1 : 1));
+  return {
+    activities: activities.filter((a) => !a.open).sort(newestFirst),
+    openTasks: activities.filter((a) => a.open).sort(soonestFirst),
+  };
 }
 
 /** The latest touch of an opportunity: its Key contacts' and its newest done activity's. */
@@ -191,7 +200,7 @@ function opportunityLastInteraction(
   for (const k of keyContacts) last = laterInteraction(last, k.lastInteraction);
   // Activities are newest first: the first done one decides.
   for (const item of activities) {
-    if (item.status === "failed" || isOpenTask(maps.activities.get(item.key))) continue;
+    if (item.status === "failed" || item.open) continue;
     if (last !== null && item.at <= last.at) break;
     return {
       at: item.at,
@@ -217,9 +226,20 @@ export function deriveOpportunity(source: ViewSource, id: string): OpportunityVi
       ? null
       : ((maps.accounts.get(mirror.AccountId) as AccountRecord | undefined)?.Name ?? null);
   const { keyContacts, otherContacts } = opportunityContacts(source, id, mirror);
-  const activities = opportunityActivities(source, id, keyContacts);
+  const { activities, openTasks } = opportunityActivities(source, id, keyContacts);
   const lastInteraction = opportunityLastInteraction(source, keyContacts, activities);
-  return { id, record, mirror, accountName, pendingFields, keyContacts, otherContacts, lastInteraction, activities };
+  return {
+    id,
+    record,
+    mirror,
+    accountName,
+    pendingFields,
+    keyContacts,
+    otherContacts,
+    lastInteraction,
+    activities,
+    openTasks,
+  };
 }
 
 /** The sync status a snapshot shows: the worker's `meta.sync` plus the device-side queue counts. */

@@ -64,6 +64,9 @@ const task = (n: number, WhoId: SalesforceId, WhatId: SalesforceId | null, Activ
   StartDateTime: null,
   Description: null,
   TaskSubtype: "Call",
+  IsClosed: true,
+  CompletedDateTime: null,
+  CreatedDate: null,
   OwnerId: USER,
   SystemModstamp: STAMP,
 });
@@ -189,7 +192,7 @@ describe("book view: activities and last interaction", () => {
       contactId: ADA,
     });
     // An open follow-up Task due later is a to-do, not an interaction.
-    m.activities.set(id("00T", 2), { ...task(2, ADA, OPP, "2026-02-01"), Status: "Not Started" });
+    m.activities.set(id("00T", 2), { ...task(2, ADA, OPP, "2026-02-01"), Status: "Not Started", IsClosed: false });
     expect(view.getOpportunity(OPP)?.lastInteraction).toMatchObject({ refId: id("00T", 1) });
     expect(view.getOpportunity(OPP)?.keyContacts[0]?.lastInteraction).toMatchObject({ refId: id("00T", 1) });
     m.activities.delete(id("00T", 2));

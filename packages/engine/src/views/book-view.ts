@@ -19,7 +19,8 @@ import { bookMaps } from "../doc/layout.js";
 import { createViewChanges, observeBook } from "./book-changes.js";
 import { compareOpps, deriveIntentView, deriveOpportunity, deriveSync } from "./book-derive.js";
 import { BookIndexes, IntentLists, type ViewSource } from "./book-indexes.js";
-import type { BookSnapshot, IntentView, OpportunityView, SyncView } from "./types.js";
+import { deriveOrg } from "./org-view.js";
+import type { BookSnapshot, IntentView, OpportunityView, OrgView, SyncView } from "./types.js";
 
 /** The live view of one book document. */
 export interface BookView {
@@ -68,6 +69,7 @@ export function createBookView(doc: Y.Doc): BookView {
   let version = 0;
   let snapshot: BookSnapshot | null = null;
   let syncView: SyncView | null = null;
+  let orgView: OrgView | null = null;
 
   // Initial build.
   ix.build(maps);
@@ -96,7 +98,10 @@ export function createBookView(doc: Y.Doc): BookView {
     for (const id of changes.intentLists) lists.refresh(id);
     if (changes.intentLists.size > 0) changes.sync = true;
     changes.intentLists.clear();
-    if (changes.sync) syncView = null;
+    if (changes.sync) {
+      syncView = null;
+      orgView = null;
+    }
     changes.sync = false;
     version++;
     snapshot = null;
@@ -122,6 +127,7 @@ export function createBookView(doc: Y.Doc): BookView {
         if (v !== undefined) opportunities.push(v);
       }
       if (syncView === null) syncView = deriveSync(source, lists);
+      if (orgView === null) orgView = deriveOrg(maps);
       snapshot = {
         version,
         opportunities,
@@ -129,6 +135,7 @@ export function createBookView(doc: Y.Doc): BookView {
         conflicts: listOf(source, lists.conflicts, oldestFirst),
         failed: listOf(source, lists.failed, (a, b) => -oldestFirst(a, b)),
         sync: syncView,
+        org: orgView,
       };
       return snapshot;
     },

@@ -3,7 +3,8 @@
  * thresholds. Nothing is stored, so cards are always current.
  *
  * Invariant: the same inputs give the same cards, each with a stable `id`, so a UI can keep
- * dismissals keyed by it.
+ * dismissals keyed by it. {@link rankRecommendations} is a total order (ties end on `id`), so a
+ * ranked list and its first few ({@link topRecommendations}) are stable too.
  */
 import type { BookSnapshot, OpportunityView } from "./types.js";
 
@@ -24,6 +25,10 @@ export interface Recommendation {
   readonly contactId: string | null;
   readonly title: string;
   readonly severity: "info" | "warning" | "urgent";
+  /** The opportunity's close date (`YYYY-MM-DD`), for the UI to word in its own date format. */
+  readonly closeDate: string;
+  /** The opportunity's amount, the value at stake (ranks bigger deals first). */
+  readonly amount: number | null;
 }
 
 /** Thresholds of the cards, in days. */
@@ -65,11 +70,14 @@ export function recommendationsFor(
   const today = dateOnly(nowMs);
   const name = opp.record.Name;
   const close = opp.record.CloseDate;
+  const amount = opp.record.Amount;
   if (close < today) {
     cards.push({
       id: `close-date-passed:${opp.id}`,
       kind: "close-date-passed",
       opportunityId: opp.id,
+      closeDate: close,
+      amount,
       contactId: null,
       title: `${name}: close date ${close} has passed`,
       severity: "urgent",
@@ -79,6 +87,8 @@ export function recommendationsFor(
       id: `close-date-soon:${opp.id}`,
       kind: "close-date-soon",
       opportunityId: opp.id,
+      closeDate: close,
+      amount,
       contactId: null,
       title: `${name} closes on ${close}`,
       severity: "warning",
@@ -89,6 +99,8 @@ export function recommendationsFor(
       id: `no-key-contact:${opp.id}`,
       kind: "no-key-contact",
       opportunityId: opp.id,
+      closeDate: close,
+      amount,
       contactId: null,
       title: `${name} has no Key contact`,
       severity: "warning",
@@ -105,6 +117,8 @@ export function recommendationsFor(
         id: `no-recent-interaction:${opp.id}`,
         kind: "no-recent-interaction",
         opportunityId: opp.id,
+        closeDate: close,
+        amount,
         contactId: null,
         title: `No interaction with any Key contact of ${name} in ${thresholds.staleInteractionDays} days`,
         severity: "warning",
@@ -119,6 +133,8 @@ export function recommendationsFor(
         id: `new-key-contact:${opp.id}:${k.contact.Id}`,
         kind: "new-key-contact",
         opportunityId: opp.id,
+        closeDate: close,
+        amount,
         contactId: k.contact.Id,
         title: `${k.contact.Name} is a new Key contact for ${name} (from email)`,
         severity: "info",
@@ -135,4 +151,68 @@ export function bookRecommendations(
   thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
 ): Recommendation[] {
   return snapshot.opportunities.flatMap((o) => recommendationsFor(o, now, thresholds));
+}
+
+const SEVERITY_RANK: Record<Recommendation["severity"], number> = { urgent: 0, warning: 1, info: 2 };
+const KIND_RANK: Record<RecommendationKind, number> = {
+  "close-date-passed": 0,
+  "close-date-soon": 1,
+  "no-recent-interaction": 2,
+  "no-key-contact": 3,
+  "new-key-contact": 4,
+};
+
+/** Bigger amounts first; no amount last. */
+function compareAmounts(a: number | null, b: number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return b - a;
+}
+
+/** Orders two cards: most urgent first, then the kind, the bigger deal, the earlier close date, the id. */
+function compareRecommendations(a: Recommendation, b: Recommendation): number {
+  return (
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    KIND_RANK[a.kind] - KIND_RANK[b.kind] ||
+    compareAmounts(a.amount, b.amount) ||
+    a.closeDate.localeCompare(b.closeDate) ||
+    a.id.localeCompare(b.id)
+  );
+}
+
+/**
+ * The cards in the order a salesperson should act on them.
+ *
+ * @remarks Most urgent first (a passed close date, then one coming up, then no recent contact,
+ * no Key contact, a new Key contact); within a kind the bigger deal, then the earlier close date;
+ * ties end on `id`, so the order is total and stable. Returns a new array.
+ * @example
+ * ```ts
+ * const ranked = rankRecommendations(bookRecommendations(snapshot, new Date()));
+ * ```
+ */
+export function rankRecommendations(cards: readonly Recommendation[]): Recommendation[] {
+  return [...cards].sort(compareRecommendations);
+}
+
+/**
+ * The first `limit` ranked cards, at most one per opportunity, so a short list names
+ * different deals (the rest stay in the full ranked list).
+ *
+ * @example
+ * ```ts
+ * topRecommendations(rankRecommendations(cards), 3);
+ * ```
+ */
+export function topRecommendations(ranked: readonly Recommendation[], limit: number): Recommendation[] {
+  const seen = new Set<string>();
+  const top: Recommendation[] = [];
+  for (const card of ranked) {
+    if (top.length >= limit) break;
+    if (seen.has(card.opportunityId)) continue;
+    seen.add(card.opportunityId);
+    top.push(card);
+  }
+  return top;
 }

@@ -4,7 +4,7 @@
  * unchanged one keeps its old object).
  */
 import type { ContactRecord, OpportunityRecord } from "../model/records.js";
-import type { Intent, Receipt, ReceiptStatus, SyncStatus } from "../model/schemas.js";
+import type { Intent, Receipt, ReceiptStatus, StageInfo, SyncStatus } from "../model/schemas.js";
 
 /** Why a contact is Key for an opportunity. */
 export type KeyEvidence =
@@ -63,7 +63,16 @@ export interface ActivityItem {
   readonly key: string;
   readonly source: "salesforce" | "logged";
   readonly status: ActivityStatus;
+  /**
+   * When it happened: an ISO datetime when the time is known (an Event's start, a Task's
+   * completion or creation, a logged activity's `occurredAt`), else a `YYYY-MM-DD` date. For an
+   * open to-do, its due date (`ActivityDate`; a to-do without one is not listed).
+   */
   readonly at: string;
+  /** `true` for an open Task: a to-do, not something that happened. */
+  readonly open: boolean;
+  /** A mirrored Task's Salesforce status (e.g. "Not Started"); `null` for Events and logged ones. */
+  readonly taskStatus: string | null;
   readonly type: string;
   readonly subject: string | null;
   readonly description: string | null;
@@ -94,8 +103,10 @@ export interface OpportunityView {
   readonly keyContacts: ReadonlyArray<ContactView>;
   readonly otherContacts: ReadonlyArray<ContactView>;
   readonly lastInteraction: LastInteraction | null;
-  /** Newest first. */
+  /** What happened (done Tasks, Events, logged activities), newest first. */
   readonly activities: ReadonlyArray<ActivityItem>;
+  /** Open to-dos (open Tasks), soonest due first; never an interaction. */
+  readonly openTasks: ReadonlyArray<ActivityItem>;
 }
 
 /** An intent with its receipt. */
@@ -120,6 +131,14 @@ export interface SyncView {
   readonly schemaVersion: number | null;
 }
 
+/** What the book knows of the org (`meta.org`); empty until the worker has written it. */
+export interface OrgView {
+  /** The org's instance URL, for a link to a record (`<instanceUrl>/<Id>`). */
+  readonly instanceUrl: string | null;
+  /** The org's active stages in sales-process order. */
+  readonly stages: ReadonlyArray<StageInfo>;
+}
+
 /** An immutable snapshot of the whole book. */
 export interface BookSnapshot {
   /** Increases with every change the view saw. */
@@ -133,4 +152,5 @@ export interface BookSnapshot {
   /** Intents that failed, newest first. */
   readonly failed: ReadonlyArray<IntentView>;
   readonly sync: SyncView;
+  readonly org: OrgView;
 }

@@ -9,6 +9,7 @@ import type { ApiUsage, SalesforcePort } from "@tandem/engine";
 import type { OAuthClientConfig, SalesforceTokens } from "../auth/tokens.js";
 import { createSalesforceClient, type ReadRetryPolicy, type SalesforceClient } from "../client/salesforce-client.js";
 import { pullActivities } from "../pull/activity-pull.js";
+import { pullOrgInfo } from "../pull/org-info.js";
 import { DEFAULT_PULL_OPTIONS, type PullOptions } from "../pull/pull-options.js";
 import { pullScope } from "../pull/scope-pull.js";
 import { type IdempotencyConfig, resolveIdempotency } from "../push/idempotency.js";
@@ -99,5 +100,6 @@ export function createSalesforcePort(options: SalesforcePortOptions): Salesforce
         useComposite: pullOptions.useComposite,
       }),
     usage: (): ApiUsage => usage.snapshot(),
+    pullOrgInfo: () => pullOrgInfo(client),
   };
 }

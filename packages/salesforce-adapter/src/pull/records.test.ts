@@ -12,6 +12,43 @@ import {
 } from "./records.js";
 
 describe("record conversion", () => {
+  it("selects a Task's times and IsClosed, an Event's CreatedDate, and reads them as ISO UTC (issue 25)", () => {
+    const task = selectFields(ACTIVITY_SHAPE, "Task");
+    expect(task).toEqual(expect.arrayContaining(["IsClosed", "CompletedDateTime", "CreatedDate"]));
+    const event = selectFields(ACTIVITY_SHAPE, "Event");
+    expect(event).toContain("CreatedDate");
+    expect(event).not.toContain("IsClosed");
+    expect(event).not.toContain("CompletedDateTime");
+    const row = {
+      Id: "00T000000000001AAA",
+      OwnerId: "0054x000000AbCdAAK",
+      Status: "Completed",
+      ActivityDate: "2026-11-26",
+      IsClosed: true,
+      CompletedDateTime: "2026-11-26T08:31:00.000+0000",
+      CreatedDate: "2026-11-26T08:30:00.000+0000",
+      SystemModstamp: "2026-11-26T10:00:00.000+0000",
+    };
+    expect(toTask(row)).toMatchObject({
+      IsClosed: true,
+      CompletedDateTime: "2026-11-26T08:31:00.000Z",
+      CreatedDate: "2026-11-26T08:30:00.000Z",
+    });
+    expect(toTask({ ...row, IsClosed: false, CompletedDateTime: null })).toMatchObject({
+      IsClosed: false,
+      CompletedDateTime: null,
+    });
+    expect(
+      toEvent({
+        Id: "00U000000000001AAA",
+        OwnerId: "0054x000000AbCdAAK",
+        StartDateTime: "2026-11-26T09:00:00.000+0000",
+        CreatedDate: "2026-11-20T09:00:00.000+0000",
+        SystemModstamp: "2026-11-26T10:00:00.000+0000",
+      }),
+    ).toMatchObject({ IsClosed: null, CompletedDateTime: null, CreatedDate: "2026-11-20T09:00:00.000Z" });
+  });
+
   it("turns Salesforce datetimes into ISO 8601 UTC", () => {
     expect(isoDateTime("2026-11-26T10:00:00.000+0000")).toBe("2026-11-26T10:00:00.000Z");
     expect(isoDateTime("2026-11-26T11:00:00.000+0100")).toBe("2026-11-26T10:00:00.000Z");

@@ -6,11 +6,12 @@
  * a ticket the store no longer knows is reported as expired when the expiry its value carries
  * has passed (the store forgets tickets once expired), as unknown otherwise; a ticket admits
  * only to its owner's own room (`bookRoomName(org, user)`); a ticket issued from a session
- * admits only while that session exists, so logout and revocation refuse (`revoked`, 4001)
- * tickets issued before them. The session is read last, after every other await, so a socket
- * admitted on a session read just before its deletion is registered with the relay by the
- * time the auth service announces the revocation (see `AuthService.revokeUser`), and the
- * relay's `closeUser` closes it.
+ * admits only while that session exists, so a device's logout refuses (`revoked`, 4001) the
+ * tickets of its own session, and a revocation those of every session of the user. The
+ * session is read last, after every other await, so a socket admitted on a session read just
+ * before its deletion is registered with the relay by the time the auth service announces the
+ * logout or revocation (see `AuthService.logout`, `AuthService.revokeUser`), and the relay's
+ * `closeSession` or `closeUser` closes it.
  */
 import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";

@@ -11,9 +11,13 @@
  *   kept once it has expired. A device's ticket records its session (hash), and admission
  *   refuses it once the session is gone; a user holds at most `maxLiveTicketsPerUser` (32)
  *   live device tickets at once.
- * - `revokeUser` deletes every session and the token of (org, user), revokes the refresh
- *   token at the org (best effort, logged) and notifies listeners (the relay closes the
- *   user's sockets; a sync worker stops) one event-loop turn after the sessions are gone.
+ * - Sessions are per device. `logout` ends only the caller's session: its tickets are refused
+ *   and the session-end listeners close its sockets (4001) one event-loop turn after it is
+ *   gone; the user's grant, sync worker and other devices stay.
+ * - `revokeUser` (`logoutEverywhere`, Salesforce `invalid_grant`, an admin) deletes every
+ *   session and the token of (org, user), revokes the refresh token at the org (best effort,
+ *   logged) and notifies listeners (the relay closes the user's sockets; a sync worker stops)
+ *   one event-loop turn after the sessions are gone.
  */
 import { bookRoomName } from "@tandem/engine";
 import type { Clock } from "../clock.js";
@@ -77,6 +81,13 @@ export interface AccessToken {
   readonly instanceUrl: string;
 }
 
+/** A session ended by {@link AuthService.logout}: its id (hash) and owner. */
+export interface EndedSession {
+  readonly sessionId: string;
+  readonly orgId: string;
+  readonly userId: string;
+}
+
 /** Sign-in was refused (bad state, code exchange failure…). */
 export class LoginError extends Error {
   override readonly name = "LoginError";
@@ -111,6 +122,7 @@ export class AuthService {
   private readonly access = new Map<string, AccessToken>();
   private readonly revokeListeners = new Set<(orgId: string, userId: string) => void>();
   private readonly loginListeners = new Set<(orgId: string, userId: string) => void>();
+  private readonly sessionEndListeners = new Set<(ended: EndedSession) => void>();
   private readonly fetchFn: FetchLike;
 
   constructor(private readonly o: AuthServiceOptions) {
@@ -223,12 +235,45 @@ export class AuthService {
     return (await this.o.store.putTicket(record, limit)) ? { ticket, room, expiresAt } : undefined;
   }
 
-  /** Logs out: revokes the whole user (docs/architecture.md, "Security": logout does what `invalid_grant` does). */
+  /**
+   * Logs this device out: deletes its session only, then tells the session-end listeners (the
+   * relay closes that session's sockets with 4001). The user's grant, worker and other
+   * devices' sessions stay. Resolves to false when the cookie names no live session.
+   * @example
+   * await auth.logout(cookieValue);
+   */
   async logout(secret: string | undefined): Promise<boolean> {
     const s = await this.session(secret);
     if (!s) return false;
-    await this.revokeUser(s.orgId, s.userId, "logout");
+    await this.o.store.deleteSession(s.id);
+    // As in revokeUser: an admission that read this session just before its deletion has
+    // registered its socket by the next event-loop turn, so closeSession sees it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const ended: EndedSession = { sessionId: s.id, orgId: s.orgId, userId: s.userId };
+    for (const l of this.sessionEndListeners) l(ended);
+    this.o.logger.log("info", "auth.logout", { orgId: s.orgId, userId: s.userId });
+    // The user's last device signed out: Tandem stops acting as them (grant, worker) too.
+    if ((await this.o.store.countUserSessions(s.orgId, s.userId, this.o.clock.now())) === 0) {
+      await this.revokeUser(s.orgId, s.userId, "last_logout");
+    }
     return true;
+  }
+
+  /**
+   * Signs the user out on every device: revokes (org, user) as `invalid_grant` does.
+   * Resolves to false when the cookie names no live session.
+   */
+  async logoutEverywhere(secret: string | undefined): Promise<boolean> {
+    const s = await this.session(secret);
+    if (!s) return false;
+    await this.revokeUser(s.orgId, s.userId, "logout_everywhere");
+    return true;
+  }
+
+  /** Subscribes to one device's logout (its session deleted); returns an unsubscribe function. */
+  onSessionEnd(listener: (ended: EndedSession) => void): () => void {
+    this.sessionEndListeners.add(listener);
+    return () => this.sessionEndListeners.delete(listener);
   }
 
   /**

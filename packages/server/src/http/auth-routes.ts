@@ -1,7 +1,11 @@
 /**
  * HTTP routes of sign-in and the session API:
- * `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`, `GET /api/me`,
- * `GET /api/session`, `POST /api/sync-ticket`.
+ * `GET /auth/login`, `GET /auth/callback`, `POST /auth/logout`, `POST /auth/logout-everywhere`,
+ * `GET /api/me`, `GET /api/session`, `POST /api/sync-ticket`.
+ *
+ * Sessions are per device: `POST /auth/logout` ends this browser's session only (its sockets
+ * close with 4001; the user's grant and other devices stay); `POST /auth/logout-everywhere`
+ * revokes the user (every session, socket and the Salesforce grant), as `invalid_grant` does.
  *
  * Cookies: `tandem_session` (HttpOnly, SameSite=Lax, Path=/, Secure on https) holds the
  * session secret; `tandem_login` (HttpOnly, SameSite=Lax, Path=/auth, 10 min) binds the OAuth
@@ -85,6 +89,13 @@ export function createAuthRoutes(o: AuthRoutesOptions): Hono {
   app.post("/auth/logout", async (c) => {
     if (foreignOrigin(c.req.header("origin"))) return c.json({ error: "forbidden_origin" }, 403);
     await o.auth.logout(getCookie(c, SESSION_COOKIE));
+    deleteCookie(c, SESSION_COOKIE, { path: "/" });
+    return c.body(null, 204);
+  });
+
+  app.post("/auth/logout-everywhere", async (c) => {
+    if (foreignOrigin(c.req.header("origin"))) return c.json({ error: "forbidden_origin" }, 403);
+    await o.auth.logoutEverywhere(getCookie(c, SESSION_COOKIE));
     deleteCookie(c, SESSION_COOKIE, { path: "/" });
     return c.body(null, 204);
   });

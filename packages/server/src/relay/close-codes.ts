@@ -50,7 +50,8 @@ export const CloseCode = {
   /** The client does not read fast enough; its outgoing buffer hit the limit. */
   slowConsumer: 4008,
   /**
-   * The user's sessions were revoked (logout, `invalid_grant`, admin), or the ticket's session
+   * The socket's session ended (this device logged out) or the user was revoked (the last
+   * logout, sign out everywhere, `invalid_grant`, admin), or the ticket's session
    * no longer exists (a ticket issued before a logout or revocation).
    */
   revoked: 4001,

@@ -154,6 +154,17 @@ export class Relay implements ConnectionHost {
     return conns.length;
   }
 
+  /**
+   * Closes every socket admitted with `sessionId` (one device's logout) with `code`; returns
+   * how many were closed. Other instances close theirs at their periodic session check.
+   */
+  closeSession(sessionId: string, code: number = CloseCode.revoked, reason = "signed out"): number {
+    const conns: Connection[] = [];
+    for (const set of this.byUser.values()) for (const c of set) if (c.sessionId === sessionId) conns.push(c);
+    for (const c of conns) c.evict(code, reason);
+    return conns.length;
+  }
+
   /** Closes (4001) every socket whose session no longer exists. */
   private async closeEnded(live: LiveSessions): Promise<void> {
     const bySession = new Map<string, Connection[]>();

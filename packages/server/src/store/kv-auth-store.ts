@@ -59,6 +59,12 @@ export function createKvAuthStore(options: KvAuthStoreOptions = {}): AuthStore {
     deleteUserSessions(orgId, userId) {
       return apply({ t: "user-sessions-del", orgId, userId });
     },
+    async countUserSessions(orgId, userId, now) {
+      check();
+      let n = 0;
+      for (const s of kv.sessions.values()) if (s.orgId === orgId && s.userId === userId && s.expiresAt > now) n++;
+      return n;
+    },
     async putTicket(ticket, limit) {
       check();
       // Counted and applied synchronously, so racing puts cannot overshoot the limit.

@@ -89,6 +89,14 @@ export function createPostgresAuthStore(options: PostgresAuthStoreOptions): Auth
       const r = await pool.query("DELETE FROM tandem_sessions WHERE org_id = $1 AND user_id = $2", [orgId, userId]);
       return r.rowCount ?? 0;
     },
+    async countUserSessions(orgId, userId, now) {
+      check();
+      const r = await pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM tandem_sessions WHERE org_id = $1 AND user_id = $2 AND expires_at > $3",
+        [orgId, userId, now],
+      );
+      return Number(r.rows[0]?.n ?? 0);
+    },
     async putTicket(ticket, limit) {
       check();
       return transaction(pool, async (client) => {

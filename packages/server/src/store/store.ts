@@ -183,6 +183,8 @@ export interface AuthStore {
   deleteSession(id: string): Promise<void>;
   /** Deletes every session of (org, user); resolves to how many there were. */
   deleteUserSessions(orgId: string, userId: string): Promise<number>;
+  /** How many sessions of (org, user) are live (unexpired at `now`). */
+  countUserSessions(orgId: string, userId: string, now: number): Promise<number>;
 
   /**
    * Stores a ticket; resolves to true. With `limit`, stores it only when the ticket's
@@ -243,6 +245,7 @@ function combineHalves(rooms: RoomStore, auth: AuthStore): Store {
     getSession: (id, now) => auth.getSession(id, now),
     deleteSession: (id) => auth.deleteSession(id),
     deleteUserSessions: (orgId, userId) => auth.deleteUserSessions(orgId, userId),
+    countUserSessions: (orgId, userId, now) => auth.countUserSessions(orgId, userId, now),
     putTicket: (ticket, limit) => auth.putTicket(ticket, limit),
     takeTicket: (id, now) => auth.takeTicket(id, now),
     putToken: (orgId, userId, sealed) => auth.putToken(orgId, userId, sealed),

@@ -1,6 +1,7 @@
 /**
  * The sync supervisor: one {@link BookWorker} per signed-in book, started at sign-in,
- * resumed for every stored grant when the server starts, stopped on logout or revocation.
+ * resumed for every stored grant when the server starts, stopped on revocation (the user's
+ * last logout, "sign out everywhere", `invalid_grant`).
  *
  * Invariants: at most one worker per room; a worker acts only with its own user's tokens;
  * a revoked grant stops the worker and revokes the user's sessions and sockets.
@@ -173,7 +174,7 @@ export class SyncSupervisor {
     return this.workers.get(room)?.status() ?? null;
   }
 
-  /** Stops the worker of (org, user), e.g. on logout or revocation. */
+  /** Stops the worker of (org, user), e.g. on revocation. */
   async stop(orgId: string, userId: string, reason: string): Promise<void> {
     const room = this.o.roomOf(orgId, userId);
     const worker = this.workers.get(room);

@@ -1,9 +1,10 @@
 /**
  * An opportunity's activity list, newest first as the engine orders it: what Salesforce has
- * and what was logged on a device, each logged one with its receipt.
+ * and what was logged on a device, each logged one with its receipt, at its time of day when
+ * known. Open to-dos (open Tasks) are a separate card: due, not past.
  */
-import type { ActivityView } from "../../view-model/view-model.js";
-import { formatDateTime } from "../format.js";
+import type { ActivityView, OpenTaskView } from "../../view-model/view-model.js";
+import { formatDate, formatDateTime } from "../format.js";
 import { ReceiptBadge } from "../receipt-badge.js";
 
 const ICON: Record<ActivityView["kind"], string> = {
@@ -46,6 +47,37 @@ export function ActivitiesCard({ activities }: { activities: readonly ActivityVi
           ))}
         </ol>
       )}
+    </section>
+  );
+}
+
+/** The open to-dos: what is due, soonest first; nothing shows when there are none. */
+export function OpenTasksCard({ tasks }: { tasks: readonly OpenTaskView[] }) {
+  if (tasks.length === 0) return null;
+  return (
+    <section className="card card-open-tasks" aria-labelledby="open-tasks-title" data-testid="open-tasks">
+      <h2 id="open-tasks-title">
+        To do <span className="count">{tasks.length}</span>
+      </h2>
+      <ol className="activities">
+        {tasks.map((t) => (
+          <li key={t.key} className="activity open-task" data-testid="open-task">
+            <span className="activity-icon kind-task" aria-hidden="true">
+              ☐
+            </span>
+            <div className="activity-body">
+              <div className="activity-title">
+                <strong>{t.subject}</strong>
+                {t.status !== null && <span className="badge badge-neutral">{t.status}</span>}
+              </div>
+              <span className="muted small">
+                Due {formatDate(t.due)}
+                {t.contactName !== null && <> · {t.contactName}</>}
+              </span>
+            </div>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

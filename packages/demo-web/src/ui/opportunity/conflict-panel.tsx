@@ -3,11 +3,13 @@
  * now: keep theirs or re-apply mine) or as a failure (try again). Each choice is a new intent;
  * the panel stays until the engine no longer lists the edit as a problem.
  */
+
+import type { DeviceInputErrorCode } from "@tandem/engine";
 import { useState } from "react";
 import type { EditableField, EditView } from "../../view-model/view-model.js";
 import { useBook } from "../book-context.js";
 import { ReceiptBadge } from "../receipt-badge.js";
-import { FIELD_LABEL, showValue } from "./field-text.js";
+import { FIELD_LABEL, fieldErrorText, showValue } from "./field-text.js";
 
 /** Props of {@link ConflictPanel}. */
 export interface ConflictPanelProps {
@@ -20,16 +22,19 @@ export interface ConflictPanelProps {
 export function ConflictPanel({ edit, recordId }: ConflictPanelProps) {
   const { device } = useBook();
   const [error, setError] = useState<string | null>(null);
-  const report = (result: { ok: true } | { ok: false; error: { message: string } }) => {
-    setError(result.ok ? null : result.error.message);
+  const editable = Object.hasOwn(FIELD_LABEL, edit.field) ? (edit.field as EditableField) : null;
+  const report = (result: { ok: true } | { ok: false; error: { code: DeviceInputErrorCode; message: string } }) => {
+    if (result.ok) setError(null);
+    // The engine's message names the API field; the form's words do not.
+    else setError(editable === null ? result.error.message : fieldErrorText(editable, result.error.code));
   };
-  const label = FIELD_LABEL[edit.field as EditableField] ?? edit.field;
+  const label = editable === null ? edit.field : FIELD_LABEL[editable];
   const conflict = edit.receipt.conflict;
   const isConflict = edit.receipt.status === "conflict";
   return (
     <fieldset className={`conflict ${isConflict ? "" : "failed"}`} data-testid="conflict">
       <legend className="conflict-legend">{label}</legend>
-      <ReceiptBadge receipt={edit.receipt} what="edit" />
+      <ReceiptBadge receipt={edit.receipt} what="edit" intentId={edit.intentId} />
       {isConflict && conflict !== null ? (
         <dl className="conflict-values">
           <dt>You saw</dt>

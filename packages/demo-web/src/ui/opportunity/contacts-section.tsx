@@ -1,6 +1,7 @@
 /**
- * One of an opportunity's contact lists (Key or Other): each contact with why it is Key, and
- * the actions to log an activity with it, promote, demote or reset it to the automatic rule.
+ * One of an opportunity's contact lists (Key or Other): each contact with why it is Key, its
+ * phone and mobile as tap-to-call (`tel:`) links, and the actions to log an activity with it,
+ * promote, demote or reset it to the automatic rule.
  * A tier change is a `setContactTier` intent on the local document.
  */
 import type { ContactRow } from "../../view-model/view-model.js";
@@ -20,6 +21,32 @@ export interface ContactsSectionProps {
 }
 
 type Tier = ContactRow["override"];
+
+/**
+ * A `tel:` URI for a number as people write it ("+1 (415) 555-0100" → "tel:+14155550100"):
+ * digits and a leading `+` only, or `null` when no digit is left.
+ */
+export function telHref(number: string): string | null {
+  const digits = number.replace(/[^\d+]/g, "").replace(/(?!^)\+/g, "");
+  return /\d/.test(digits) ? `tel:${digits}` : null;
+}
+
+function PhoneLink({ label, number, name }: { label: string; number: string | null; name: string }) {
+  if (number === null || number.trim() === "") return null;
+  const href = telHref(number);
+  return (
+    <span className="phone small">
+      {label}{" "}
+      {href === null ? (
+        number
+      ) : (
+        <a href={href} aria-label={`Call ${name}, ${label.toLowerCase()} ${number}`}>
+          {number}
+        </a>
+      )}
+    </span>
+  );
+}
 
 /** The section. */
 export function ContactsSection(props: ContactsSectionProps) {
@@ -63,6 +90,12 @@ function ContactItem({
         <div>
           <strong data-testid="contact-name">{c.name}</strong>
           <span className="muted small">{[c.title, c.email].filter((x) => x !== null && x !== "").join(" · ")}</span>
+          {(c.phone !== null || c.mobile !== null) && (
+            <span className="phones" data-testid="contact-phones">
+              <PhoneLink label="Phone" number={c.phone} name={c.name} />
+              <PhoneLink label="Mobile" number={c.mobile} name={c.name} />
+            </span>
+          )}
           {c.tier === "key" && c.evidence.length > 0 && (
             <ul className="evidence" aria-label={`Why ${c.name} is Key`} data-testid="evidence">
               {c.evidence.map((e) => (

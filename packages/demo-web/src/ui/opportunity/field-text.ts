@@ -4,6 +4,7 @@
  *
  * Invariant: pure; no state.
  */
+import type { DeviceInputErrorCode } from "@tandem/engine";
 import type { EditableField, PipelineRow } from "../../view-model/view-model.js";
 import { formatAmount, formatDate, formatPercent } from "../format.js";
 
@@ -65,4 +66,38 @@ export function parseInput(field: EditableField, text: string): unknown {
   }
   if (field === "Description") return text === "" ? null : text;
   return text;
+}
+
+/** What to do about a bad value, per field, in a salesperson's words. */
+const INVALID_VALUE: Record<EditableField, string> = {
+  StageName: "Choose a stage.",
+  CloseDate: "Pick a close date from the calendar.",
+  Amount: "Enter the amount as a number, like 25000.",
+  Probability: "Enter a probability between 0 and 100.",
+  Description: "Keep the description under 32,000 characters.",
+};
+
+/**
+ * Why a field's edit was refused, worded for the form (the engine's message names the API
+ * field and its format, e.g. "CloseDate must be a date YYYY-MM-DD").
+ */
+export function fieldErrorText(field: EditableField, code: DeviceInputErrorCode | "not-a-number"): string {
+  switch (code) {
+    case "invalid-value":
+    case "not-a-number":
+      return INVALID_VALUE[field];
+    case "unknown-record":
+      return "This opportunity is no longer in your book.";
+    case "book-too-new":
+      return "A newer version of Tandem wrote this book; reload the page to update, then try again.";
+    default:
+      return `${FIELD_LABEL[field]} can't be changed here.`;
+  }
+}
+
+/** The line above a refused form: nothing was saved, and which fields to fix. */
+export function formErrorSummary(fields: readonly EditableField[]): string {
+  const names = fields.map((f) => FIELD_LABEL[f].replace(/ \(%\)$/, ""));
+  const list = names.length <= 1 ? (names[0] ?? "") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+  return `Nothing was saved. Check ${list}.`;
 }

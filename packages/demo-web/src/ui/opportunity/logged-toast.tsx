@@ -31,7 +31,7 @@ export function LoggedToast({ activity, onDismiss }: LoggedToastProps) {
           <span>
             <strong>{activity.subject}</strong>
           </span>
-          {activity.receipt !== null && <ReceiptBadge receipt={activity.receipt} />}
+          {activity.receipt !== null && <ReceiptBadge receipt={activity.receipt} intentId={activity.intentId} />}
         </>
       )}
       <button type="button" className="link" onClick={onDismiss} aria-label="Dismiss">

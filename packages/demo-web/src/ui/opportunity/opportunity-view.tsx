@@ -11,7 +11,7 @@ import { formatAmount, formatDate } from "../format.js";
 import { LogActivityDialog } from "../log-activity-dialog.js";
 import { RecommendationList } from "../recommendation-list.js";
 import { routeHref } from "../use-hash-route.js";
-import { ActivitiesCard } from "./activities-card.js";
+import { ActivitiesCard, OpenTasksCard } from "./activities-card.js";
 import { ContactsSection } from "./contacts-section.js";
 import { FieldsCard } from "./fields-card.js";
 import { LastInteractionCard } from "./last-interaction-card.js";
@@ -46,6 +46,19 @@ export function OpportunityView({ id }: { id: string }) {
           </h1>
           <p className="muted">
             <span className="stage">{row.stage}</span> · {formatAmount(row.amount)} · closes {formatDate(row.closeDate)}
+            {detail.salesforceUrl !== null && (
+              <>
+                {" · "}
+                <a
+                  href={detail.salesforceUrl}
+                  target="_blank"
+                  rel="noopener noreferrer"
+                  data-testid="open-in-salesforce"
+                >
+                  Open in Salesforce
+                </a>
+              </>
+            )}
           </p>
         </div>
         <div className="toolbar">
@@ -85,6 +98,7 @@ export function OpportunityView({ id }: { id: string }) {
         </div>
         <div className="col">
           <FieldsCard detail={detail} />
+          <OpenTasksCard tasks={detail.openTasks} />
           <ActivitiesCard activities={detail.activities} />
         </div>
       </div>

@@ -1,0 +1,84 @@
+/**
+ * The list behind the status bar's "N need attention": every open conflict and every failed
+ * change of the book, each worded for a salesperson and pointing at the opportunity to act on.
+ *
+ * Invariant: pure; one item per conflicted or failed intent of the snapshot, conflicts first.
+ */
+import type { BookSnapshot, Intent, IntentView, OpportunityView } from "@tandem/engine";
+import { FIELD_LABEL } from "./opportunity/field-text.js";
+
+/** One change that needs the user. */
+export interface AttentionItem {
+  readonly intentId: string;
+  readonly kind: "conflict" | "failed";
+  /** What the change was, e.g. "Amount" or "Call: Pricing follow-up". */
+  readonly what: string;
+  /** The opportunity to open to act on it, when the change belongs to one. */
+  readonly opportunity: { readonly id: string; readonly name: string } | null;
+  /** What happened, in words. */
+  readonly detail: string;
+}
+
+const ACTIVITY_LABEL = { call: "Call", email: "Email", meeting: "Meeting", note: "Note" } as const;
+
+function fieldLabel(field: string): string {
+  return (FIELD_LABEL as Record<string, string | undefined>)[field] ?? field;
+}
+
+function describe(intent: Intent): string {
+  switch (intent.kind) {
+    case "editField":
+      return intent.sobject === "Contact" ? `Contact's ${fieldLabel(intent.field)}` : fieldLabel(intent.field);
+    case "logActivity": {
+      const label = ACTIVITY_LABEL[intent.activity.type];
+      return intent.activity.subject === undefined ? label : `${label}: ${intent.activity.subject}`;
+    }
+    case "setContactTier":
+      return "Key contact choice";
+    case "resolveConflict":
+      return "Keeping Salesforce's value";
+    case "cancel":
+      return "Withdrawing a change";
+  }
+}
+
+/** The opportunity an intent belongs to, among the open ones of the book. */
+function opportunityOf(intent: Intent, opportunities: readonly OpportunityView[]): OpportunityView | undefined {
+  const byId = (id: string | null) => (id === null ? undefined : opportunities.find((o) => o.id === id));
+  switch (intent.kind) {
+    case "editField":
+      if (intent.sobject === "Opportunity") return byId(intent.recordId);
+      return opportunities.find((o) =>
+        [...o.keyContacts, ...o.otherContacts].some((c) => c.contact.Id === intent.recordId),
+      );
+    case "logActivity":
+      return byId(intent.opportunityId);
+    case "setContactTier":
+      return byId(intent.opportunityId);
+    default:
+      return undefined;
+  }
+}
+
+function item(view: IntentView, kind: AttentionItem["kind"], opportunities: readonly OpportunityView[]): AttentionItem {
+  const opp = opportunityOf(view.intent, opportunities);
+  const detail =
+    kind === "conflict"
+      ? "Someone changed it in Salesforce too: choose which value to keep."
+      : `Salesforce did not take it${view.receipt?.error === undefined ? "." : `: ${view.receipt.error.message}`}`;
+  return {
+    intentId: view.intent.id,
+    kind,
+    what: describe(view.intent),
+    opportunity: opp === undefined ? null : { id: opp.id, name: opp.record.Name },
+    detail,
+  };
+}
+
+/** The open conflicts, then the failed changes, of `snapshot`. */
+export function attentionItems(snapshot: BookSnapshot): AttentionItem[] {
+  return [
+    ...snapshot.conflicts.map((v) => item(v, "conflict", snapshot.opportunities)),
+    ...snapshot.failed.map((v) => item(v, "failed", snapshot.opportunities)),
+  ];
+}
