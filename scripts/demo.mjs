@@ -55,6 +55,12 @@ createInterface({ input: server.stdout }).on("line", (line) => {
     console.log("Sign in as one of the demo users:");
     for (const u of info.users) console.log(`  ${u.name.padEnd(22)} ${u.username}  (password ${u.password})`);
   }
+  if (info.salesforceClient) {
+    const { clientId, clientSecret } = info.salesforceClient;
+    console.log("To check what Tandem wrote, ask the emulated org's REST API as a demo user (README, \"The demo's org\"):");
+    console.log(`  client id     ${clientId}`);
+    console.log(`  client secret ${clientSecret}`);
+  }
   for (const m of missing) console.log(`Not there yet: ${m}.`);
   console.log("Ctrl-C stops the demo.\n");
 });

@@ -5,8 +5,8 @@
  *
  * The process-level composition root: reads the environment (SF_CLIENT_ID/SF_CLIENT_SECRET
  * for a non-embedded org, TANDEM_STORE, TANDEM_REDIS, TANDEM_INSTANCE_ID) here and nowhere else, opens the store and the key file, starts
- * the server and prints ONE ready line on stdout: `{"url","salesforceUrl"}` (+ `"users"` with
- * the embedded emulator). Logs go to stderr as JSON lines.
+ * the server and prints ONE ready line on stdout: `{"url","salesforceUrl"}` (+ `"users"` and
+ * `"salesforceClient"` with the embedded emulator). Logs go to stderr as JSON lines.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -116,7 +116,11 @@ async function main(): Promise<void> {
       : undefined,
   });
   const ready: Record<string, unknown> = { url: server.url, salesforceUrl: org.loginUrl };
-  if (embedded) ready.users = embedded.users;
+  if (embedded) {
+    ready.users = embedded.users;
+    // The emulated org's own OAuth client, so a user can query the org to check what Tandem wrote.
+    ready.salesforceClient = { clientId: embedded.org.clientId, clientSecret: embedded.org.clientSecret };
+  }
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   logger.log("info", "server.ready", {
     url: server.url,

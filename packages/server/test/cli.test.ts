@@ -31,7 +31,7 @@ describe("tandem-server CLI", () => {
       salesforceUrl: string;
       users: { username: string; name: string }[];
     };
-    expect(Object.keys(ready).sort()).toEqual(["salesforceUrl", "url", "users"]);
+    expect(Object.keys(ready).sort()).toEqual(["salesforceClient", "salesforceUrl", "url", "users"]);
     const first = ready.users[0];
     expect(first?.username).toBeTruthy();
     // The embedded org's users are offered for one-click sign-in: names only, no passwords.
