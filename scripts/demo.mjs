@@ -57,7 +57,9 @@ createInterface({ input: server.stdout }).on("line", (line) => {
   }
   if (info.salesforceClient) {
     const { clientId, clientSecret } = info.salesforceClient;
-    console.log("To check what Tandem wrote, ask the emulated org's REST API as a demo user (README, \"The demo's org\"):");
+    console.log(
+      "To check what Tandem wrote, ask the emulated org's REST API as a demo user (README, \"The demo's org\"):",
+    );
     console.log(`  client id     ${clientId}`);
     console.log(`  client secret ${clientSecret}`);
   }
