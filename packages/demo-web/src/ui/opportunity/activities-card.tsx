@@ -34,7 +34,7 @@ export function ActivitiesCard({ activities }: { activities: readonly ActivityVi
               <div className="activity-body">
                 <div className="activity-title">
                   <strong data-testid="activity-subject">{a.subject}</strong>
-                  {a.receipt !== null && <ReceiptBadge receipt={a.receipt} />}
+                  {a.receipt !== null && <ReceiptBadge receipt={a.receipt} intentId={a.intentId} />}
                 </div>
                 <span className="muted small">
                   {formatDateTime(a.at)}
