@@ -61,8 +61,14 @@ describe("pipeline query", () => {
     expect(toggleSort({ column: "name", direction: "desc" }, "amount")).toEqual({ column: "amount", direction: "asc" });
   });
 
-  it("lists stages in pipeline order and totals amounts", () => {
+  it("lists stages in the org's order, unlisted ones after by probability, and totals amounts", () => {
     expect(stagesOf(rows)).toEqual(["Prospecting", "Qualification", "Negotiation/Review"]);
+    // The org's sales process puts Negotiation/Review first and does not list Prospecting.
+    const ranked = rows.map((r) => ({
+      ...r,
+      stageRank: r.stage === "Negotiation/Review" ? 0 : r.stage === "Qualification" ? 1 : null,
+    }));
+    expect(stagesOf(ranked)).toEqual(["Negotiation/Review", "Qualification", "Prospecting"]);
     expect(totalAmount(rows)).toBe(550);
     expect(foldText("  Ünïcödé ")).toBe("unicode");
   });

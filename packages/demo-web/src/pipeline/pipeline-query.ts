@@ -80,15 +80,24 @@ export function queryPipeline(rows: readonly PipelineRow[], query: PipelineQuery
     .map((x) => x.row);
 }
 
-/** The stages present in the rows, in pipeline order (by typical probability, then name). */
+/**
+ * The stages present in the rows, in the org's sales-process order (`stageRank`); stages the
+ * org does not list follow, by typical probability, then name.
+ */
 export function stagesOf(rows: readonly PipelineRow[]): string[] {
   const probability = new Map<string, number>();
+  const rank = new Map<string, number>();
   for (const row of rows) {
     const p = row.probability ?? 0;
     probability.set(row.stage, Math.max(probability.get(row.stage) ?? 0, p));
+    if (row.stageRank !== null) rank.set(row.stage, row.stageRank);
   }
+  const order = (s: string): number => rank.get(s) ?? Number.POSITIVE_INFINITY;
   return [...probability.keys()].sort(
-    (a, b) => (probability.get(a) ?? 0) - (probability.get(b) ?? 0) || a.localeCompare(b),
+    (a, b) =>
+      (order(a) === order(b) ? 0 : order(a) < order(b) ? -1 : 1) ||
+      (probability.get(a) ?? 0) - (probability.get(b) ?? 0) ||
+      a.localeCompare(b),
   );
 }
 
