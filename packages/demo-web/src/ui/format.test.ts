@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAmount, formatDate } from "./format.js";
+import { dueText, formatAmount, formatDate, localDay } from "./format.js";
 
 describe("format", () => {
   it("shows amounts in whole currency units and null as a dash", () => {
@@ -11,5 +11,13 @@ describe("format", () => {
     expect(formatDate("2024-03-01")).toBe("Mar 1, 2024");
     expect(formatDate(null)).toBe("—");
     expect(formatDate("garbage")).toBe("garbage");
+  });
+
+  it("says an open to-do is due, or overdue once its day has passed", () => {
+    expect(dueText("2026-12-27", "2026-12-07")).toBe("Due Dec 27, 2026");
+    expect(dueText("2026-12-07", "2026-12-07")).toBe("Due Dec 7, 2026");
+    expect(dueText("2026-11-16", "2026-12-07")).toBe("Overdue since Nov 16, 2026");
+    expect(dueText(null, "2026-12-07")).toBe("No due date");
+    expect(localDay(new Date(2026, 0, 5, 23, 30))).toBe("2026-01-05");
   });
 });

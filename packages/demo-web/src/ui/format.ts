@@ -37,3 +37,18 @@ export function formatDateTime(iso: string | null, locale = "en-US", timeZone?: 
 export function formatPercent(value: number | null): string {
   return value === null ? "—" : `${Math.round(value)}%`;
 }
+
+/** The local calendar day of `now` as `YYYY-MM-DD`. */
+export function localDay(now: Date = new Date()): string {
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/**
+ * What an open to-do's due date says: "Due Dec 27, 2026", or "Overdue since Nov 16, 2026" once
+ * the day has passed (`today` is the user's local day, both `YYYY-MM-DD`).
+ */
+export function dueText(due: string | null, today: string, locale = "en-US"): string {
+  if (due === null) return "No due date";
+  return due < today ? `Overdue since ${formatDate(due, locale)}` : `Due ${formatDate(due, locale)}`;
+}

@@ -4,7 +4,7 @@
  * known. Open to-dos (open Tasks) are a separate card: due, not past.
  */
 import type { ActivityView, OpenTaskView } from "../../view-model/view-model.js";
-import { formatDate, formatDateTime } from "../format.js";
+import { dueText, formatDateTime, localDay } from "../format.js";
 import { ReceiptBadge } from "../receipt-badge.js";
 
 const ICON: Record<ActivityView["kind"], string> = {
@@ -71,7 +71,7 @@ export function OpenTasksCard({ tasks }: { tasks: readonly OpenTaskView[] }) {
                 {t.status !== null && <span className="badge badge-neutral">{t.status}</span>}
               </div>
               <span className="muted small">
-                Due {formatDate(t.due)}
+                {dueText(t.due, localDay())}
                 {t.contactName !== null && <> · {t.contactName}</>}
               </span>
             </div>
