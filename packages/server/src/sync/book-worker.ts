@@ -141,6 +141,8 @@ export class BookWorker {
   private lastReport: CycleReport | null = null;
   private lastError: Failure | null = null;
   private readonly waiters: Array<() => void> = [];
+  /** "Sync now" callers that asked during a cycle: they wait for the next one. */
+  private readonly waitersForNext: Array<() => void> = [];
   private unlisten: (() => void) | undefined;
   private observed: { doc: Y.Doc; off: () => void } | undefined;
   /** The book's lease across instances, when scaled out. */
@@ -193,8 +195,14 @@ export class BookWorker {
   syncNow(): Promise<WorkerStatus> {
     if (this.stopped !== null) return Promise.resolve(this.status());
     return new Promise((resolve) => {
-      this.waiters.push(() => resolve(this.status()));
-      if (this.running === undefined) this.runNow();
+      if (this.running === undefined) {
+        this.waiters.push(() => resolve(this.status()));
+        this.runNow();
+        return;
+      }
+      // A cycle under way may have pulled before what the caller wants synced: one more cycle
+      // runs after it, and the caller waits for that one.
+      this.waitersForNext.push(() => resolve(this.status()));
     });
   }
 
@@ -230,6 +238,7 @@ export class BookWorker {
     this.unlisten?.();
     this.unobserve();
     await this.running;
+    for (const w of this.waitersForNext.splice(0)) w();
     await this.keeper?.stop();
     this.holdRoom(false);
     for (const w of this.waiters.splice(0)) w();
@@ -283,6 +292,11 @@ export class BookWorker {
     this.running = this.cycle().finally(() => {
       this.running = undefined;
       for (const w of this.waiters.splice(0)) w();
+      if (this.waitersForNext.length > 0 && this.stopped === null) {
+        this.waiters.push(...this.waitersForNext.splice(0));
+        this.runNow();
+        return;
+      }
       this.schedule();
     });
   }
