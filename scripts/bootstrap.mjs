@@ -3,7 +3,7 @@
 // bootstraps pnpm through npx, installs the workspace when node_modules is missing or older
 // than the lockfile, then runs the named root script ("test" → check, "demo" → the demo).
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,15 +30,29 @@ function pnpm(args) {
 }
 
 // The browser tests drive Debian's Chromium (a test tool's own browser download cannot work
-// here). Install it when missing and we may (root with apt-get); otherwise say what is needed.
-if (task === "test" && !existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium")) {
-  const canApt = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
-  if (canApt) {
-    console.log("tandem: installing Debian's chromium for the browser tests…");
-    const apt = spawnSync("bash", [join(root, "scripts", "ci-system-deps.sh"), "chromium"], { stdio: "inherit" });
-    if (apt.status !== 0) process.exit(apt.status ?? 1);
-  } else {
-    console.warn("tandem: the browser tests need Chromium at /usr/bin/chromium (or CHROMIUM_PATH); install it first.");
+// here); the scale-out tests start private PostgreSQL and Redis servers from Debian's packages.
+// Install what is missing when we may (root with apt-get); otherwise say what is needed (those
+// tests then skip, loudly).
+if (task === "test") {
+  const onPath = (bin) => (process.env.PATH ?? "").split(":").some((d) => existsSync(join(d, bin)));
+  const postgres = () =>
+    existsSync("/usr/lib/postgresql") &&
+    readdirSync("/usr/lib/postgresql").some((v) => existsSync(join("/usr/lib/postgresql", v, "bin", "postgres")));
+  const wanted = [
+    ["chromium", () => existsSync(process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"), "the browser tests"],
+    ["postgresql", postgres, "the scale-out tests"],
+    ["redis-server", () => onPath("redis-server"), "the scale-out tests"],
+  ].filter(([, present]) => !present());
+  if (wanted.length > 0) {
+    const canApt = process.getuid?.() === 0 && existsSync("/usr/bin/apt-get");
+    const names = wanted.map(([pkg]) => pkg);
+    if (canApt) {
+      console.log(`tandem: installing Debian's ${names.join(", ")} for the tests…`);
+      const apt = spawnSync("bash", [join(root, "scripts", "ci-system-deps.sh"), ...names], { stdio: "inherit" });
+      if (apt.status !== 0) process.exit(apt.status ?? 1);
+    } else {
+      for (const [pkg, , what] of wanted) console.warn(`tandem: ${what} need Debian's ${pkg}; install it first.`);
+    }
   }
 }
 
