@@ -55,4 +55,20 @@ describe("calendar import", () => {
   it("rejects a file that is not iCalendar with a clear error", () => {
     expect(() => importIcs("hello, world", "x.ics", contacts)).toThrow(IcsParseError);
   });
+
+  it("skips events that start after now: a meeting to come is not an interaction", () => {
+    const now = new Date("2026-11-21T08:00:00.000Z");
+    const result = importIcs(ics, "work.ics", contacts, "me@mycompany.com", now);
+    expect(result.events).toBe(2);
+    expect(result.future).toBe(1);
+    expect(result.interactions.map((i) => i.subject)).toEqual(["Kickoff"]);
+    expect(result.unmatched).toEqual(["stranger@elsewhere.org"]);
+  });
+
+  it("keeps an event that started exactly now", () => {
+    const now = new Date("2026-11-20T14:00:00.000Z");
+    const result = importIcs(ics, "work.ics", contacts, "me@mycompany.com", now);
+    expect(result.future).toBe(1);
+    expect(result.interactions.map((i) => i.at)).toEqual(["2026-11-20T14:00:00.000Z"]);
+  });
 });

@@ -5,7 +5,9 @@
  *
  * Invariants: pure (no document writes; the caller records the interactions); interaction ids
  * are derived from the event UID and the address, so importing the same file twice records
- * nothing new; the organizer counts as a participant; the user's own address never matches.
+ * nothing new; the organizer counts as a participant; the user's own address never matches; an
+ * event that starts after `now` is a meeting still to come, not an interaction, and is skipped
+ * (counted in `future`), so a calendar full of next week's meetings cannot make anyone Key.
  */
 import ICAL from "ical.js";
 
@@ -31,6 +33,8 @@ export interface ImportedInteraction {
 /** What an import found. */
 export interface IcsImportResult {
   readonly events: number;
+  /** Events skipped because they start after the import's `now` (meetings to come). */
+  readonly future: number;
   readonly interactions: readonly ImportedInteraction[];
   /** Attendee addresses that matched no contact. */
   readonly unmatched: readonly string[];
@@ -65,12 +69,14 @@ export function stableHash(text: string): string {
  * @param fileName - shown as the interactions' source ("calendar:<file>")
  * @param contacts - the contacts of the book
  * @param selfEmail - the user's own address, never matched (optional)
+ * @param now - the import's clock; events starting after it are skipped (defaults to the time now)
  */
 export function importIcs(
   text: string,
   fileName: string,
   contacts: Iterable<MatchableContact>,
   selfEmail: string | null = null,
+  now: Date = new Date(),
 ): IcsImportResult {
   let root: ICAL.Component;
   try {
@@ -86,11 +92,17 @@ export function importIcs(
   const interactions: ImportedInteraction[] = [];
   const unmatched = new Set<string>();
   const seen = new Set<string>();
+  let future = 0;
   const vevents = root.name === "vevent" ? [root] : root.getAllSubcomponents("vevent");
   for (const vevent of vevents) {
     const event = new ICAL.Event(vevent);
     if (event.startDate === null) continue;
-    const at = event.startDate.toJSDate().toISOString();
+    const start = event.startDate.toJSDate();
+    if (start.getTime() > now.getTime()) {
+      future++;
+      continue;
+    }
+    const at = start.toISOString();
     const uid = event.uid ?? `${at}:${event.summary ?? ""}`;
     const subject = event.summary ?? "Meeting";
     const addresses = event.attendees.map((p) => String(p.getFirstValue()));
@@ -119,5 +131,5 @@ export function importIcs(
       });
     }
   }
-  return { events: vevents.length, interactions, unmatched: [...unmatched].sort() };
+  return { events: vevents.length, future, interactions, unmatched: [...unmatched].sort() };
 }
