@@ -181,7 +181,12 @@ export {
 } from "./port/salesforce-port.js";
 export { type ApplyReport, applyPlan } from "./reconcile/apply.js";
 export { IDEMPOTENCY_PREFIX, idempotencyKeyFor, intentIdOfKey } from "./reconcile/idempotency.js";
-export { type KeyContactInputs, keyContactIds } from "./reconcile/key-contacts.js";
+export {
+  DEFAULT_KEY_INTERACTION_WINDOW_DAYS,
+  type KeyContactInputs,
+  type KeyContactOptions,
+  keyContactIds,
+} from "./reconcile/key-contacts.js";
 export {
   DEFAULT_CLOCK_SKEW_MS,
   describePortError,
@@ -231,7 +236,7 @@ export {
   type TriggerEvent,
   type TriggerState,
 } from "./runner/trigger-policy.js";
-export { type BookView, createBookView } from "./views/book-view.js";
+export { type BookView, type BookViewOptions, createBookView } from "./views/book-view.js";
 export { deriveOrg, isClosedStage, recordUrl, stageRank } from "./views/org-view.js";
 export {
   bookRecommendations,
@@ -252,6 +257,7 @@ export type {
   InteractionSource,
   KeyEvidence,
   LastInteraction,
+  NextMeeting,
   OpportunityView,
   OrgView,
   PendingField,

@@ -73,6 +73,29 @@ describe("device API validation", () => {
     expect(bookMaps(f.doc).intents.size).toBe(0);
   });
 
+  it("refuses an occurredAt later than the clock skew ahead of now (5 minutes, or the device's own)", async () => {
+    const f = await syncedFixture();
+    const device = f.device("phone");
+    const now = f.clock.now().getTime();
+    const log = (occurredAt: Date) =>
+      device.logActivity({ opportunityId: f.ids.opp, contactId: f.ids.ada, type: "call", occurredAt });
+    const future = log(new Date(now + 7 * 86_400_000));
+    expect(future.ok ? "ok" : [future.error.code, future.error.field]).toEqual(["invalid-value", "occurredAt"]);
+    expect(bookMaps(f.doc).intents.size).toBe(0);
+    // A clock a little ahead of the worker's is fine: within the skew.
+    expect(log(new Date(now + 4 * 60_000)).ok).toBe(true);
+    expect(log(new Date(now - 86_400_000)).ok).toBe(true);
+    const strict = createDevice(f.doc, { deviceId: "tablet", now: f.clock.now, random: () => 0.5, clockSkewMs: 0 });
+    const r = strict.logActivity({
+      opportunityId: f.ids.opp,
+      contactId: f.ids.ada,
+      type: "call",
+      occurredAt: new Date(now + 1000),
+    });
+    expect(r.ok).toBe(false);
+    strict.dispose();
+  });
+
   it("writes one intent with the device as origin, a UUIDv7 id and increasing HLCs", async () => {
     const f = await syncedFixture();
     const device = f.device("phone");

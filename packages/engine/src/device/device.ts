@@ -27,6 +27,7 @@ import type {
   ResolveConflictIntent,
   SetContactTierIntent,
 } from "../model/schemas.js";
+import { DEFAULT_CLOCK_SKEW_MS } from "../reconcile/intent-validation.js";
 import { DeviceInputError, type DeviceInputErrorCode, type DeviceResult } from "./errors.js";
 import { createIntentStamps, type IntentStamps } from "./intent-stamps.js";
 
@@ -37,6 +38,11 @@ export interface DeviceContext {
   readonly now: () => Date;
   /** At least 10 random bytes, or one number in [0, 1) per call. */
   readonly random: () => Uint8Array | number;
+  /**
+   * How far ahead of `now` a logged activity's `occurredAt` may lie (clocks differ a little);
+   * defaults to the worker's own allowance, `DEFAULT_CLOCK_SKEW_MS` (5 minutes).
+   */
+  readonly clockSkewMs?: number | undefined;
 }
 
 /** Input of {@link Device.logActivity}. */
@@ -47,7 +53,7 @@ export interface LogActivityInput {
   readonly subject?: string | undefined;
   readonly description?: string | undefined;
   readonly durationSeconds?: number | undefined;
-  /** When it happened; defaults to now. */
+  /** When it happened; defaults to now. Not later than now plus the clock skew: what has not happened cannot be logged. */
   readonly occurredAt?: Date | string | undefined;
 }
 
@@ -208,8 +214,13 @@ function logActivity(w: DeviceWriter, input: LogActivityInput): DeviceResult<Log
   if (opportunityId instanceof DeviceInputError) return { ok: false, error: opportunityId };
   const problem = checkActivityFields(input);
   if (problem !== undefined) return problem;
-  const occurredAt = toIso(input.occurredAt ?? w.context.now(), "occurredAt");
+  const now = w.context.now();
+  const occurredAt = toIso(input.occurredAt ?? now, "occurredAt");
   if (occurredAt instanceof DeviceInputError) return { ok: false, error: occurredAt };
+  // The worker refuses it too (intent-validation.ts); refusing here tells the user at once.
+  if (Date.parse(occurredAt) > now.getTime() + (w.context.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS)) {
+    return fail("invalid-value", "occurredAt is in the future: log an activity once it has happened", "occurredAt");
+  }
   const activity: LogActivityIntent["activity"] = {
     type: input.type,
     subject: input.subject ?? defaultActivitySubject(input.type, contact.Name),

@@ -3,8 +3,10 @@
  * answer on both sides that use it. The view (`createBookView`) shows each opportunity's Key
  * contacts; the worker pulls activities for `keyContactIds`. Over random books — contacts at
  * several accounts or none, addresses differing in case and whitespace, roles, interactions,
- * and setContactTier overrides with every receipt status — the view's Key contacts of each
- * opportunity equal `keyContactsByOpportunity`, and their union equals `keyContactIds`.
+ * and setContactTier overrides with every receipt status, interactions dated before, inside,
+ * at the edges of and after the interaction window (default or a random one), judged at one
+ * fixed clock — the view's Key contacts of each opportunity equal `keyContactsByOpportunity`,
+ * and their union equals `keyContactIds`.
  *
  * `TANDEM_PROP_RUNS` raises the number of runs; `TANDEM_PROP_SEED` replays a failure (fast-check
  * prints the seed and path of every failure).
@@ -29,13 +31,24 @@ const STAMP = "2026-01-01T00:00:00.000Z";
 const ACCOUNTS = [id("001", 1), id("001", 2), null] as const;
 /** Addresses that are equal after trimming and lower-casing, and some that are not. */
 const EMAILS = [null, "ada@acme.example", "  ADA@Acme.example ", "bob@acme.example", "cyd@globex.example"] as const;
+/** The clock both sides judge the window by. */
+const NOW = new Date("2026-06-01T00:00:00.000Z");
+const DAY = 86_400_000;
+/** Interaction ages in days before NOW: in the future, now, inside, at and past 90 days, past 365. */
+const AGES = [-3, 0, 10, 89.99, 90, 90.01, 200, 366] as const;
+const WINDOWS = [undefined, 30, 90, 365] as const;
 const STATUSES = [undefined, "pending", "sending", "applied", "conflict", "failed", "cancelled", "superseded"] as const;
 
 interface BookSpec {
   readonly opps: ReadonlyArray<{ readonly account: number }>;
   readonly contacts: ReadonlyArray<{ readonly account: number; readonly email: number }>;
   readonly roles: ReadonlyArray<{ readonly opp: number; readonly contact: number }>;
-  readonly interactions: ReadonlyArray<{ readonly email: number; readonly kind: "email" | "meeting" }>;
+  readonly interactions: ReadonlyArray<{
+    readonly email: number;
+    readonly kind: "email" | "meeting";
+    readonly age: number;
+  }>;
+  readonly window: number;
   readonly tiers: ReadonlyArray<{
     readonly opp: number;
     readonly contact: number;
@@ -53,9 +66,14 @@ const bookSpec: fc.Arbitrary<BookSpec> = fc.record({
   }),
   roles: fc.array(fc.record({ opp: fc.nat(4), contact: fc.nat(6) }), { maxLength: 5 }),
   interactions: fc.array(
-    fc.record({ email: fc.nat(EMAILS.length - 1), kind: fc.constantFrom<"email" | "meeting">("email", "meeting") }),
+    fc.record({
+      email: fc.nat(EMAILS.length - 1),
+      kind: fc.constantFrom<"email" | "meeting">("email", "meeting"),
+      age: fc.nat(AGES.length - 1),
+    }),
     { maxLength: 3 },
   ),
+  window: fc.nat(WINDOWS.length - 1),
   tiers: fc.array(
     fc.record({
       opp: fc.nat(4),
@@ -129,7 +147,8 @@ function buildBook(spec: BookSpec): Y.Doc {
       const email = EMAILS[i.email] ?? null;
       if (email === null) return;
       const key = `interaction-${n}`;
-      m.interactions.set(key, { id: key, email, kind: i.kind, at: STAMP, source: "gmail" });
+      const at = new Date(NOW.getTime() - (AGES[i.age] ?? 0) * DAY).toISOString();
+      m.interactions.set(key, { id: key, email, kind: i.kind, at, source: "gmail" });
     });
   }, SALESFORCE_ORIGIN);
   doc.transact(() => {
@@ -157,8 +176,8 @@ function buildBook(spec: BookSpec): Y.Doc {
 }
 
 /** Per opportunity, the sorted ids of its Key contacts as the view shows them. */
-function viewKeys(doc: Y.Doc): Record<string, string[]> {
-  const view = createBookView(doc);
+function viewKeys(doc: Y.Doc, interactionWindowDays: number | undefined): Record<string, string[]> {
+  const view = createBookView(doc, { now: () => NOW, interactionWindowDays });
   try {
     return Object.fromEntries(
       view.getSnapshot().opportunities.map((o) => [o.id, o.keyContacts.map((k) => k.contact.Id as string).sort()]),
@@ -169,9 +188,9 @@ function viewKeys(doc: Y.Doc): Record<string, string[]> {
 }
 
 /** Per opportunity, the sorted ids of its Key contacts by the reconcile side's rule. */
-function ruleKeys(doc: Y.Doc): Record<string, string[]> {
+function ruleKeys(doc: Y.Doc, interactionWindowDays: number | undefined): Record<string, string[]> {
   const m = bookMaps(doc);
-  const byOpp = keyContactsByOpportunity(m);
+  const byOpp = keyContactsByOpportunity(m, { now: NOW, interactionWindowDays });
   return Object.fromEntries([...m.opportunities.keys()].map((o) => [o, [...(byOpp.get(o) ?? [])].sort()]));
 }
 
@@ -180,10 +199,12 @@ describe("Key contacts: the view and the worker agree", () => {
     fc.assert(
       fc.property(bookSpec, (spec) => {
         const doc = buildBook(spec);
-        const shown = viewKeys(doc);
-        expect(shown).toEqual(ruleKeys(doc));
+        const windowDays = WINDOWS[spec.window];
+        const shown = viewKeys(doc, windowDays);
+        expect(shown).toEqual(ruleKeys(doc, windowDays));
         const union = new Set(Object.values(shown).flat());
-        expect([...keyContactIds(bookMaps(doc))].sort()).toEqual([...union].sort());
+        const pulled = keyContactIds(bookMaps(doc), { now: NOW, interactionWindowDays: windowDays });
+        expect([...pulled].sort()).toEqual([...union].sort());
       }),
       params,
     );

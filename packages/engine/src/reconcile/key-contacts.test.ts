@@ -114,4 +114,21 @@ describe("Key-contact rule", () => {
     expect(view.getOpportunity(OPP)?.keyContacts.map((k) => k.contact.Id)).toEqual([ADA]);
     view.dispose();
   });
+
+  it("an interaction promotes only within the window before now: not older, not in the future", () => {
+    const doc = new Y.Doc();
+    const m = bookMaps(doc);
+    doc.transact(() => {
+      m.accounts.set(ACME, { Id: ACME, Name: "Acme" });
+      m.opportunities.set(OPP, opportunity);
+      m.contacts.set(ADA, { ...contact(ADA, ACME), Email: "ada@acme.example" });
+      m.interactions.set("i", { id: "i", email: "ada@acme.example", kind: "email", at: STAMP, source: "gmail" });
+    }, SALESFORCE_ORIGIN);
+    const at = (iso: string) => ({ now: new Date(iso) });
+    expect(keyContactIds(m, at("2026-03-31T00:00:00.000Z"))).toEqual(new Set([ADA])); // 89 days
+    expect(keyContactIds(m, at("2026-04-01T00:00:00.000Z"))).toEqual(new Set([ADA])); // 90 days: still in
+    expect(keyContactIds(m, at("2026-04-02T00:00:00.000Z"))).toEqual(new Set()); // 91 days
+    expect(keyContactIds(m, { ...at("2026-04-02T00:00:00.000Z"), interactionWindowDays: 120 })).toEqual(new Set([ADA]));
+    expect(keyContactIds(m, at("2025-12-31T23:59:59.000Z"))).toEqual(new Set()); // still to come
+  });
 });

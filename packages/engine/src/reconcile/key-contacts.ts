@@ -5,12 +5,14 @@
  *
  * The rule: an opportunity's contacts are those at its account plus those a contact role links
  * to it. One of them is Key when a role links them, or when an email/meeting interaction has the
- * contact's address (trimmed, case-insensitive); every other one is Other. The user's latest
+ * contact's address (trimmed, case-insensitive) and happened within the interaction window
+ * (default {@link DEFAULT_KEY_INTERACTION_WINDOW_DAYS} days before now, never after now: a
+ * meeting to come is not an interaction); every other one is Other. The user's latest
  * live `setContactTier` override (by HLC) for that opportunity and contact wins over the rule,
  * and `auto` returns to it. An override for a contact that is not one of the opportunity's
  * contacts changes nothing, since no view shows that pair.
  *
- * Invariant: pure; O(opportunities + contacts × opportunities of their account + roles +
+ * Invariant: pure given the clock (`options.now`, else the time of the call); O(opportunities + contacts × opportunities of their account + roles +
  * interactions + intents). `key-contacts.prop.test.ts` checks that the views agree with
  * {@link keyContactsByOpportunity} on random books.
  */
@@ -28,6 +30,45 @@ export interface KeyContactInputs {
   readonly interactions: Table<Interaction>;
   readonly intents: Table<Intent>;
   readonly receipts: Table<Receipt>;
+}
+
+/** How many days an email or meeting keeps a contact Key, by default. */
+export const DEFAULT_KEY_INTERACTION_WINDOW_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+
+/** The clock and window the Key-contact rule judges interactions by. */
+export interface KeyContactOptions {
+  /** The time now; defaults to the time of the call. */
+  readonly now?: Date | undefined;
+  /** How many days before now an interaction still promotes; defaults to 90. */
+  readonly interactionWindowDays?: number | undefined;
+}
+
+/** The instants (ms) an interaction must lie between to promote a contact: `[from, to]`. */
+export interface InteractionWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/**
+ * The window of {@link KeyContactOptions}: from `interactionWindowDays` before now up to now.
+ *
+ * @example
+ * ```ts
+ * const w = interactionWindow({ now: new Date("2026-04-01T00:00:00Z") }); // 2026-01-01 … 2026-04-01
+ * ```
+ */
+export function interactionWindow(options: KeyContactOptions = {}): InteractionWindow {
+  const toMs = (options.now ?? new Date()).getTime();
+  const days = options.interactionWindowDays ?? DEFAULT_KEY_INTERACTION_WINDOW_DAYS;
+  return { fromMs: toMs - days * DAY_MS, toMs };
+}
+
+/** True when an interaction at `at` (ISO date or datetime) lies in `window`; an unreadable date never does. */
+export function isInWindow(at: string, window: InteractionWindow): boolean {
+  const ms = Date.parse(at);
+  return !Number.isNaN(ms) && ms >= window.fromMs && ms <= window.toMs;
 }
 
 /** How one opportunity shows one of its contacts. */
@@ -88,7 +129,10 @@ export function isOpportunityContact(opp: OpportunityRecord, contact: ContactRec
 }
 
 /** Per opportunity id, the ids of its Key contacts (opportunities without any are left out). */
-export function keyContactsByOpportunity(inputs: KeyContactInputs): Map<string, Set<string>> {
+export function keyContactsByOpportunity(
+  inputs: KeyContactInputs,
+  options: KeyContactOptions = {},
+): Map<string, Set<string>> {
   const keys = new Map<string, Set<string>>();
   const add = (oppId: string, contactId: string) => {
     let set = keys.get(oppId);
@@ -106,9 +150,14 @@ export function keyContactsByOpportunity(inputs: KeyContactInputs): Map<string, 
     roleLinks.add(pair(r.OpportunityId, r.ContactId));
     add(r.OpportunityId, r.ContactId);
   }
-  // …and interactions, which make a contact Key at every opportunity of its account.
+  // …and interactions in the window, which make a contact Key at every opportunity of its account.
+  const window = interactionWindow(options);
   const emails = new Set<string>();
-  for (const i of inputs.interactions.values()) if (typeof i.email === "string") emails.add(normalizeEmail(i.email));
+  for (const i of inputs.interactions.values()) {
+    if (typeof i.email === "string" && typeof i.at === "string" && isInWindow(i.at, window)) {
+      emails.add(normalizeEmail(i.email));
+    }
+  }
   const oppsByAccount = new Map<string, string[]>();
   for (const o of inputs.opportunities.values()) {
     if (o.AccountId === null) continue;
@@ -139,8 +188,8 @@ export function keyContactsByOpportunity(inputs: KeyContactInputs): Map<string, 
 }
 
 /** The ids of contacts that are Key for at least one opportunity (see {@link keyContactsByOpportunity}). */
-export function keyContactIds(inputs: KeyContactInputs): Set<string> {
+export function keyContactIds(inputs: KeyContactInputs, options: KeyContactOptions = {}): Set<string> {
   const out = new Set<string>();
-  for (const contacts of keyContactsByOpportunity(inputs).values()) for (const c of contacts) out.add(c);
+  for (const contacts of keyContactsByOpportunity(inputs, options).values()) for (const c of contacts) out.add(c);
   return out;
 }

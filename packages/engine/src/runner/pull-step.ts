@@ -57,17 +57,21 @@ export function pullCycle(
       table: Parameters<typeof overlayTable<V>>[0],
       records: ReadonlyArray<V>,
     ) => overlayTable(table, new Map(records.map((r) => [r.Id as string, r])), removedScope);
-    const keys = keyContactIds({
-      opportunities: overlay(
-        before.opportunities,
-        scope.opportunities.filter((o) => !o.IsClosed),
-      ),
-      contacts: overlay(before.contacts, scope.contacts),
-      contactRoles: overlay(before.contactRoles, scope.contactRoles),
-      interactions: before.interactions,
-      intents: before.intents,
-      receipts: before.receipts,
-    });
+    const keys = keyContactIds(
+      {
+        opportunities: overlay(
+          before.opportunities,
+          scope.opportunities.filter((o) => !o.IsClosed),
+        ),
+        contacts: overlay(before.contacts, scope.contacts),
+        contactRoles: overlay(before.contactRoles, scope.contactRoles),
+        interactions: before.interactions,
+        intents: before.intents,
+        receipts: before.receipts,
+      },
+      // The interaction window is judged by the cycle's clock, as the views judge it by theirs.
+      { now: now() },
+    );
     const windowStart = new Date(now().getTime() - activityWindowDays * DAY).toISOString();
     const activities = yield* retry.retrying(
       port.pullActivities({

@@ -6,13 +6,15 @@
  * Invariants: pure reads of the document through the view's indexes; a logged activity shows
  * only until the Task it created is in the mirror (then the mirrored row shows instead, at the
  * time the user gave); an open Task (a to-do) is listed by its due date and never counts as an
- * interaction.
+ * interaction; nothing dated after the view's clock (`nowMs`) is a last interaction (a future
+ * Event is a next meeting instead, a future-dated Task or logged activity counts once its time
+ * has come).
  */
 import { normalizeEmail } from "../model/fields.js";
 import type { ActivityRecord, ContactRecord } from "../model/records.js";
 import type { ReceiptStatus } from "../model/schemas.js";
 import type { ViewSource } from "./book-indexes.js";
-import type { ActivityItem, ActivityStatus, LastInteraction } from "./types.js";
+import type { ActivityItem, ActivityStatus, LastInteraction, NextMeeting } from "./types.js";
 
 const DAY_MS = 86_400_000;
 
@@ -48,6 +50,12 @@ export function mirroredAt({ maps, ix }: ViewSource, activityId: string, a: Acti
   const intent = intentId === undefined ? undefined : maps.intents.get(intentId);
   if (intent?.kind === "logActivity" && a.Type === "Task") return intent.activity.occurredAt;
   return activityAt(a);
+}
+
+/** True when `at` (ISO date or datetime) is not after `nowMs`: it has happened. A bare date counts from its UTC midnight. */
+export function isPast(at: string, nowMs: number): boolean {
+  const ms = Date.parse(at);
+  return !Number.isNaN(ms) && ms <= nowMs;
 }
 
 /** The later of two last interactions (the first on a tie). */
@@ -107,11 +115,12 @@ export function loggedItem({ maps }: ViewSource, intentId: string): ActivityItem
 }
 
 /** The row of a mirrored activity (`null` when it is gone or has no date). */
-export function mirroredItem({ maps, ix }: ViewSource, activityId: string): ActivityItem | null {
+export function mirroredItem(source: ViewSource, activityId: string): ActivityItem | null {
+  const { maps, ix } = source;
   const a = maps.activities.get(activityId);
   if (a === undefined) return null;
   const open = isOpenTask(a);
-  const at = open ? a.ActivityDate : mirroredAt({ maps, ix }, activityId, a);
+  const at = open ? a.ActivityDate : mirroredAt(source, activityId, a);
   if (at === null) return null;
   return {
     key: activityId,
@@ -131,15 +140,18 @@ export function mirroredItem({ maps, ix }: ViewSource, activityId: string): Acti
   };
 }
 
-/** The latest touch with a contact: a done activity, a logged one that has not failed, or an interaction. */
-export function contactLastInteraction(source: ViewSource, c: ContactRecord): LastInteraction | null {
+/**
+ * The latest past touch with a contact, as of `nowMs`: a done activity, a logged one that has
+ * not failed, or an interaction.
+ */
+export function contactLastInteraction(source: ViewSource, c: ContactRecord, nowMs: number): LastInteraction | null {
   const { maps, ix } = source;
   let best: LastInteraction | null = null;
   for (const id of ix.activitiesByWho.get(c.Id)) {
     const a = maps.activities.get(id);
     if (a === undefined || isOpenTask(a)) continue;
     const at = mirroredAt(source, id, a);
-    if (at === null || (best !== null && at <= best.at)) continue;
+    if (at === null || !isPast(at, nowMs) || (best !== null && at <= best.at)) continue;
     best = {
       at,
       source: "activity",
@@ -152,7 +164,8 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord): La
   }
   for (const id of ix.loggedByContact.get(c.Id)) {
     const item = loggedItem(source, id);
-    if (item === null || item.status === "failed" || (best !== null && item.at <= best.at)) continue;
+    if (item === null || item.status === "failed" || !isPast(item.at, nowMs)) continue;
+    if (best !== null && item.at <= best.at) continue;
     best = {
       at: item.at,
       source: "logged",
@@ -166,7 +179,7 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord): La
   if (c.Email !== null) {
     for (const id of ix.interactionsByEmail.get(normalizeEmail(c.Email))) {
       const i = maps.interactions.get(id);
-      if (i === undefined || (best !== null && i.at <= best.at)) continue;
+      if (i === undefined || !isPast(i.at, nowMs) || (best !== null && i.at <= best.at)) continue;
       best = {
         at: i.at,
         source: "interaction",
@@ -179,4 +192,34 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord): La
     }
   }
   return best;
+}
+
+/** The meeting of an Event that starts after `nowMs`, else `null`. */
+export function futureMeeting({ maps }: ViewSource, activityId: string, nowMs: number): NextMeeting | null {
+  const a = maps.activities.get(activityId);
+  if (a?.Type !== "Event" || a.StartDateTime === null || isPast(a.StartDateTime, nowMs)) return null;
+  const contact = a.WhoId === null ? undefined : maps.contacts.get(a.WhoId);
+  return {
+    at: a.StartDateTime,
+    activityId,
+    subject: a.Subject,
+    contactId: a.WhoId,
+    contactName: contact?.Name ?? null,
+  };
+}
+
+/** The sooner of two next meetings (by start instant, then activity id). */
+export function soonerMeeting(a: NextMeeting | null, b: NextMeeting | null): NextMeeting | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const d = Date.parse(b.at) - Date.parse(a.at);
+  return d < 0 || (d === 0 && b.activityId < a.activityId) ? b : a;
+}
+
+/** The soonest Event with a contact that starts after `nowMs`. */
+export function contactNextMeeting(source: ViewSource, contactId: string, nowMs: number): NextMeeting | null {
+  let next: NextMeeting | null = null;
+  for (const id of source.ix.activitiesByWho.get(contactId))
+    next = soonerMeeting(next, futureMeeting(source, id, nowMs));
+  return next;
 }

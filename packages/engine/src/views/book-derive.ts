@@ -4,7 +4,8 @@
  * interaction), the sync status, and an intent with its receipt.
  *
  * Invariants: pure reads (nothing here writes to the document); the result depends only on the
- * document, so re-deriving an unchanged opportunity gives an equal view. Key and Other follow
+ * document and the view's clock (read once per opportunity), so re-deriving an unchanged
+ * opportunity at the same time gives an equal view. Key and Other follow
  * the one Key-contact rule in `reconcile/key-contacts.ts`, so the view shows as Key exactly the
  * contacts whose activities the worker pulls. Cost: one opportunity in time proportional to its
  * contacts, activities and intents.
@@ -14,8 +15,23 @@ import { normalizeEmail } from "../model/fields.js";
 import type { AccountRecord, ContactRecord, OpportunityRecord } from "../model/records.js";
 import type { EditFieldIntent, Interaction, ReceiptStatus, SyncStatus } from "../model/schemas.js";
 import { isFinalStatus } from "../model/schemas.js";
-import { latestOverrides, resolveTier } from "../reconcile/key-contacts.js";
-import { contactLastInteraction, laterInteraction, loggedItem, mirroredItem } from "./activity-items.js";
+import {
+  type InteractionWindow,
+  interactionWindow,
+  isInWindow,
+  latestOverrides,
+  resolveTier,
+} from "../reconcile/key-contacts.js";
+import {
+  contactLastInteraction,
+  contactNextMeeting,
+  futureMeeting,
+  isPast,
+  laterInteraction,
+  loggedItem,
+  mirroredItem,
+  soonerMeeting,
+} from "./activity-items.js";
 import type { IntentLists, ViewSource } from "./book-indexes.js";
 import type {
   ActivityItem,
@@ -23,6 +39,7 @@ import type {
   IntentView,
   KeyEvidence,
   LastInteraction,
+  NextMeeting,
   OpportunityView,
   PendingField,
   SyncView,
@@ -85,12 +102,12 @@ function overlayOpportunity(
   return { record: patched as unknown as OpportunityRecord, pendingFields };
 }
 
-/** The latest email and the latest meeting with an address, as Key evidence. */
-function interactionEvidence({ maps, ix }: ViewSource, email: string): KeyEvidence[] {
+/** The latest email and the latest meeting with an address within the window, as Key evidence (with its date). */
+function interactionEvidence({ maps, ix }: ViewSource, email: string, window: InteractionWindow): KeyEvidence[] {
   const best = new Map<"email" | "meeting", Interaction>();
   for (const iid of ix.interactionsByEmail.get(normalizeEmail(email))) {
     const i = maps.interactions.get(iid);
-    if (i === undefined) continue;
+    if (i === undefined || !isInWindow(i.at, window)) continue;
     const prev = best.get(i.kind);
     if (prev === undefined || prev.at < i.at) best.set(i.kind, i);
   }
@@ -113,8 +130,13 @@ function opportunityContacts(
   source: ViewSource,
   id: string,
   mirror: OpportunityRecord,
+  nowMs: number,
 ): { keyContacts: ContactView[]; otherContacts: ContactView[] } {
   const { maps, ix } = source;
+  const window = interactionWindow({
+    now: new Date(nowMs),
+    interactionWindowDays: source.clock.interactionWindowDays,
+  });
   const candidates = new Set<string>(ix.contactsByAccount.get(mirror.AccountId));
   const rolesOf = new Map<string, KeyEvidence[]>();
   for (const roleId of ix.rolesByOpp.get(id)) {
@@ -136,7 +158,7 @@ function opportunityContacts(
     const c = maps.contacts.get(contactId);
     if (c === undefined) continue;
     const evidence: KeyEvidence[] = [...(rolesOf.get(contactId) ?? [])];
-    if (c.Email !== null) evidence.push(...interactionEvidence(source, c.Email));
+    if (c.Email !== null) evidence.push(...interactionEvidence(source, c.Email, window));
     const o = overrides.get(contactId);
     const { tier, override } = resolveTier(evidence.length > 0, o);
     if (override === "key" && o !== undefined) evidence.push({ kind: "override", intentId: o.id, at: o.at });
@@ -147,7 +169,8 @@ function opportunityContacts(
       evidence,
       override,
       pendingFields: pending,
-      lastInteraction: contactLastInteraction(source, c),
+      lastInteraction: contactLastInteraction(source, c, nowMs),
+      nextMeeting: contactNextMeeting(source, contactId, nowMs),
     };
     (tier === "key" ? keyContacts : otherContacts).push(view);
   }
@@ -190,17 +213,18 @@ function opportunityActivities(
   };
 }
 
-/** The latest touch of an opportunity: its Key contacts' and its newest done activity's. */
+/** The latest past touch of an opportunity: its Key contacts' and its newest past done activity's. */
 function opportunityLastInteraction(
   { maps }: ViewSource,
   keyContacts: ReadonlyArray<ContactView>,
   activities: ReadonlyArray<ActivityItem>,
+  nowMs: number,
 ): LastInteraction | null {
   let last: LastInteraction | null = null;
   for (const k of keyContacts) last = laterInteraction(last, k.lastInteraction);
-  // Activities are newest first: the first done one decides.
+  // Activities are newest first: the first past done one decides (future ones come before it).
   for (const item of activities) {
-    if (item.status === "failed" || item.open) continue;
+    if (item.status === "failed" || item.open || !isPast(item.at, nowMs)) continue;
     if (last !== null && item.at <= last.at) break;
     return {
       at: item.at,
@@ -215,6 +239,19 @@ function opportunityLastInteraction(
   return last;
 }
 
+/** The soonest Event still to come on the opportunity or with one of its Key contacts. */
+function opportunityNextMeeting(
+  source: ViewSource,
+  oppId: string,
+  keyContacts: ReadonlyArray<ContactView>,
+  nowMs: number,
+): NextMeeting | null {
+  let next: NextMeeting | null = null;
+  for (const k of keyContacts) next = soonerMeeting(next, k.nextMeeting);
+  for (const a of source.ix.activitiesByWhat.get(oppId)) next = soonerMeeting(next, futureMeeting(source, a, nowMs));
+  return next;
+}
+
 /** One opportunity's view, or `undefined` when it is not in the mirror. */
 export function deriveOpportunity(source: ViewSource, id: string): OpportunityView | undefined {
   const { maps } = source;
@@ -225,9 +262,11 @@ export function deriveOpportunity(source: ViewSource, id: string): OpportunityVi
     mirror.AccountId === null
       ? null
       : ((maps.accounts.get(mirror.AccountId) as AccountRecord | undefined)?.Name ?? null);
-  const { keyContacts, otherContacts } = opportunityContacts(source, id, mirror);
+  const nowMs = source.clock.now().getTime();
+  const { keyContacts, otherContacts } = opportunityContacts(source, id, mirror, nowMs);
   const { activities, openTasks } = opportunityActivities(source, id, keyContacts);
-  const lastInteraction = opportunityLastInteraction(source, keyContacts, activities);
+  const lastInteraction = opportunityLastInteraction(source, keyContacts, activities, nowMs);
+  const nextMeeting = opportunityNextMeeting(source, id, keyContacts, nowMs);
   return {
     id,
     record,
@@ -237,6 +276,7 @@ export function deriveOpportunity(source: ViewSource, id: string): OpportunityVi
     keyContacts,
     otherContacts,
     lastInteraction,
+    nextMeeting,
     activities,
     openTasks,
   };

@@ -148,10 +148,17 @@ export class BookIndexes {
   }
 }
 
-/** What the view's derivation reads: the document's maps and the indexes over them. */
+/** The view's clock and the Key-contact rule's interaction window (`createBookView`'s options). */
+export interface ViewClock {
+  readonly now: () => Date;
+  readonly interactionWindowDays: number;
+}
+
+/** What the view's derivation reads: the document's maps, the indexes over them, and the clock. */
 export interface ViewSource {
   readonly maps: BookMaps;
   readonly ix: BookIndexes;
+  readonly clock: ViewClock;
 }
 
 /**

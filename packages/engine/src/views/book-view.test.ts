@@ -20,6 +20,8 @@ const [ADA, BOB, CYD, DAN] = [1, 2, 3, 4].map((n) => id("003", n)) as [
   SalesforceId,
 ];
 const STAMP = "2026-01-01T00:00:00.000Z";
+/** The views' clock: a month after the fixtures, so their interactions are past and within the Key window. */
+const CLOCK = { now: () => new Date("2026-02-01T00:00:00.000Z") };
 
 const opp = (Id: SalesforceId, AccountId: SalesforceId, Name: string, CloseDate: string): OpportunityRecord => ({
   Id,
@@ -105,7 +107,7 @@ describe("book view: Key and Other contacts", () => {
   it("classifies by role, by email and calendar interactions (case and whitespace ignored), with evidence", () => {
     const doc = seed();
     const m = bookMaps(doc);
-    const view = createBookView(doc);
+    const view = createBookView(doc, CLOCK);
     let o = view.getOpportunity(OPP);
     expect(o?.keyContacts.map((k) => k.contact.Id)).toEqual([ADA]);
     expect(o?.keyContacts[0]?.evidence).toEqual([
@@ -156,7 +158,7 @@ describe("book view: Key and Other contacts", () => {
   it("applies overrides per opportunity, latest by HLC, and honours cancellation", () => {
     const doc = seed();
     const m = bookMaps(doc);
-    const view = createBookView(doc);
+    const view = createBookView(doc, CLOCK);
     const demote: Intent = { ...common(1), kind: "setContactTier", opportunityId: OPP, contactId: ADA, tier: "other" };
     const promote: Intent = { ...common(2), kind: "setContactTier", opportunityId: OPP, contactId: CYD, tier: "key" };
     m.intents.set(demote.id, demote);
@@ -182,7 +184,7 @@ describe("book view: activities and last interaction", () => {
   it("takes the latest of synced activities, logged-not-synced ones and interactions, with the source", () => {
     const doc = seed();
     const m = bookMaps(doc);
-    const view = createBookView(doc);
+    const view = createBookView(doc, CLOCK);
     m.activities.set(id("00T", 1), task(1, ADA, OPP, "2026-01-02"));
     let o = view.getOpportunity(OPP);
     expect(o?.lastInteraction).toMatchObject({
@@ -243,7 +245,7 @@ describe("book view: pending edits, conflicts, sync status and subscriptions", (
   it("overlays pending edits until final and lists open conflicts until resolved", () => {
     const doc = seed();
     const m = bookMaps(doc);
-    const view = createBookView(doc);
+    const view = createBookView(doc, CLOCK);
     let notified = 0;
     view.subscribe(() => notified++);
     const edit: Intent = {
@@ -303,7 +305,7 @@ describe("book view: pending edits, conflicts, sync status and subscriptions", (
   it("a change to one record re-derives only the opportunities that show it", () => {
     const doc = seed();
     const m = bookMaps(doc);
-    const view = createBookView(doc);
+    const view = createBookView(doc, CLOCK);
     const before = view.getSnapshot();
     const o1 = view.getOpportunity(OPP);
     const o2 = view.getOpportunity(OPP2);

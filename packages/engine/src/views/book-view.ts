@@ -5,8 +5,11 @@
  * `book-derive.ts` and `activity-items.ts` (the shapes derived from the document).
  *
  * Invariants: nothing here writes to the document; after every transaction the snapshot equals
- * what a fresh `createBookView` on the same document would compute; an opportunity view object
- * is replaced only when something it shows changed, so UIs can compare by identity.
+ * what a fresh `createBookView` on the same document and clock would compute; an opportunity
+ * view object is replaced only when something it shows changed, so UIs can compare by identity.
+ * Time: what is past (Last Interaction), still to come (next meeting) or within the Key window
+ * is judged by the `now` option when an opportunity is derived; time moving on changes no
+ * document, so a UI calls {@link BookView.refresh} now and then (say each minute) to re-judge.
  *
  * Cost: a change to one record re-derives the opportunities that show it (its account's or its
  * role's opportunities), each in time proportional to that opportunity's contacts, activities
@@ -16,6 +19,7 @@
 import type * as Y from "yjs";
 import { byHlc } from "../doc/intent-state.js";
 import { bookMaps } from "../doc/layout.js";
+import { DEFAULT_KEY_INTERACTION_WINDOW_DAYS } from "../reconcile/key-contacts.js";
 import { createViewChanges, observeBook } from "./book-changes.js";
 import { compareOpps, deriveIntentView, deriveOpportunity, deriveSync } from "./book-derive.js";
 import { BookIndexes, IntentLists, type ViewSource } from "./book-indexes.js";
@@ -32,8 +36,22 @@ export interface BookView {
   getOpportunity(id: string): OpportunityView | undefined;
   /** One intent with its receipt. */
   getIntent(id: string): IntentView | undefined;
+  /**
+   * Re-derives every opportunity against the clock now (a meeting started, an interaction aged
+   * out of the Key window); only views whose content changed get a new object, and listeners
+   * are called only when one did.
+   */
+  refresh(): void;
   /** Stops observing the document. */
   dispose(): void;
+}
+
+/** Options of {@link createBookView}. */
+export interface BookViewOptions {
+  /** The view's clock; defaults to the system clock. */
+  readonly now?: (() => Date) | undefined;
+  /** How many days an email or meeting keeps a contact Key (the rule of `reconcile/key-contacts.ts`); 90 by default. */
+  readonly interactionWindowDays?: number | undefined;
 }
 
 const oldestFirst = (a: IntentView, b: IntentView) => byHlc(a.intent, b.intent);
@@ -53,14 +71,18 @@ function listOf(source: ViewSource, ids: Iterable<string>, order: (a: IntentView
  * @remarks Call {@link BookView.dispose} when done. Works on any replica (device or worker).
  * @example
  * ```ts
- * const view = createBookView(doc);
+ * const view = createBookView(doc, { now: () => new Date() });
  * const book = useSyncExternalStore(view.subscribe, view.getSnapshot);
  * ```
  */
-export function createBookView(doc: Y.Doc): BookView {
+export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookView {
   const maps = bookMaps(doc);
   const ix = new BookIndexes();
-  const source: ViewSource = { maps, ix };
+  const clock = {
+    now: options.now ?? (() => new Date()),
+    interactionWindowDays: options.interactionWindowDays ?? DEFAULT_KEY_INTERACTION_WINDOW_DAYS,
+  };
+  const source: ViewSource = { maps, ix, clock };
   const lists = new IntentLists(maps, ix);
   const changes = createViewChanges();
   const cache = new Map<string, OpportunityView>();
@@ -144,6 +166,16 @@ export function createBookView(doc: Y.Doc): BookView {
     },
     getIntent(id) {
       return deriveIntentView(source, id);
+    },
+    refresh() {
+      // Views are plain JSON, so equal text means nothing shown changed.
+      for (const [id, prev] of cache) {
+        const next = deriveOpportunity(source, id);
+        if (next !== undefined && JSON.stringify(next) !== JSON.stringify(prev)) changes.opps.add(id);
+      }
+      if (changes.opps.size === 0) return;
+      changes.any = true;
+      flush();
     },
     dispose() {
       doc.off("afterTransaction", onAfterTransaction);

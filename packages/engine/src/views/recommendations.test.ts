@@ -42,6 +42,7 @@ const key = (lastAt: string | null, evidence: KeyEvidence[], override: "key" | n
           refId: "x",
           origin: null,
         },
+  nextMeeting: null,
 });
 const view = (CloseDate: string, keyContacts: ContactView[]): OpportunityView => ({
   id: "006000000000001AAA",
@@ -52,6 +53,7 @@ const view = (CloseDate: string, keyContacts: ContactView[]): OpportunityView =>
   keyContacts,
   otherContacts: [],
   lastInteraction: null,
+  nextMeeting: null,
   activities: [],
   openTasks: [],
 });

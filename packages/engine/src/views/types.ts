@@ -41,6 +41,18 @@ export interface LastInteraction {
   readonly origin: string | null;
 }
 
+/** A meeting still to come: a mirrored Event that starts after the view's clock. */
+export interface NextMeeting {
+  /** The Event's start, an ISO datetime after the view's `now`. */
+  readonly at: string;
+  readonly activityId: string;
+  readonly subject: string | null;
+  /** The Event's contact (`WhoId`), when it has one. */
+  readonly contactId: string | null;
+  /** That contact's name as the book shows it, when the contact is in the book. */
+  readonly contactName: string | null;
+}
+
 /** A contact as one opportunity shows it. */
 export interface ContactView {
   /** The contact with its pending edits overlaid. */
@@ -51,7 +63,10 @@ export interface ContactView {
   /** The user's override, if any; it wins over the rule. */
   readonly override: "key" | "other" | null;
   readonly pendingFields: ReadonlyArray<string>;
+  /** The latest past touch with the contact (never one after the view's clock). */
   readonly lastInteraction: LastInteraction | null;
+  /** The soonest Event with the contact that starts after the view's clock. */
+  readonly nextMeeting: NextMeeting | null;
 }
 
 /** Delivery status of an activity as the UI shows it. */
@@ -102,7 +117,13 @@ export interface OpportunityView {
   readonly pendingFields: Readonly<Record<string, PendingField>>;
   readonly keyContacts: ReadonlyArray<ContactView>;
   readonly otherContacts: ReadonlyArray<ContactView>;
+  /** The latest past touch (never an Event or Task dated after the view's clock). */
   readonly lastInteraction: LastInteraction | null;
+  /**
+   * The soonest Event still to come on the opportunity or with one of its Key contacts, with
+   * its contact; `null` when none is scheduled.
+   */
+  readonly nextMeeting: NextMeeting | null;
   /** What happened (done Tasks, Events, logged activities), newest first. */
   readonly activities: ReadonlyArray<ActivityItem>;
   /** Open to-dos (open Tasks), soonest due first; never an interaction. */
