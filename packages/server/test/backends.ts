@@ -122,6 +122,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
   await waitFor(async () => {
     if (child.exitCode !== null) throw new Error(`postgres exited: ${stderr}`);
     const c = new pg.Client({ connectionString: url });
+    c.on("error", () => undefined);
     try {
       await c.connect();
       await c.query("SELECT 1");
@@ -139,6 +140,7 @@ export async function startPostgres(): Promise<PostgresCluster> {
     async createDatabase() {
       const name = `t${++databases}_${process.pid}`;
       const c = new pg.Client({ connectionString: url });
+      c.on("error", () => undefined);
       await c.connect();
       try {
         await c.query(`CREATE DATABASE ${name}`);

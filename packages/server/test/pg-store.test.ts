@@ -105,7 +105,7 @@ suite("PostgreSQL store", () => {
 
   it("migrates an empty database once, also when instances open it together", async () => {
     const url = await (await pgCluster()).createDatabase();
-    const pools = [new pg.Pool({ connectionString: url }), new pg.Pool({ connectionString: url })];
+    const pools = [quietPool(url), quietPool(url)];
     const applied = await Promise.all(pools.map((p) => migrate(p)));
     expect(applied.flat()).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await migrate(pools[0] as pg.Pool)).toEqual([]);
@@ -116,7 +116,7 @@ suite("PostgreSQL store", () => {
 
   it("refuses a database whose schema is newer than this server, changing nothing", async () => {
     const url = await (await pgCluster()).createDatabase();
-    const pool = new pg.Pool({ connectionString: url });
+    const pool = quietPool(url);
     await migrate(pool);
     await pool.query("INSERT INTO tandem_schema_migrations (version, name) VALUES (999, 'from the future')");
     await expect(openPostgresStore({ url })).rejects.toThrow(/newer than this server/);
@@ -131,4 +131,12 @@ function lateDoc(): Y.Doc {
   const d = new Y.Doc();
   d.getMap("m").set("late", true);
   return d;
+}
+
+/** A pool whose clients ignore errors: the cluster's shutdown notice may reach a client still ending. */
+function quietPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url });
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
+  return pool;
 }

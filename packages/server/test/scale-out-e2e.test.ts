@@ -93,6 +93,7 @@ function deviceOff(holder: string): Device {
     emu = await createEmulator({ port: 0, dataset: "small" });
     const url = await pgCluster.createDatabase();
     db = new pg.Client({ connectionString: url });
+    db.on("error", () => undefined);
     root = mkdtempSync(join(tmpdir(), "tandem-scale-out-"));
     const key = join(root, "shared.key");
     for (const id of ["i1", "i2", "i3"]) {

@@ -40,8 +40,11 @@ export interface PostgresStore extends Omit<Store, "shared">, SharedRoomStore {
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10 });
-  // An idle client's error (the server restarted) must not crash the process; the pool drops it.
+  // A client's error (the server restarted or shut down) must not crash the process: the pool
+  // drops an idle client that fails, and every client keeps a listener to the end of its life
+  // (a server's shutdown notice can arrive while a client is still ending after `pool.end()`).
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => client.on("error", () => undefined));
   try {
     await migrate(pool);
   } catch (err) {
