@@ -20,13 +20,23 @@ export interface BookHandle {
   readonly lookups: BookLookups;
 }
 
+/** How often a book's view is re-judged against the clock (ms). */
+const REFRESH_MS = 60_000;
+const refreshers = new Map<BookView, ReturnType<typeof setInterval>>();
+
 /** Wires the engine's view and device API onto an open book connection. */
 export function createBookHandle(me: Me, connection: BookConnection, deviceId: string): BookHandle {
   const maps = bookMaps(connection.doc);
+  const view = createBookView(connection.doc);
+  // Time passing changes no document: re-judge "last interaction" and "next meeting" each minute.
+  refreshers.set(
+    view,
+    setInterval(() => view.refresh(), REFRESH_MS),
+  );
   return {
     me,
     connection,
-    view: createBookView(connection.doc),
+    view,
     device: createDevice(connection.doc, {
       deviceId,
       now: () => new Date(),
@@ -41,6 +51,8 @@ export function createBookHandle(me: Me, connection: BookConnection, deviceId: s
 
 /** Stops the engine's observers of a handle. */
 export function disposeBookHandle(handle: BookHandle): void {
+  clearInterval(refreshers.get(handle.view));
+  refreshers.delete(handle.view);
   handle.view.dispose();
   handle.device.dispose();
 }

@@ -99,6 +99,33 @@ describe("view model over the engine's views", () => {
     expect(detail.lastInteraction).toMatchObject({ source: "calendar", label: "Kickoff", contactName: "Bob Builder" });
   });
 
+  it("carries the next meeting with a Key contact, and not a past one", () => {
+    const { maps, view, lookups } = book();
+    const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
+    maps.activities.set("00U000000000001AAA", {
+      Id: "00U000000000001AAA",
+      Type: "Event",
+      WhoId: ADA,
+      WhatId: OPP,
+      Subject: "Pricing review",
+      Status: null,
+      ActivityDate: soon.slice(0, 10),
+      StartDateTime: soon,
+      TaskSubtype: null,
+      IsClosed: null,
+      Description: null,
+      OwnerId: OWNER,
+      SystemModstamp: STAMP,
+      CompletedDateTime: null,
+      CreatedDate: null,
+    } as never);
+    const o = view.getSnapshot().opportunities.find((x) => x.id === OPP);
+    if (!o) throw new Error("no opportunity");
+    const detail = opportunityDetail(o, view.getSnapshot(), lookups);
+    expect(detail.nextMeeting).toMatchObject({ subject: "Pricing review", contactName: "Ada Lovelace", at: soon });
+    expect(detail.lastInteraction?.label).not.toBe("Pricing review");
+  });
+
   it("shows a logged call as queued, then in Salesforce with the record id once its receipt says so", () => {
     const { doc, maps, device, view, lookups } = book();
     const logged = device.logActivity({ opportunityId: OPP, contactId: ADA, type: "call", description: "hello" });

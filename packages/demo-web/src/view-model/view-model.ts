@@ -17,6 +17,7 @@ import {
   isClosedStage,
   type KeyEvidence,
   type LastInteraction,
+  type NextMeeting,
   type OpportunityView,
   type OrgView,
   type Receipt,
@@ -147,6 +148,8 @@ export interface OpportunityDetail {
   readonly keyContacts: readonly ContactRow[];
   readonly otherContacts: readonly ContactRow[];
   readonly lastInteraction: LastInteractionSummary | null;
+  /** The soonest meeting still to come on the opportunity or with a Key contact. */
+  readonly nextMeeting: NextMeeting | null;
   readonly activities: readonly ActivityView[];
   /** Open to-dos, soonest due first (never in `activities`). */
   readonly openTasks: readonly OpenTaskView[];
@@ -358,6 +361,7 @@ export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lo
             source: sourceOf(last),
             contactName: last.contactId === null ? null : (names.get(last.contactId) ?? null),
           },
+    nextMeeting: o.nextMeeting,
     activities,
     openTasks,
     salesforceUrl: recordUrl(snapshot.org, o.id),

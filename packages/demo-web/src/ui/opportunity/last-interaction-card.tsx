@@ -1,6 +1,8 @@
 /**
- * The Last Interaction card: the latest touch with a Key contact, and where Tandem learned of it.
+ * The Last Interaction card: the latest past touch with a Key contact, where Tandem learned of
+ * it, and the next meeting still to come.
  */
+import type { NextMeeting } from "@tandem/engine";
 import type { LastInteractionSource, LastInteractionSummary } from "../../view-model/view-model.js";
 import { formatDateTime } from "../format.js";
 
@@ -12,7 +14,13 @@ const SOURCE_LABEL: Record<LastInteractionSource, string> = {
 };
 
 /** The card. */
-export function LastInteractionCard({ last }: { last: LastInteractionSummary | null }) {
+export function LastInteractionCard({
+  last,
+  next = null,
+}: {
+  last: LastInteractionSummary | null;
+  next?: NextMeeting | null;
+}) {
   return (
     <section className="card card-last" aria-labelledby="last-title" data-testid="last-interaction">
       <h2 id="last-title">Last interaction</h2>
@@ -26,6 +34,16 @@ export function LastInteractionCard({ last }: { last: LastInteractionSummary | n
           <span className="muted small">
             {formatDateTime(last.at)} · <span data-testid="last-interaction-source">{SOURCE_LABEL[last.source]}</span>
           </span>
+        </p>
+      )}
+      {next !== null && (
+        <p data-testid="next-meeting">
+          <span className="muted small">Next meeting</span>
+          <br />
+          <strong>{next.subject ?? "Meeting"}</strong>
+          {next.contactName !== null && <> with {next.contactName}</>}
+          <br />
+          <span className="muted small">{formatDateTime(next.at)}</span>
         </p>
       )}
     </section>

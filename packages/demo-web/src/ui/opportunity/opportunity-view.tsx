@@ -78,7 +78,7 @@ export function OpportunityView({ id }: { id: string }) {
 
       <div className="grid">
         <div className="col">
-          <LastInteractionCard last={detail.lastInteraction} />
+          <LastInteractionCard last={detail.lastInteraction} next={detail.nextMeeting} />
           <ContactsSection
             title="Key contacts"
             testId="key-contacts"
