@@ -14,6 +14,7 @@ import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { describe } from "vitest";
 
 /** The bin directory of the newest Debian PostgreSQL, or of one on PATH; undefined if none. */
 function postgresBinDir(): string | undefined {
@@ -237,4 +238,14 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * `describe` for tests that need the real PostgreSQL and Redis servers. Without their binaries
+ * (a developer machine without Debian's packages) the suite is skipped, after the loud message
+ * of {@link backendsMissing}; under CI a missing binary fails the run instead, so CI always
+ * runs these tests. There is no other reason to skip them.
+ */
+export function describeWithBackends(name: string, suite: () => void): void {
+  (backendsMissing() === undefined ? describe : describe.skip)(name, suite);
 }

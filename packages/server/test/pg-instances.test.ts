@@ -8,12 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { MIGRATIONS } from "../src/store/pg-migrations.js";
-import { backendsMissing, type PostgresCluster, startPostgres } from "./backends.js";
+import { describeWithBackends, type PostgresCluster, startPostgres } from "./backends.js";
 import { type ChildServer, startChildServer } from "./child-server.js";
 
-const missing = backendsMissing();
 const children: ChildServer[] = [];
 let cluster: PostgresCluster | undefined;
 let emu: Emulator | undefined;
@@ -34,7 +33,7 @@ async function signIn(url: string, username: string): Promise<string> {
   return (cb.headers.getSetCookie().find((c) => c.startsWith("tandem_session=")) ?? "").split(";")[0] ?? "";
 }
 
-(missing === undefined ? describe : describe.skip)("instances on one PostgreSQL", () => {
+describeWithBackends("instances on one PostgreSQL", () => {
   it("share sessions, migrate once, and report the database in /readyz and /metrics", async () => {
     cluster = await startPostgres();
     emu = await createEmulator({ port: 0 });

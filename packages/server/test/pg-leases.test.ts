@@ -4,16 +4,15 @@
  * lease (here: its lease expired and another instance took it) wakes to find its late writes
  * refused in the same transaction, its room closed, and nothing of them stored.
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import * as Y from "yjs";
 import { createMemoryLogger } from "../src/obs/logger.js";
 import { Metrics } from "../src/obs/metrics.js";
 import { LeaseLostError, RoomRegistry } from "../src/relay/room-registry.js";
 import { openPostgresStore, type PostgresStore } from "../src/store/pg-store.js";
 import { StaleFenceError } from "../src/store/store.js";
-import { backendsMissing, type PostgresCluster, startPostgres } from "./backends.js";
+import { describeWithBackends, type PostgresCluster, startPostgres } from "./backends.js";
 
-const missing = backendsMissing();
 let cluster: Promise<PostgresCluster> | undefined;
 const stores: PostgresStore[] = [];
 afterAll(async () => {
@@ -38,7 +37,7 @@ function anUpdate(key: string): Uint8Array {
   return Y.encodeStateAsUpdate(d);
 }
 
-(missing === undefined ? describe : describe.skip)("book leases on PostgreSQL", () => {
+describeWithBackends("book leases on PostgreSQL", () => {
   it("admit one holder at a time, renew without a new epoch, and pass on after expiry or release", async () => {
     const [store] = await freshStores(1);
     const leases = (store as PostgresStore).leases;

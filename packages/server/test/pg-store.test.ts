@@ -4,14 +4,13 @@
  * opening together; a newer schema refused).
  */
 import pg from "pg";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import * as Y from "yjs";
 import { MIGRATIONS, migrate } from "../src/store/pg-migrations.js";
 import { openPostgresStore } from "../src/store/pg-store.js";
-import { backendsMissing, type PostgresCluster, startPostgres } from "./backends.js";
+import { describeWithBackends, type PostgresCluster, startPostgres } from "./backends.js";
 import { describeStoreContract } from "./store-contract.js";
 
-const missing = backendsMissing();
 let cluster: Promise<PostgresCluster> | undefined;
 const pgCluster = (): Promise<PostgresCluster> => {
   cluster ??= startPostgres();
@@ -21,9 +20,7 @@ afterAll(async () => {
   await (await cluster)?.stop();
 });
 
-const suite = missing === undefined ? describe : describe.skip;
-
-suite("PostgreSQL store", () => {
+describeWithBackends("PostgreSQL store", () => {
   describeStoreContract("postgres", {
     open: async () => {
       const url = await (await pgCluster()).createDatabase();

@@ -13,12 +13,11 @@ import { join } from "node:path";
 import { bookMaps, createDevice } from "@tandem/engine";
 import { createEmulator, type Emulator, type EmulatorUser } from "@tandem/salesforce-emulator";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backendsMissing, type PostgresCluster, type RedisServer, startPostgres, startRedis } from "./backends.js";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { describeWithBackends, type PostgresCluster, type RedisServer, startPostgres, startRedis } from "./backends.js";
 import { type ChildServer, startChildServer } from "./child-server.js";
 import { type Device, type OrgSession, openDevice, orgSession, signIn, until } from "./sync-helpers.js";
 
-const missing = backendsMissing();
 /** The takeover bound of docs/architecture.md: lease TTL 15 s + one renewal period 5 s, with margin. */
 const TAKEOVER_BOUND_MS = 30_000;
 
@@ -87,7 +86,7 @@ function deviceOff(holder: string): Device {
   return d;
 }
 
-(missing === undefined ? describe : describe.skip)("three instances, one PostgreSQL, one Redis", () => {
+describeWithBackends("three instances, one PostgreSQL, one Redis", () => {
   beforeAll(async () => {
     [pgCluster, redis] = await Promise.all([startPostgres(), startRedis()]);
     emu = await createEmulator({ port: 0, dataset: "small" });

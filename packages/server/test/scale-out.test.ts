@@ -5,7 +5,7 @@
  * message (what an instance commits still reaches the others, from the store, within a poll).
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { openRedisBus } from "../src/cluster/redis-bus.js";
@@ -14,11 +14,10 @@ import { createMemoryLogger } from "../src/obs/logger.js";
 import type { RoomBus } from "../src/relay/room-bus.js";
 import { startTandemServer, type TandemServer } from "../src/server.js";
 import { openPostgresStore, type PostgresStore } from "../src/store/pg-store.js";
-import { backendsMissing, type PostgresCluster, type RedisServer, startPostgres, startRedis } from "./backends.js";
+import { describeWithBackends, type PostgresCluster, type RedisServer, startPostgres, startRedis } from "./backends.js";
 import { connectProvider, waitFor } from "./helpers.js";
 import { validInteraction } from "./trust-fixtures.js";
 
-const missing = backendsMissing();
 const ORG = "00D000000000001AAA";
 const USER = "005000000000001AAA";
 const ROOM = `book:${ORG}:${USER}`;
@@ -84,7 +83,7 @@ function interactions(doc: Y.Doc): string[] {
   return [...doc.getMap("interactions").keys()].sort();
 }
 
-(missing === undefined ? describe : describe.skip)("instances on one PostgreSQL and one Redis", () => {
+describeWithBackends("instances on one PostgreSQL and one Redis", () => {
   beforeAll(async () => {
     [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
   });

@@ -5,7 +5,7 @@
  * user's other session, connected to the same instance, stays open.
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import type { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { hashSecret } from "../src/auth/secret-hash.js";
@@ -15,10 +15,9 @@ import { createMemoryLogger } from "../src/obs/logger.js";
 import { CloseCode } from "../src/relay/close-codes.js";
 import { startTandemServer, type TandemServer } from "../src/server.js";
 import { openPostgresStore, type PostgresStore } from "../src/store/pg-store.js";
-import { backendsMissing, type PostgresCluster, type RedisServer, startPostgres, startRedis } from "./backends.js";
+import { describeWithBackends, type PostgresCluster, type RedisServer, startPostgres, startRedis } from "./backends.js";
 import { connectProvider, waitFor } from "./helpers.js";
 
-const missing = backendsMissing();
 const ORG = "00D000000000001AAA";
 const USER = "005000000000001AAA";
 const ROOM = `book:${ORG}:${USER}`;
@@ -76,7 +75,7 @@ async function deviceOf(server: TandemServer, store: PostgresStore, secret: stri
   return { closes };
 }
 
-(missing === undefined ? describe : describe.skip)("per-device logout across instances", () => {
+describeWithBackends("per-device logout across instances", () => {
   beforeAll(async () => {
     [pg, redis] = await Promise.all([startPostgres(), startRedis()]);
   });

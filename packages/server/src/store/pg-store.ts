@@ -56,12 +56,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   let ended = false;
   return {
     ...store,
-    shared: true,
     leases: createPostgresLeases(pool),
-    appendVersioned: (batch, fences) => rooms.appendVersioned(batch, fences),
-    loadVersioned: (room) => rooms.loadVersioned(room),
-    loadSince: (room, version) => rooms.loadSince(room, version),
-    versions: (names) => rooms.versions(names),
     async close() {
       await store.close();
       if (ended) return;

@@ -219,6 +219,8 @@ export interface Store extends RoomStore, AuthStore {}
  * @example
  * const store = combineStores(await openFileRoomStore({ dir }), await openFileAuthStore({ dir }));
  */
+export function combineStores(rooms: SharedRoomStore, auth: AuthStore): Omit<Store, "shared"> & SharedRoomStore;
+export function combineStores(rooms: RoomStore, auth: AuthStore): Store;
 export function combineStores(rooms: RoomStore, auth: AuthStore): Store {
   const store = combineHalves(rooms, auth);
   if (!isSharedRoomStore(rooms)) return store;
