@@ -69,12 +69,16 @@ export {
   type ContactEditableField,
   checkFieldValue,
   defaultActivitySubject,
+  type FieldCatalog,
   FORECAST_CATEGORIES,
+  fieldValue,
   isCalendarDate,
   isEditableField,
+  isShapeField,
   normalizeEmail,
   OPPORTUNITY_EDITABLE_FIELDS,
   type OpportunityEditableField,
+  withFieldValue,
 } from "./model/fields.js";
 export { compareHlc, formatHlc, type Hlc, parseHlc, tickHlc } from "./model/hlc.js";
 export {
@@ -125,7 +129,15 @@ export {
   EditableSObjectSchema,
   type EditFieldIntent,
   EditFieldIntentSchema,
+  type ExtraFields,
+  ExtraFieldsSchema,
+  type ExtraValue,
+  ExtraValueSchema,
   FINAL_STATUSES,
+  type FieldInfo,
+  FieldInfoSchema,
+  type FieldNote,
+  FieldNoteSchema,
   type Intent,
   type IntentKind,
   IntentSchema,
@@ -141,6 +153,8 @@ export {
   ReceiptSchema,
   type ReceiptStatus,
   ReceiptStatusSchema,
+  type RecordTypeInfo,
+  RecordTypeInfoSchema,
   type ResolveConflictIntent,
   ResolveConflictIntentSchema,
   type SetContactTierIntent,
@@ -152,16 +166,28 @@ export {
   SyncStatusSchema,
   WatermarksSchema,
 } from "./model/schemas.js";
+export { isBareDate, localDate, localDayEndMs, localDayStartMs, validTimeZone } from "./model/time.js";
 export { isUuidv7, uuidv7 } from "./model/uuid.js";
+export {
+  CONFIGURABLE_OBJECTS,
+  checkExtraFieldConfig,
+  describesConfig,
+  fieldSelection,
+} from "./port/field-selection.js";
 export {
   AccessDenied,
   type ActivityPull,
   type ActivityPullRequest,
   type ApiUsage,
+  type ConfigurableObject,
   type CreateTaskWrite,
+  type ExtraFieldConfig,
+  type FieldSelection,
   type IdempotencyKey,
   type MirroredIds,
   NotFound,
+  type ObjectFieldSelection,
+  type OrgInfoRequest,
   OutcomeUnknown,
   RateLimited,
   Revoked,
@@ -237,7 +263,7 @@ export {
   type TriggerState,
 } from "./runner/trigger-policy.js";
 export { type BookView, type BookViewOptions, createBookView } from "./views/book-view.js";
-export { deriveOrg, isClosedStage, recordUrl, stageRank } from "./views/org-view.js";
+export { deriveOrg, fieldInfo, isClosedStage, picklistValues, recordUrl, stageRank } from "./views/org-view.js";
 export {
   bookRecommendations,
   DEFAULT_THRESHOLDS,

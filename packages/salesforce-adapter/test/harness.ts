@@ -147,10 +147,17 @@ export async function expectedScope(conn: Connection, userId: string) {
   const mine = opps.filter((o) => o.OwnerId === userId && o.IsClosed === false);
   const oppIds = new Set(mine.map((o) => String(o.Id)));
   const accountIds = new Set(mine.map((o) => o.AccountId).filter((a): a is string => typeof a === "string"));
+  const roles = await queryAllRows(conn, "SELECT Id, OpportunityId, ContactId FROM OpportunityContactRole");
+  const scopeRoles = roles.filter((r) => oppIds.has(String(r.OpportunityId)));
+  const roleIds = new Set(scopeRoles.map((r) => String(r.Id)));
+  // A contact is in scope at a scope account, or wherever it works when a scope role names it.
+  const roleContacts = new Set(scopeRoles.map((r) => String(r.ContactId)));
   const contacts = await queryAllRows(conn, "SELECT Id, AccountId FROM Contact");
-  const contactIds = new Set(contacts.filter((c) => accountIds.has(String(c.AccountId))).map((c) => String(c.Id)));
-  const roles = await queryAllRows(conn, "SELECT Id, OpportunityId FROM OpportunityContactRole");
-  const roleIds = new Set(roles.filter((r) => oppIds.has(String(r.OpportunityId))).map((r) => String(r.Id)));
+  const contactIds = new Set(
+    contacts
+      .filter((c) => accountIds.has(String(c.AccountId)) || roleContacts.has(String(c.Id)))
+      .map((c) => String(c.Id)),
+  );
   return { oppIds, accountIds, contactIds, roleIds };
 }
 

@@ -9,6 +9,15 @@ export type { FaultKind, FaultSpec } from "./control/faults.js";
 export type { DatasetName } from "./data/seed.js";
 export { readSalesforceId, to15, to18 } from "./ids/salesforce-id.js";
 export type { ExternalIdFieldOption } from "./schema/objects.js";
+export { MASTER_RECORD_TYPE_ID } from "./schema/record-type-values.js";
+export {
+  type FieldPermissionSpec,
+  type FieldPermissionView,
+  type ProfileView,
+  SetupInputError,
+  type UserSetupChange,
+  type UserSetupView,
+} from "./security/security-admin.js";
 export { createEmulator, type Emulator, type EmulatorOptions } from "./server/create-emulator.js";
 export { DataFileError } from "./server/persistence.js";
 export { type SharingDefaults, TYPICAL_SHARING } from "./store/org.js";

@@ -134,7 +134,7 @@ describe("CLI", () => {
     };
     expect(Object.keys(ready)).toEqual(["url", "clientId", "clientSecret", "users"]);
     expect(ready.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(ready.users).toHaveLength(3);
+    expect(ready.users).toHaveLength(4); // three sales reps and the administrator
     expect(Object.keys(ready.users[0] ?? {})).toEqual(["id", "username", "password", "name"]);
     const token = await raw(`${ready.url}/services/oauth2/token`, {
       method: "POST",

@@ -40,4 +40,19 @@ describe("parseCliArgs", () => {
     expect(() => parseCliArgs(["--redis", "redis://r:6379"])).toThrow(/--store/);
     expect(() => parseCliArgs([...store, "--redis", "http://r"])).toThrow(CliError);
   });
+
+  it("takes the fields synced beyond the shapes from --fields or TANDEM_FIELDS, refusing malformed ones", () => {
+    expect(
+      parseCliArgs(["--fields", "Opportunity.NextStep, Opportunity.Competitor__c,Contact.LeadSource"]).extraFields,
+    ).toEqual({
+      Opportunity: ["NextStep", "Competitor__c"],
+      Contact: ["LeadSource"],
+    });
+    expect(parseCliArgs([], { TANDEM_FIELDS: "Task.Outcome__c" }).extraFields).toEqual({ Task: ["Outcome__c"] });
+    expect(parseCliArgs([]).extraFields).toBeUndefined();
+    expect(() => parseCliArgs(["--fields", "NextStep"])).toThrow(/Object.Field/);
+    expect(() => parseCliArgs(["--fields", "Lead.Company"])).toThrow(/not an object/);
+    expect(() => parseCliArgs(["--fields", "Opportunity.StageName"])).toThrow(/synced already/);
+    expect(() => parseCliArgs(["--fields", "Opportunity.Next-Step"])).toThrow(/not an API name/);
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * Parsing of `tandem-server` arguments into plain options (no IO; the environment is passed in).
  */
+import { checkExtraFieldConfig, type ExtraFieldConfig } from "@tandem/engine";
 
 /** Parsed command line. */
 export interface CliArgs {
@@ -23,6 +24,36 @@ export interface CliArgs {
    * `TANDEM_REDIS`); needs `storeUrl`.
    */
   readonly redisUrl: string | undefined;
+  /**
+   * Fields synced beyond the book's shapes (`--fields Opportunity.NextStep,Contact.LeadSource`,
+   * or `TANDEM_FIELDS`); undefined when not given.
+   */
+  readonly extraFields: ExtraFieldConfig | undefined;
+}
+
+/**
+ * Parses `Object.Field,Object.Field` into a field configuration.
+ *
+ * @example
+ * ```ts
+ * parseFieldList("Opportunity.NextStep, Opportunity.Competitor__c"); // { Opportunity: ["NextStep", "Competitor__c"] }
+ * ```
+ */
+export function parseFieldList(text: string): ExtraFieldConfig {
+  const config: Record<string, string[]> = {};
+  for (const item of text
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "")) {
+    const m = /^([A-Za-z]+)\.([^.\s]+)$/.exec(item);
+    if (!m?.[1] || !m[2]) throw new CliError(`--fields: "${item}" is not Object.Field (e.g. Opportunity.NextStep)`);
+    const list = config[m[1]] ?? [];
+    if (!list.includes(m[2])) list.push(m[2]);
+    config[m[1]] = list;
+  }
+  const problem = checkExtraFieldConfig(config);
+  if (problem !== null) throw new CliError(`--fields: ${problem}`);
+  return config;
 }
 
 /** A bad command line. */
@@ -40,7 +71,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       memory = true;
       continue;
     }
-    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store|redis)(?:=(.*))?$/.exec(a);
+    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store|redis|fields)(?:=(.*))?$/.exec(a);
     if (!m?.[1]) throw new CliError(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new CliError(`--${m[1]} needs a value`);
@@ -65,6 +96,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     if (storeUrl === undefined)
       throw new CliError("--redis needs --store postgres://… (instances share their rooms' logs)");
   }
+  const fields = values.fields ?? (env.TANDEM_FIELDS || undefined);
   return {
     port,
     host: values.host ?? "127.0.0.1",
@@ -76,5 +108,6 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     memory,
     storeUrl,
     redisUrl,
+    extraFields: fields === undefined ? undefined : parseFieldList(fields),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `tandem-server [--port N] [--host H] [--data-dir DIR] [--key-file FILE] [--memory]
  *  [--store postgres://… [--redis redis://…]] [--salesforce emulator|<login URL>] [--static-dir DIR]
- *  [--public-url URL]`
+ *  [--public-url URL] [--fields Object.Field,…]`
  *
  * The process-level composition root: reads the environment (SF_CLIENT_ID/SF_CLIENT_SECRET
  * for a non-embedded org, TANDEM_STORE, TANDEM_REDIS, TANDEM_INSTANCE_ID) here and nowhere else, opens the store and the key file, starts
@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createEmulator } from "@tandem/salesforce-emulator";
 import { loadOrCreateKeyFile } from "./auth/key-file.js";
 import type { OrgConfig } from "./auth/org-config.js";
-import { CliError, parseCliArgs } from "./cli-args.js";
+import { CliError, parseCliArgs, parseFieldList } from "./cli-args.js";
 import { openRedisBus } from "./cluster/redis-bus.js";
 import type { ReadinessCheck } from "./http/health.js";
 import { BusMetrics } from "./obs/bus-metrics.js";
@@ -51,6 +51,11 @@ async function embeddedEmulator(dataFile: string | undefined): Promise<EmbeddedO
     close: () => emu.close(),
   };
 }
+
+/** The fields the demo syncs beyond the shapes: the emulator's standard and custom ones, one of them read-only for its reps. */
+const DEMO_EXTRA_FIELDS = parseFieldList(
+  "Opportunity.NextStep,Opportunity.Type,Opportunity.LeadSource,Opportunity.Competitor__c,Opportunity.Budget_Confirmed__c,Opportunity.Next_Step_Date__c,Contact.LeadSource,Contact.Preferred_Channel__c",
+);
 
 async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2), process.env);
@@ -106,6 +111,8 @@ async function main(): Promise<void> {
     readiness,
     extraMetrics,
     peers: bus ? { bus, metrics: busMetrics } : undefined,
+    // The embedded demo org shows the configurable fields unless told otherwise.
+    sync: { extraFields: args.extraFields ?? (embedded ? DEMO_EXTRA_FIELDS : undefined) },
     leases: shared
       ? {
           owner: instanceId,

@@ -17,6 +17,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { getRequestListener } from "@hono/node-server";
+import type { ExtraFieldConfig } from "@tandem/engine";
 import { Hono } from "hono";
 import { createLiveSessions, createTicketAdmission } from "./auth/admission.js";
 import { AuthService, roomOf } from "./auth/auth-service.js";
@@ -116,6 +117,8 @@ export interface TandemServerOptions {
 export interface SyncOptions {
   readonly trigger?: SyncSupervisorOptions["trigger"];
   readonly activityWindowDays?: number | undefined;
+  /** Fields synced beyond the book's shapes, per object (`--fields`); each is checked against the user's describe. */
+  readonly extraFields?: ExtraFieldConfig | undefined;
   readonly apiVersion?: string | undefined;
   /** Jitter source for backoff. Default `Math.random`. */
   readonly random?: (() => number) | undefined;
@@ -218,6 +221,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
           roomOf,
           trigger: sync.trigger,
           activityWindowDays: sync.activityWindowDays,
+          extraFields: sync.extraFields,
           apiVersion: sync.apiVersion,
           createPort: sync.createPort,
           leases: o.leases,

@@ -10,6 +10,7 @@
  * `editFields` validates every edit before it writes any (a form is all or nothing).
  */
 import type * as Y from "yjs";
+import { readOrgInfo } from "../doc/book-decode.js";
 import { effectiveFieldValue, receiptStatus } from "../doc/intent-state.js";
 import { type BookMaps, bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
 import { checkBookVersion } from "../doc/version.js";
@@ -251,10 +252,12 @@ function checkEdit(w: DeviceWriter, input: EditFieldInput): CheckedEdit | Device
   if (recordId instanceof DeviceInputError) return recordId;
   const record = input.sobject === "Opportunity" ? w.maps.opportunities.get(recordId) : w.maps.contacts.get(recordId);
   if (record === undefined) return bad("unknown-record", `this ${input.sobject} is not in your book`, "recordId");
-  if (!isEditableField(input.sobject, input.field)) {
-    return bad("unknown-field", `${input.field} is not an editable ${input.sobject} field`, "field");
+  // What the user's describe says (read-only by field-level security, configured extra fields).
+  const catalog = readOrgInfo(w.maps.meta.get("org"))?.fields;
+  if (!isEditableField(input.sobject, input.field, catalog)) {
+    return bad("unknown-field", `${input.field} is not a field you can edit on this ${input.sobject}`, "field");
   }
-  const problem = checkFieldValue(input.sobject, input.field, input.value);
+  const problem = checkFieldValue(input.sobject, input.field, input.value, catalog);
   if (problem !== null) return bad("invalid-value", `${input.field} ${problem}`, "value");
   const base = effectiveFieldValue(w.maps, input.sobject, recordId, input.field);
   return { kind: "editField", sobject: input.sobject, recordId, field: input.field, value: input.value, base };

@@ -6,6 +6,7 @@
  * Invariant: an intent without a receipt is `pending`; an edit overlays the mirror only while
  * its receipt is not final, and the latest pending edit (by HLC) of a field wins.
  */
+import { fieldValue } from "../model/fields.js";
 import type { EditableSObject, EditFieldIntent, Intent, Receipt, ReceiptStatus } from "../model/schemas.js";
 import { isFinalStatus } from "../model/schemas.js";
 
@@ -65,8 +66,6 @@ export function effectiveFieldValue(
 ): unknown {
   const edit = openEditsOf(maps.intents, maps.receipts, sobject, recordId).get(field);
   if (edit !== undefined) return edit.value;
-  const record = (sobject === "Opportunity" ? maps.opportunities : maps.contacts).get(recordId) as
-    | Record<string, unknown>
-    | undefined;
-  return record?.[field] ?? null;
+  const record = (sobject === "Opportunity" ? maps.opportunities : maps.contacts).get(recordId);
+  return record === undefined ? null : fieldValue(sobject, record, field);
 }

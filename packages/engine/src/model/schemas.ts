@@ -83,16 +83,44 @@ export function shapeSchema<const R extends RecordShape>(shape: R): Schema.Struc
  */
 export type ShapeRecord<R extends RecordShape> = Schema.Schema.Type<Schema.Struct<ShapeSchemaFields<R>>>;
 
+/** The value of an extra (configured) field: text, number, boolean, date, datetime or `null`. */
+export const ExtraValueSchema = Schema.NullOr(Schema.Union([Schema.String, Schema.Finite, Schema.Boolean]));
+/** An extra field's value. */
+export type ExtraValue = typeof ExtraValueSchema.Type;
+
+/**
+ * A record's `extra`: the configured fields beyond the shape (docs/protocol.md §2.1), by
+ * Salesforce API name (`NextStep`, `Competitor__c`, `RecordTypeId`). Absent when the book syncs
+ * none; a field the user cannot read is never in it.
+ */
+export const ExtraFieldsSchema = Schema.Record(Schema.String, ExtraValueSchema);
+/** A record's extra fields. */
+export type ExtraFields = typeof ExtraFieldsSchema.Type;
+
 /** `opportunities[Id]`. */
-export const OpportunitySchema = shapeSchema(OPPORTUNITY_SHAPE);
+export const OpportunitySchema = Schema.Struct({
+  ...shapeSchema(OPPORTUNITY_SHAPE).fields,
+  extra: Schema.optionalKey(ExtraFieldsSchema),
+});
 /** `accounts[Id]`. */
 export const AccountSchema = shapeSchema(ACCOUNT_SHAPE);
 /** `contacts[Id]`. */
-export const ContactSchema = shapeSchema(CONTACT_SHAPE);
+export const ContactSchema = Schema.Struct({
+  ...shapeSchema(CONTACT_SHAPE).fields,
+  extra: Schema.optionalKey(ExtraFieldsSchema),
+});
 /** `contactRoles[Id]`. */
 export const ContactRoleSchema = shapeSchema(CONTACT_ROLE_SHAPE);
-/** `activities[Id]`. */
-export const ActivitySchema = shapeSchema(ACTIVITY_SHAPE);
+/**
+ * `activities[Id]`. `WhoIds`: every contact the activity relates to (its `WhoId` first, then
+ * the other TaskRelation / EventRelation contacts of a shared activity); absent when only the
+ * `WhoId` is known (an org without Shared Activities, a record mirrored before it was read).
+ */
+export const ActivitySchema = Schema.Struct({
+  ...shapeSchema(ACTIVITY_SHAPE).fields,
+  WhoIds: Schema.optionalKey(Schema.Array(SalesforceIdSchema)),
+  extra: Schema.optionalKey(ExtraFieldsSchema),
+});
 
 /** The kinds of activity a user can log. */
 export const ActivityKindSchema = Schema.Literals(["call", "email", "meeting", "note"]);
@@ -261,6 +289,54 @@ export const StageInfoSchema = Schema.Struct({
 export type StageInfo = typeof StageInfoSchema.Type;
 
 /**
+ * One field of a synced object as describe gives it to the user: core fields and configured
+ * extra fields alike. A field the user cannot read is not listed.
+ */
+export const FieldInfoSchema = Schema.Struct({
+  /** The API name (`StageName`, `Competitor__c`). */
+  name: Schema.String,
+  label: Schema.String,
+  /** Describe's type: `string`, `picklist`, `boolean`, `date`, `currency`, `reference`, … */
+  type: Schema.String,
+  /** The user may edit it (field-level security and the field's own nature). */
+  updateable: Schema.Boolean,
+  nillable: Schema.Boolean,
+  /** Maximum length of a text value, `null` when not text. */
+  length: Schema.NullOr(Schema.Finite),
+  /** A picklist's active values (all record types), `null` when not a picklist. */
+  picklist: Schema.NullOr(Schema.Array(Schema.String)),
+  /** `true` for a configured field beyond the record's shape: it lives in the record's `extra`. */
+  extra: Schema.Boolean,
+});
+/** One field of a synced object. */
+export type FieldInfo = typeof FieldInfoSchema.Type;
+
+/** A record type available to the user, with the picklist values it allows. */
+export const RecordTypeInfoSchema = Schema.Struct({
+  id: SalesforceIdSchema,
+  name: Schema.String,
+  developerName: Schema.String,
+  /** The user's default record type for the object. */
+  isDefault: Schema.Boolean,
+  /** Per picklist field, the values this record type allows (e.g. its sales process's stages). */
+  picklists: Schema.Record(Schema.String, Schema.Array(Schema.String)),
+});
+/** A record type and its picklist values. */
+export type RecordTypeInfo = typeof RecordTypeInfoSchema.Type;
+
+/** A configured field the sync leaves out, and why. */
+export const FieldNoteSchema = Schema.Struct({
+  sobject: Schema.String,
+  field: Schema.String,
+  /** `hidden`: describe does not give it to this user (field-level security, or no such field). */
+  reason: Schema.Literals(["hidden", "unsupported"]),
+  /** What the status bar shows. */
+  message: Schema.String,
+});
+/** A configured field left out. */
+export type FieldNote = typeof FieldNoteSchema.Type;
+
+/**
  * `meta.org`: what the worker knows of the org beyond the records — its instance URL (for
  * links to a record in Salesforce) and its stages in sales-process order. Absent in docs
  * written before it; the worker writes it on its next cycle.
@@ -268,6 +344,16 @@ export type StageInfo = typeof StageInfoSchema.Type;
 export const OrgInfoSchema = Schema.Struct({
   instanceUrl: Schema.NullOr(Schema.String),
   stages: Schema.Array(StageInfoSchema),
+  /** The user's time zone (`User.TimeZoneSidKey`, an IANA name); `null` or absent: UTC. */
+  timeZone: Schema.optionalKey(Schema.NullOr(Schema.String)),
+  /** Per synced object, the fields the user can read, as describe gives them (see {@link FieldInfoSchema}). */
+  fields: Schema.optionalKey(Schema.Record(Schema.String, Schema.Array(FieldInfoSchema))),
+  /** Per object with record types, those available to the user. */
+  recordTypes: Schema.optionalKey(Schema.Record(Schema.String, Schema.Array(RecordTypeInfoSchema))),
+  /** Configured fields left out of the sync, each with the reason shown to the user. */
+  fieldNotes: Schema.optionalKey(Schema.Array(FieldNoteSchema)),
+  /** When this was read (the worker reads it again after a while, to keep the time zone current). */
+  fetchedAt: Schema.optionalKey(DateTimeString),
 });
 /** What the worker knows of the org. */
 export type OrgInfo = typeof OrgInfoSchema.Type;

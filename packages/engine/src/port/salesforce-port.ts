@@ -14,8 +14,14 @@
  *   their age) and the ids of mirrored records that left the scope or were deleted. With no
  *   watermark for an object it pulls that object in full. Watermarks it returns never move
  *   backwards.
- * - `pullActivities` returns the Tasks and Events whose WhoId is one of `whoIds`: those in the
- *   window plus the most recent one per contact whatever its age.
+ * - A contact linked to an in-scope opportunity by a role is in scope wherever it works (at
+ *   another account, or at none), and leaves when no role or account brings it in.
+ * - `pullActivities` returns the Tasks and Events related to one of `whoIds` (their `WhoId`, or
+ *   with Shared Activities any TaskRelation / EventRelation contact; `WhoIds` lists them all):
+ *   those dated in the window (`windowStart`..`windowEnd`) plus, per contact, the most recent
+ *   one dated not after `now` whatever its age (so the latest past activity is always there,
+ *   and a future one never takes its place).
+ * - Records carry the selected extra fields in `extra`; a hidden shape field reads `null`.
  * - `push` is given writes in order and returns exactly one result per write, in the same
  *   order. A write whose outcome is unknown (the connection was lost after sending) is
  *   reported as `OutcomeUnknown`, never retried by the port itself.
@@ -51,11 +57,43 @@ export interface MirroredIds {
   readonly contactRoleIds: ReadonlySet<SalesforceId>;
 }
 
+/** The objects whose fields can be configured beyond their shape. */
+export type ConfigurableObject = "Opportunity" | "Contact" | "Task" | "Event";
+
+/**
+ * The fields an app adds to what is synced, per object, by API name (`NextStep`,
+ * `Competitor__c`): the engine's configuration (`RunnerOptions.extraFields`).
+ */
+export type ExtraFieldConfig = Partial<Readonly<Record<ConfigurableObject, ReadonlyArray<string>>>>;
+
+/**
+ * What a pull reads of one object beyond, or instead of, its shape: `extra` fields go into
+ * each record's `extra` (readable configured fields, and `RecordTypeId` where the object has
+ * record types); `hidden` shape fields the user cannot read are not selected and read `null`.
+ * Computed by the engine from `meta.org.fields` ({@link fieldSelection}).
+ */
+export interface ObjectFieldSelection {
+  readonly extra: ReadonlyArray<string>;
+  readonly hidden: ReadonlyArray<string>;
+}
+
+/** Per object, what a pull reads beyond its shape; an object not listed reads its shape alone. */
+export type FieldSelection = Partial<Readonly<Record<ConfigurableObject, ObjectFieldSelection>>>;
+
+/** Input of {@link SalesforcePort.pullOrgInfo}. */
+export interface OrgInfoRequest {
+  readonly userId: SalesforceId;
+  /** The configured extra fields, each checked against the user's describe. */
+  readonly extraFields: ExtraFieldConfig;
+}
+
 /** Input of {@link SalesforcePort.pullScope}. */
 export interface ScopePullRequest {
   readonly userId: SalesforceId;
   readonly watermarks: Watermarks;
   readonly mirrored: MirroredIds;
+  /** Fields beyond the shapes (and shape fields hidden from the user); absent: the shapes. */
+  readonly fields?: FieldSelection | undefined;
 }
 
 /** Output of {@link SalesforcePort.pullScope}: upserts, removals and the new watermarks. */
@@ -82,6 +120,18 @@ export interface ActivityPullRequest {
   readonly whoIds: ReadonlyArray<SalesforceId>;
   /** Start of the rolling window (ISO 8601 UTC). */
   readonly windowStart: string;
+  /**
+   * End of the window (ISO 8601 UTC): nothing dated later is pulled (an Event by its start, a
+   * Task by its date). Absent: no upper bound.
+   */
+  readonly windowEnd?: string | undefined;
+  /**
+   * The time now (ISO 8601 UTC): the most recent activity per contact is the latest dated not
+   * after it (a Task by its date, an Event by its start). Absent: the latest of all.
+   */
+  readonly now?: string | undefined;
+  /** As for {@link ScopePullRequest.fields} (Task and Event). */
+  readonly fields?: FieldSelection | undefined;
   readonly watermarks: Watermarks;
   /** Activity ids mirrored now, so deletions can be reported. */
   readonly mirroredIds: ReadonlySet<SalesforceId>;
@@ -216,9 +266,12 @@ export interface SalesforcePort {
   readonly usage: () => ApiUsage;
   /**
    * What the book shows of the org beyond its records: the instance URL (for links to a
-   * record) and the active opportunity stages in sales-process order (`OpportunityStage`).
-   * One read; optional so a port written before it still syncs (the book then has no
-   * `meta.org`, and the screens fall back to stage names).
+   * record), the active opportunity stages in sales-process order (`OpportunityStage`), and,
+   * given a request, the user's time zone (`User.TimeZoneSidKey`), the describe of each synced
+   * object as the user sees it (the shape's fields and the configured extra ones; a field
+   * describe does not list becomes a `fieldNotes` entry), and the record types available to the
+   * user with their picklist values. A few reads; optional so a port written before it still
+   * syncs (the book then has no `meta.org`, and the screens fall back to stage names).
    */
-  readonly pullOrgInfo?: (() => Effect.Effect<OrgInfo, SalesforcePortError>) | undefined;
+  readonly pullOrgInfo?: ((request?: OrgInfoRequest) => Effect.Effect<OrgInfo, SalesforcePortError>) | undefined;
 }

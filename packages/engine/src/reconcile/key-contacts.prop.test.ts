@@ -1,6 +1,7 @@
 /**
  * Property: the Key-contact rule of docs/architecture.md ("Scope of a book") gives the same
- * answer on both sides that use it. The view (`createBookView`) shows each opportunity's Key
+ * answer on both sides that use it, role-linked contacts at another account (one no
+ * opportunity has, too) or at none included. The view (`createBookView`) shows each opportunity's Key
  * contacts; the worker pulls activities for `keyContactIds`. Over random books — contacts at
  * several accounts or none, addresses differing in case and whitespace, roles, interactions,
  * and setContactTier overrides with every receipt status, interactions dated before, inside,
@@ -29,6 +30,8 @@ const id = (prefix: string, n: number): SalesforceId => to18(`${prefix}${String(
 const USER = id("005", 1);
 const STAMP = "2026-01-01T00:00:00.000Z";
 const ACCOUNTS = [id("001", 1), id("001", 2), null] as const;
+/** Where contacts may be: the opportunities' accounts, an account no opportunity has, or none (then only a role links them). */
+const CONTACT_ACCOUNTS = [...ACCOUNTS, id("001", 3)] as const;
 /** Addresses that are equal after trimming and lower-casing, and some that are not. */
 const EMAILS = [null, "ada@acme.example", "  ADA@Acme.example ", "bob@acme.example", "cyd@globex.example"] as const;
 /** The clock both sides judge the window by. */
@@ -61,7 +64,7 @@ interface BookSpec {
 // Indexes run one past the tables so roles and overrides can name a record the book lacks.
 const bookSpec: fc.Arbitrary<BookSpec> = fc.record({
   opps: fc.array(fc.record({ account: fc.nat(ACCOUNTS.length - 1) }), { minLength: 1, maxLength: 4 }),
-  contacts: fc.array(fc.record({ account: fc.nat(ACCOUNTS.length - 1), email: fc.nat(EMAILS.length - 1) }), {
+  contacts: fc.array(fc.record({ account: fc.nat(CONTACT_ACCOUNTS.length - 1), email: fc.nat(EMAILS.length - 1) }), {
     maxLength: 6,
   }),
   roles: fc.array(fc.record({ opp: fc.nat(4), contact: fc.nat(6) }), { maxLength: 5 }),
@@ -127,11 +130,11 @@ function buildBook(spec: BookSpec): Y.Doc {
   const doc = new Y.Doc();
   const m = bookMaps(doc);
   doc.transact(() => {
-    for (const a of ACCOUNTS) if (a !== null) m.accounts.set(a, { Id: a, Name: `Account ${a}` });
+    for (const a of CONTACT_ACCOUNTS) if (a !== null) m.accounts.set(a, { Id: a, Name: `Account ${a}` });
     for (const [n, o] of spec.opps.entries())
       m.opportunities.set(oppId(n), opportunity(n, ACCOUNTS[o.account] ?? null));
     for (const [n, c] of spec.contacts.entries()) {
-      m.contacts.set(contactId(n), contact(n, ACCOUNTS[c.account] ?? null, EMAILS[c.email] ?? null));
+      m.contacts.set(contactId(n), contact(n, CONTACT_ACCOUNTS[c.account] ?? null, EMAILS[c.email] ?? null));
     }
     spec.roles.forEach((r, n) => {
       const roleId = id("00K", n + 1);

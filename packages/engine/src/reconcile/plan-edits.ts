@@ -15,6 +15,7 @@
 
 import { byHlc } from "../doc/intent-state.js";
 import { jsonEqual } from "../doc/json-equal.js";
+import { fieldValue } from "../model/fields.js";
 import type { EditFieldIntent, Intent } from "../model/schemas.js";
 import { isFinalStatus } from "../model/schemas.js";
 import type { UpdateFieldWrite } from "../port/salesforce-port.js";
@@ -78,7 +79,7 @@ function planEdit({ b, recordAfter }: IntentContext, e: EditFieldIntent, accepta
     });
     return;
   }
-  const theirs = record[e.field] ?? null;
+  const theirs = fieldValue(e.sobject, record, e.field);
   if (jsonEqual(theirs, e.value)) {
     b.transition(e.id, "applied", { salesforceId: e.recordId });
     return;

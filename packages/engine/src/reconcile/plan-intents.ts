@@ -14,6 +14,7 @@
 import { defaultActivitySubject } from "../model/fields.js";
 import type { CancelIntent, Intent, LogActivityIntent } from "../model/schemas.js";
 import { isFinalStatus } from "../model/schemas.js";
+import { localDate } from "../model/time.js";
 import type { CreateTaskWrite } from "../port/salesforce-port.js";
 import { idempotencyKeyFor } from "./idempotency.js";
 import type { PlanBuilder } from "./plan-builder.js";
@@ -46,10 +47,16 @@ export function createIntentContext(
   return { b, state, recordAfter, inFlight };
 }
 
-const toDate = (iso: string): string => iso.slice(0, 10);
-
-/** The Task a logged activity creates (docs/protocol.md §3). */
-export function taskWriteFor(intent: LogActivityIntent, contactName: string | null): CreateTaskWrite {
+/**
+ * The Task a logged activity creates (docs/protocol.md §3). Its `ActivityDate` is the user's
+ * local date of `occurredAt` in `timeZone` (`User.TimeZoneSidKey`; UTC when unknown): a call at
+ * 23:30 in Los Angeles on 2 March is dated 2 March.
+ */
+export function taskWriteFor(
+  intent: LogActivityIntent,
+  contactName: string | null,
+  timeZone?: string | null,
+): CreateTaskWrite {
   const a = intent.activity;
   const subtype = a.type === "call" ? "Call" : a.type === "email" ? "Email" : "Task";
   return {
@@ -61,7 +68,7 @@ export function taskWriteFor(intent: LogActivityIntent, contactName: string | nu
       WhatId: intent.opportunityId,
       Subject: a.subject ?? defaultActivitySubject(a.type, contactName ?? "contact"),
       Description: a.description ?? null,
-      ActivityDate: toDate(a.occurredAt),
+      ActivityDate: localDate(a.occurredAt, timeZone),
       Status: "Completed",
       TaskSubtype: subtype,
       ...(a.type === "call"
@@ -114,7 +121,7 @@ export function planRemainingIntents({ b, state, inFlight }: IntentContext, open
           b.lookups.push({ intentId: intent.id, key: idempotencyKeyFor(intent.id) });
         }
         const contact = state.contacts.get(intent.contactId);
-        b.writes.push(taskWriteFor(intent, contact?.Name ?? null));
+        b.writes.push(taskWriteFor(intent, contact?.Name ?? null, state.meta.org?.timeZone));
         b.transition(intent.id, "sending");
         break;
       }

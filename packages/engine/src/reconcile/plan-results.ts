@@ -13,6 +13,7 @@
  */
 
 import { jsonEqual } from "../doc/json-equal.js";
+import { fieldValue, withFieldValue } from "../model/fields.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { IdempotencyKey, SalesforcePortError, SalesforceWrite, WriteResult } from "../port/salesforce-port.js";
 import { type Plan, PlanBuilder } from "./plan-builder.js";
@@ -64,8 +65,8 @@ export function planResults(
         if (w.kind === "updateField") {
           const map = w.sobject === "Opportunity" ? "opportunities" : "contacts";
           const current = state[map].get(w.recordId) as Record<string, unknown> | undefined;
-          if (current !== undefined && !jsonEqual(current[w.field], w.value)) {
-            b.upserts.push({ map, id: w.recordId, value: { ...current, [w.field]: w.value } });
+          if (current !== undefined && !jsonEqual(fieldValue(w.sobject, current, w.field), w.value)) {
+            b.upserts.push({ map, id: w.recordId, value: withFieldValue(w.sobject, current, w.field, w.value) });
           }
         }
         break;

@@ -20,6 +20,7 @@ import {
   isInteractionEntry,
   isMirrorEntry,
   readIntentEntry,
+  readOrgInfo,
   readReceiptEntry,
   readSyncStatus,
   readWatermarks,
@@ -33,7 +34,7 @@ import type {
   ContactRoleRecord,
   OpportunityRecord,
 } from "../model/records.js";
-import type { Intent, Interaction, Receipt, SyncStatus } from "../model/schemas.js";
+import type { Intent, Interaction, OrgInfo, Receipt, SyncStatus } from "../model/schemas.js";
 import type { Watermarks } from "../port/salesforce-port.js";
 
 /** What the planner reads from a book. */
@@ -54,6 +55,8 @@ export interface BookState {
     readonly sync: SyncStatus | null;
     readonly orgId: string | null;
     readonly userId: string | null;
+    /** `meta.org` (time zone, field describe, record types), or absent/`null` when the book has none. */
+    readonly org?: OrgInfo | null | undefined;
   };
 }
 
@@ -116,6 +119,7 @@ export function readBookState(doc: Y.Doc, options: ReadBookStateOptions = {}): B
   const sync = readSyncStatus(maps.meta.get("sync"));
   const orgId = maps.meta.get("orgId");
   const userId = maps.meta.get("userId");
+  const org = readOrgInfo(maps.meta.get("org"));
   let invalid: Map<string, string> | undefined;
   return {
     opportunities: mirrorTable(maps.opportunities as Y.Map<unknown>, "opportunities"),
@@ -159,6 +163,7 @@ export function readBookState(doc: Y.Doc, options: ReadBookStateOptions = {}): B
       sync,
       orgId: typeof orgId === "string" ? orgId : null,
       userId: typeof userId === "string" ? userId : null,
+      org,
     },
   };
 }

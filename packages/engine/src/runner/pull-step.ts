@@ -9,6 +9,7 @@
 
 import { Effect } from "effect";
 import type { SalesforceId } from "../model/salesforce-id.js";
+import { fieldSelection } from "../port/field-selection.js";
 import type { ActivityPull, MirroredIds, SalesforcePortError, ScopePull } from "../port/salesforce-port.js";
 import { keyContactIds } from "../reconcile/key-contacts.js";
 import { type BookState, overlayTable } from "../reconcile/state.js";
@@ -35,17 +36,27 @@ function mirroredIdsOf(s: BookState): MirroredIds {
   };
 }
 
-/** Pulls the scope, then the Key contacts' activities in the rolling window. */
+/** The activity window: days back from now, and days ahead. */
+export interface ActivityWindow {
+  readonly windowDays: number;
+  readonly horizonDays: number;
+}
+
+/**
+ * Pulls the scope, then the Key contacts' activities in the window, with the fields the
+ * user's describe (`meta.org`) selects.
+ */
 export function pullCycle(
   ctx: CycleContext,
   userId: SalesforceId,
-  activityWindowDays: number,
+  window: ActivityWindow,
 ): Effect.Effect<CyclePull, SalesforcePortError> {
   const { port, retry, now } = ctx;
   return Effect.gen(function* () {
     const before = ctx.state();
+    const fields = fieldSelection(before.meta.org);
     const scope = yield* retry.retrying(
-      port.pullScope({ userId, watermarks: before.meta.watermarks, mirrored: mirroredIdsOf(before) }),
+      port.pullScope({ userId, watermarks: before.meta.watermarks, mirrored: mirroredIdsOf(before), fields }),
     );
     const removedScope = new Set<string>([
       ...scope.removed.opportunityIds,
@@ -72,11 +83,15 @@ export function pullCycle(
       // The interaction window is judged by the cycle's clock, as the views judge it by theirs.
       { now: now() },
     );
-    const windowStart = new Date(now().getTime() - activityWindowDays * DAY).toISOString();
+    const windowStart = new Date(now().getTime() - window.windowDays * DAY).toISOString();
+    const windowEnd = new Date(now().getTime() + window.horizonDays * DAY).toISOString();
     const activities = yield* retry.retrying(
       port.pullActivities({
         whoIds: [...keys] as SalesforceId[],
         windowStart,
+        windowEnd,
+        now: now().toISOString(),
+        fields,
         watermarks: before.meta.watermarks,
         mirroredIds: new Set(before.activities.keys()) as Set<SalesforceId>,
       }),

@@ -24,11 +24,18 @@
 import { Data, Effect } from "effect";
 import type * as Y from "yjs";
 import { readOrgInfo, readWatermarks } from "../doc/book-decode.js";
-import { bookMaps } from "../doc/layout.js";
+import { bookMaps, type MetaKey } from "../doc/layout.js";
 import { type BookVersionTooNewError, openBook } from "../doc/version.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
-import type { SyncStatus } from "../model/schemas.js";
-import type { ApiUsage, SalesforcePort, SalesforcePortError } from "../port/salesforce-port.js";
+import type { OrgInfo, SyncStatus } from "../model/schemas.js";
+import { CONFIGURABLE_OBJECTS, describesConfig, fieldSelection } from "../port/field-selection.js";
+import type {
+  ApiUsage,
+  ExtraFieldConfig,
+  ObjectFieldSelection,
+  SalesforcePort,
+  SalesforcePortError,
+} from "../port/salesforce-port.js";
 import { applyPlan } from "../reconcile/apply.js";
 import { plan } from "../reconcile/plan.js";
 import { EMPTY_PLAN, type Plan } from "../reconcile/plan-builder.js";
@@ -109,6 +116,19 @@ export interface RunnerOptions {
   readonly beforeWrite: (doc: Y.Doc) => Effect.Effect<void, unknown>;
   /** Rolling activity window (default 90 days). */
   readonly activityWindowDays?: number | undefined;
+  /**
+   * How far ahead activities are pulled (default 60 days): an Event starting later, or a Task
+   * dated later, is not in the book (yet).
+   */
+  readonly activityHorizonDays?: number | undefined;
+  /**
+   * Fields synced beyond the shapes, per object (e.g. `{ Opportunity: ["NextStep", "Competitor__c"] }`):
+   * each is checked against the user's describe; readable ones land in the records' `extra`,
+   * others in `meta.org.fieldNotes`. Check a configuration with `checkExtraFieldConfig`.
+   */
+  readonly extraFields?: ExtraFieldConfig | undefined;
+  /** How long `meta.org` (time zone, describe, record types) is trusted before it is read again (default 24 hours: a few calls a day). */
+  readonly orgInfoMaxAgeMs?: number | undefined;
   /** How long a `sending` receipt counts as in flight (default 60 s). */
   readonly sendingLeaseMs?: number | undefined;
   /** How far a logged activity's `occurredAt` may lie ahead of `now` (default 5 minutes). */
@@ -220,8 +240,9 @@ function cycleSteps(
     const usage = ctx.port.usage();
     if (usage.max > 0 && usage.used / usage.max >= (options.budgetStopAt ?? 0.95)) return skippedReport(usage);
 
-    // What the screens need of the org (instance URL, stage order): once, and on a full pull.
-    yield* refreshOrgInfo(ctx);
+    // What the screens and pulls need of the org (stage order, time zone, describe): when
+    // missing, stale or described for other fields, and on a full pull.
+    yield* refreshOrgInfo(ctx, options);
 
     const first = yield* syncRound(ctx, options);
     // A write that reached Salesforce changes what the mirror must hold (a close takes the
@@ -234,17 +255,49 @@ function cycleSteps(
   });
 }
 
-/** Writes `meta.org` when the book lacks it (or has a damaged one) or pulls its scope in full. */
-function refreshOrgInfo(ctx: CycleContext): Effect.Effect<void, SalesforcePortError> {
+const DEFAULT_ORG_INFO_MAX_AGE_MS = 24 * 3_600_000;
+
+/** A selection that reads nothing beyond the shape is the same as none. */
+const selectionKey = (s: ObjectFieldSelection | undefined): string =>
+  s === undefined || (s.extra.length === 0 && s.hidden.length === 0)
+    ? ""
+    : JSON.stringify([[...s.extra].sort(), [...s.hidden].sort()]);
+
+/**
+ * Writes `meta.org` when the book lacks it (or has a damaged one), when it is older than
+ * `orgInfoMaxAgeMs` (the user may have moved time zone, an admin changed field access), when
+ * it was described for other extra fields than configured, and on a full scope pull. An object
+ * whose field selection changes has its watermark dropped: its records are read again in full,
+ * so every record has the new fields.
+ */
+function refreshOrgInfo(ctx: CycleContext, options: RunnerOptions): Effect.Effect<void, SalesforcePortError> {
   return Effect.gen(function* () {
     const pullOrgInfo = ctx.port.pullOrgInfo;
     if (pullOrgInfo === undefined) return;
     const { meta } = bookMaps(ctx.doc);
     // Only meta is read: reading the whole book state here would cost a pass over the mirror.
-    const fullPull = readWatermarks(meta.get("watermarks"))?.Opportunity === undefined;
-    if (readOrgInfo(meta.get("org")) !== null && !fullPull) return;
-    const org = yield* ctx.retry.retrying(pullOrgInfo());
-    ctx.apply({ ...EMPTY_PLAN, meta: [{ key: "org", value: org }] });
+    const marks = readWatermarks(meta.get("watermarks")) ?? {};
+    const fullPull = marks.Opportunity === undefined;
+    const old = readOrgInfo(meta.get("org"));
+    const config = options.extraFields ?? {};
+    const nowMs = ctx.now().getTime();
+    const fetchedMs = old?.fetchedAt === undefined ? Number.NaN : Date.parse(old.fetchedAt);
+    const fresh =
+      old !== null &&
+      fetchedMs + (options.orgInfoMaxAgeMs ?? DEFAULT_ORG_INFO_MAX_AGE_MS) > nowMs &&
+      describesConfig(old, config);
+    if (fresh && !fullPull) return;
+    const pulled = yield* ctx.retry.retrying(pullOrgInfo({ userId: options.userId, extraFields: config }));
+    const org: OrgInfo = { ...pulled, fetchedAt: new Date(nowMs).toISOString() };
+    const before = fieldSelection(old);
+    const after = fieldSelection(org);
+    const nextMarks: Record<string, string> = { ...marks };
+    for (const [object] of CONFIGURABLE_OBJECTS)
+      if (selectionKey(before[object]) !== selectionKey(after[object])) delete nextMarks[object];
+    const writes: Array<{ key: MetaKey; value: unknown }> = [{ key: "org", value: org }];
+    if (Object.keys(nextMarks).length !== Object.keys(marks).length)
+      writes.push({ key: "watermarks", value: nextMarks });
+    ctx.apply({ ...EMPTY_PLAN, meta: writes });
   });
 }
 
@@ -255,7 +308,10 @@ function syncRound(
 ): Effect.Effect<{ pulled: CyclePull; plan: Plan; wrote: boolean }, SalesforcePortError | PersistFailed> {
   return Effect.gen(function* () {
     // 1. Pull: scope, then the Key contacts' activities.
-    const pulled = yield* pullCycle(ctx, options.userId, options.activityWindowDays ?? 90);
+    const pulled = yield* pullCycle(ctx, options.userId, {
+      windowDays: options.activityWindowDays ?? 90,
+      horizonDays: options.activityHorizonDays ?? 60,
+    });
 
     // 2. Plan, and 3. apply it: the `sending` receipts are the write-ahead log.
     const p = plan(

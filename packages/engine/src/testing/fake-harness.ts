@@ -22,6 +22,19 @@ export function createFakeHarness(org: FakeOrg = new FakeOrg()): PortContractHar
       createOpportunity: async (f) => org.createOpportunity(f),
       createContactRole: async (f) => org.createContactRole(f),
       createTask: async (f) => org.createActivity({ ...f, Type: "Task" }),
+      createEvent: async (f) => org.createActivity({ ...f, Type: "Event", ActivityDate: f.StartDateTime.slice(0, 10) }),
+      relateContact: async (_sobject, activityId, contactId) => org.relateContact(activityId, contactId),
+      setFieldAccess: async (sobject, field, access) => {
+        const key = `${sobject}.${field}`;
+        const before = org.fieldAccess.get(key) ?? { readable: true, editable: true };
+        org.fieldAccess.set(key, access);
+        return before;
+      },
+      setTimeZone: async (userId, timeZone) => {
+        const before = org.timeZones.get(userId) ?? "UTC";
+        org.timeZones.set(userId, timeZone);
+        return before;
+      },
       updateRecord: async (sobject, id, fields) => org.updateRecord(sobject, id, fields),
       deleteRecord: async (sobject, id) => org.deleteRecord(sobject, id),
       tick: async () => org.advance(1000),

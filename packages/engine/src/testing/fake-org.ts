@@ -58,6 +58,38 @@ export interface FakeOrgOptions {
   readonly apiMax?: number | undefined;
 }
 
+/** A field the fake org has beyond the shapes (its describe type and picklist values). */
+export interface FakeExtraField {
+  readonly type: "string" | "picklist" | "boolean" | "date" | "double";
+  readonly picklist?: ReadonlyArray<string> | undefined;
+}
+
+/** The fields the fake org has beyond the shapes, per object (the contract's `setFieldAccess` doc lists them). */
+export const FAKE_EXTRA_FIELDS: Readonly<Record<string, Readonly<Record<string, FakeExtraField>>>> = {
+  Opportunity: {
+    NextStep: { type: "string" },
+    Type: { type: "picklist", picklist: ["Existing Business", "New Business"] },
+    LeadSource: { type: "picklist", picklist: ["Web", "Phone Inquiry", "Partner Referral", "Other"] },
+    Competitor__c: { type: "picklist", picklist: ["Acme Corp", "Globex", "Initech", "None"] },
+    Budget_Confirmed__c: { type: "boolean" },
+    Next_Step_Date__c: { type: "date" },
+  },
+  Contact: {
+    LeadSource: { type: "picklist", picklist: ["Web", "Phone Inquiry", "Partner Referral", "Other"] },
+  },
+  Task: { Outcome__c: { type: "picklist", picklist: ["Positive", "Neutral", "Negative"] } },
+  Event: { Outcome__c: { type: "picklist", picklist: ["Positive", "Neutral", "Negative"] } },
+};
+
+/** A record type of the fake org, with the stages its sales process allows. */
+export interface FakeRecordType {
+  readonly id: SalesforceId;
+  readonly name: string;
+  readonly developerName: string;
+  readonly isDefault: boolean;
+  readonly stages: ReadonlyArray<string>;
+}
+
 /** An in-memory org. */
 export class FakeOrg {
   private clockMs: number;
@@ -68,6 +100,16 @@ export class FakeOrg {
   readonly contacts = new Map<SalesforceId, ContactRecord>();
   readonly contactRoles = new Map<SalesforceId, ContactRoleRecord & { readonly SystemModstamp: string }>();
   readonly activities = new Map<SalesforceId, FakeActivity>();
+  /** Fields beyond the shapes, per record id (see {@link FAKE_EXTRA_FIELDS}). */
+  readonly extras = new Map<SalesforceId, Record<string, unknown>>();
+  /** The contacts a Task or Event relates beyond its `WhoId` (TaskRelation / EventRelation). */
+  readonly relations = new Map<SalesforceId, Set<SalesforceId>>();
+  /** Field-level security of every user, by `Object.Field`: absent means readable and editable. */
+  readonly fieldAccess = new Map<string, { readonly readable: boolean; readonly editable: boolean }>();
+  /** Each user's `TimeZoneSidKey`. */
+  readonly timeZones = new Map<SalesforceId, string>();
+  /** Opportunity record types (none by default: the org then has no `RecordTypeId`). */
+  readonly recordTypes: FakeRecordType[] = [];
   /** API calls made against the org by every port. */
   apiCalls = 0;
   /** The org's instance URL (links to a record are `<instanceUrl>/<Id>`). */
@@ -103,7 +145,43 @@ export class FakeOrg {
   addUser(name: string): SalesforceId {
     const id = this.newId("User");
     this.users.set(id, { name, revoked: false });
+    this.timeZones.set(id, "America/Los_Angeles");
     return id;
+  }
+
+  /** Relates one more contact to a Task or Event, restamping it (as Shared Activities would). */
+  relateContact(activityId: SalesforceId, contactId: SalesforceId): void {
+    const a = this.activities.get(activityId);
+    if (a === undefined) throw new Error(`no activity ${activityId}`);
+    const set = this.relations.get(activityId) ?? new Set();
+    set.add(contactId);
+    this.relations.set(activityId, set);
+    this.activities.set(activityId, { ...a, SystemModstamp: this.stamp() });
+  }
+
+  /** Adds an Opportunity record type; the first added is the users' default. */
+  addRecordType(name: string, stages: ReadonlyArray<string>): SalesforceId {
+    this.seq++;
+    const id = to18(`01200000${this.seq.toString(36).toUpperCase().padStart(7, "0")}`);
+    this.recordTypes.push({
+      id,
+      name,
+      developerName: name.replace(/\W+/g, "_"),
+      isDefault: this.recordTypes.length === 0,
+      stages,
+    });
+    return id;
+  }
+
+  /** The user may read `sobject.field` (field-level security). */
+  canRead(sobject: string, field: string): boolean {
+    return this.fieldAccess.get(`${sobject}.${field}`)?.readable ?? true;
+  }
+
+  /** The user may edit `sobject.field` (field-level security). */
+  canEdit(sobject: string, field: string): boolean {
+    const access = this.fieldAccess.get(`${sobject}.${field}`);
+    return access === undefined || (access.readable && access.editable);
   }
 
   /** Revokes a user's refresh token: their ports fail with `Revoked` from now on. */
@@ -233,7 +311,14 @@ export class FakeOrg {
     const table = this.table(sobject);
     const current = table.get(id);
     if (current === undefined) throw new Error(`no ${sobject} ${id}`);
-    const next = { ...current, ...fields, SystemModstamp: this.stamp() } as Mutable<typeof current> &
+    const extraFields = FAKE_EXTRA_FIELDS[sobject] ?? {};
+    const own: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(fields)) {
+      if (Object.hasOwn(extraFields, field) || field === "RecordTypeId")
+        this.extras.set(id, { ...(this.extras.get(id) ?? {}), [field]: value });
+      else own[field] = value;
+    }
+    const next = { ...current, ...own, SystemModstamp: this.stamp() } as Mutable<typeof current> &
       Record<string, unknown>;
     if (sobject === "Opportunity" && typeof fields.StageName === "string") {
       const stage = FAKE_STAGES.get(fields.StageName);
@@ -254,6 +339,8 @@ export class FakeOrg {
   /** Deletes a record (roles of a deleted opportunity or contact go with it). */
   deleteRecord(sobject: FakeSObject, id: SalesforceId): void {
     this.table(sobject).delete(id);
+    this.relations.delete(id);
+    for (const related of this.relations.values()) related.delete(id);
     if (sobject === "Opportunity" || sobject === "Contact") {
       for (const [rid, r] of this.contactRoles) {
         if (r.OpportunityId === id || r.ContactId === id) this.contactRoles.delete(rid);

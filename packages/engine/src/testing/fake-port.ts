@@ -9,12 +9,12 @@ import { Effect } from "effect";
 import { checkFieldValue, isEditableField } from "../model/fields.js";
 import type { AccountRecord, ActivityRecord, ContactRecord, ContactRoleRecord } from "../model/records.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
-import type { OrgInfo } from "../model/schemas.js";
 import {
   AccessDenied,
   type ActivityPull,
   type ActivityPullRequest,
   type CreateTaskWrite,
+  type FieldSelection,
   type IdempotencyKey,
   NotFound,
   Revoked,
@@ -28,7 +28,8 @@ import {
   type Watermarks,
   type WriteResult,
 } from "../port/salesforce-port.js";
-import { FAKE_STAGES, type FakeOrg } from "./fake-org.js";
+import { orgInfoOf, selectFields, unreadableSelection } from "./fake-describe.js";
+import { FAKE_EXTRA_FIELDS, FAKE_STAGES, type FakeOrg } from "./fake-org.js";
 
 const maxMark = (marks: Watermarks, object: ScopeObject, stamp: string, into: Record<string, string>): void => {
   const cur = into[object] ?? marks[object];
@@ -69,7 +70,9 @@ function pullScopeOf(org: FakeOrg, request: ScopePullRequest): ScopePull {
     const mark = wm[object];
     return !mirrored || mark === undefined || stamp > mark;
   };
-  const { opps, oppIds, accountIds, contacts, roles, accounts } = scopeOf(org, request.userId);
+  const { opps: rawOpps, oppIds, accountIds, contacts: rawContacts, roles, accounts } = scopeOf(org, request.userId);
+  const opps = rawOpps.map((o) => selectFields(org, "Opportunity", o, request.fields));
+  const contacts = rawContacts.map((c) => selectFields(org, "Contact", c, request.fields));
   const contactIds = new Set<string>(contacts.map((c) => c.Id));
   const m = request.mirrored;
   const outOpps = opps.filter((o) => changed("Opportunity", o.SystemModstamp, m.opportunityIds.has(o.Id)));
@@ -107,21 +110,42 @@ function pullScopeOf(org: FakeOrg, request: ScopePullRequest): ScopePull {
   };
 }
 
-/** The Key contacts' activities in the window plus each one's most recent, changed past the watermarks. */
+/** Every contact an activity relates to: its `WhoId` first, then its TaskRelation / EventRelation contacts. */
+function whoIdsOf(org: FakeOrg, a: ActivityRecord): SalesforceId[] {
+  const out: SalesforceId[] = a.WhoId === null ? [] : [a.WhoId];
+  for (const id of org.relations.get(a.Id) ?? []) if (!out.includes(id)) out.push(id);
+  return out;
+}
+
+/**
+ * The Key contacts' activities (by any relation) dated in the window, plus per contact the
+ * most recent one not after `now`, changed past the watermarks.
+ */
 function pullActivitiesOf(org: FakeOrg, request: ActivityPullRequest): ActivityPull {
   const who = new Set<string>(request.whoIds);
   const windowDate = request.windowStart.slice(0, 10);
+  // An Event is dated by its start, a Task by its date; the window's end is compared the same way.
   const date = (a: ActivityRecord) => a.StartDateTime ?? a.ActivityDate ?? "";
-  const candidates = [...org.activities.values()].filter((a) => a.WhoId !== null && who.has(a.WhoId));
+  const endOk = (a: ActivityRecord) =>
+    request.windowEnd === undefined ||
+    (a.StartDateTime !== null
+      ? a.StartDateTime <= request.windowEnd
+      : (a.ActivityDate ?? "") <= request.windowEnd.slice(0, 10));
+  const candidates = [...org.activities.values()].filter((a) => whoIdsOf(org, a).some((id) => who.has(id)));
+  const notAfterNow = (a: ActivityRecord) =>
+    request.now === undefined ||
+    (a.StartDateTime !== null ? a.StartDateTime <= request.now : (a.ActivityDate ?? "") <= request.now.slice(0, 10));
   const latest = new Map<string, ActivityRecord>();
   for (const a of candidates) {
-    const prev = latest.get(a.WhoId as string);
-    if (prev === undefined || date(a) > date(prev) || (date(a) === date(prev) && a.Id > prev.Id)) {
-      latest.set(a.WhoId as string, a);
+    if (!notAfterNow(a)) continue;
+    for (const id of whoIdsOf(org, a)) {
+      if (!who.has(id)) continue;
+      const prev = latest.get(id);
+      if (prev === undefined || date(a) > date(prev) || (date(a) === date(prev) && a.Id > prev.Id)) latest.set(id, a);
     }
   }
   const inBook = new Set<string>();
-  for (const a of candidates) if (date(a).slice(0, 10) >= windowDate) inBook.add(a.Id);
+  for (const a of candidates) if (date(a).slice(0, 10) >= windowDate && endOk(a)) inBook.add(a.Id);
   for (const a of latest.values()) inBook.add(a.Id);
   const marks: Record<string, string> = {};
   const out: ActivityRecord[] = [];
@@ -131,7 +155,7 @@ function pullActivitiesOf(org: FakeOrg, request: ActivityPullRequest): ActivityP
     const mark = request.watermarks[a.Type];
     if (!request.mirroredIds.has(a.Id) || mark === undefined || a.SystemModstamp > mark) {
       const { idempotencyKey: _, ...record } = a;
-      out.push(record);
+      out.push(selectFields(org, a.Type, { ...record, WhoIds: whoIdsOf(org, a) }, request.fields));
     }
   }
   const removedIds = [...request.mirroredIds].filter((id) => !inBook.has(id));
@@ -187,11 +211,27 @@ function pushUpdateField(org: FakeOrg, userId: SalesforceId, w: UpdateFieldWrite
       }),
     };
   }
-  const problem = !isEditableField(w.sobject, w.field)
-    ? "is not updateable"
-    : w.field === "StageName" && !FAKE_STAGES.has(String(w.value))
-      ? "bad value for restricted picklist field"
-      : checkFieldValue(w.sobject, w.field, w.value);
+  const extraField = FAKE_EXTRA_FIELDS[w.sobject]?.[w.field];
+  if ((extraField !== undefined || isEditableField(w.sobject, w.field)) && !org.canEdit(w.sobject, w.field)) {
+    return {
+      intentId: w.intentId,
+      outcome: "failed",
+      error: new AccessDenied({
+        code: "INVALID_FIELD_FOR_INSERT_UPDATE",
+        message: `Unable to create/update fields: ${w.field}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+      }),
+    };
+  }
+  const problem =
+    extraField !== undefined
+      ? extraField.picklist !== undefined && w.value !== null && !extraField.picklist.includes(String(w.value))
+        ? "bad value for restricted picklist field"
+        : null
+      : !isEditableField(w.sobject, w.field)
+        ? "is not updateable"
+        : w.field === "StageName" && !FAKE_STAGES.has(String(w.value))
+          ? "bad value for restricted picklist field"
+          : checkFieldValue(w.sobject, w.field, w.value);
   if (problem !== null) {
     return {
       intentId: w.intentId,
@@ -203,7 +243,8 @@ function pushUpdateField(org: FakeOrg, userId: SalesforceId, w: UpdateFieldWrite
       }),
     };
   }
-  const current = record[w.field] ?? null;
+  const current =
+    extraField !== undefined ? (org.extras.get(w.recordId)?.[w.field] ?? null) : (record[w.field] ?? null);
   const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
   if (same(current, w.value)) return { intentId: w.intentId, outcome: "unchanged", salesforceId: w.recordId };
   if (!same(current, w.base)) return { intentId: w.intentId, outcome: "conflict", theirs: current };
@@ -233,9 +274,18 @@ export function createFakePort(org: FakeOrg, userId: SalesforceId): SalesforcePo
       org.apiCalls += cost;
       return Effect.succeed(body());
     });
+  const selecting = <A>(fields: FieldSelection | undefined, body: () => A): Effect.Effect<A, SalesforcePortError> => {
+    const refused = unreadableSelection(org, fields);
+    return refused === null
+      ? call(1, body)
+      : Effect.flatMap(
+          call(1, () => null),
+          () => Effect.fail(refused),
+        );
+  };
   return {
-    pullScope: (request) => call(1, () => pullScopeOf(org, request)),
-    pullActivities: (request) => call(1, () => pullActivitiesOf(org, request)),
+    pullScope: (request) => selecting(request.fields, () => pullScopeOf(org, request)),
+    pullActivities: (request) => selecting(request.fields, () => pullActivitiesOf(org, request)),
     // One API call per 200 writes, as a composite request is.
     push: (writes) =>
       call(Math.max(1, Math.ceil(writes.length / 200)), () =>
@@ -248,20 +298,8 @@ export function createFakePort(org: FakeOrg, userId: SalesforceId): SalesforcePo
         return out;
       }),
     usage: () => ({ used: org.apiCalls, max: org.apiMax, callsMade }),
-    // One query of OpportunityStage, as the adapter makes it.
-    pullOrgInfo: () => call(1, () => orgInfoOf(org)),
-  };
-}
-
-/** The org's instance URL and its stages in sales-process order (the fake's stage table order). */
-function orgInfoOf(org: FakeOrg): OrgInfo {
-  return {
-    instanceUrl: org.instanceUrl,
-    stages: [...FAKE_STAGES].map(([name, stage], i) => ({
-      name,
-      sortOrder: i + 1,
-      isClosed: stage.closed,
-      isWon: stage.closed && stage.probability === 100,
-    })),
+    // One query of OpportunityStage; with a request, the user, four describes and one call per record type.
+    pullOrgInfo: (request) =>
+      call(request === undefined ? 1 : 6 + org.recordTypes.length, () => orgInfoOf(org, request)),
   };
 }

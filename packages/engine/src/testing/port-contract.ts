@@ -12,15 +12,23 @@ import { afterEach, beforeEach, describe } from "vitest";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { SalesforcePort } from "../port/salesforce-port.js";
 import { ContractContext } from "./port-contract-context.js";
+import { describeFieldsAndRelations } from "./port-contract-fields.js";
 import { describeOrgAndTimes } from "./port-contract-org.js";
 import { describeScopePulls } from "./port-contract-scope.js";
 import { describeActivitiesAndTasks, describeUpdatesAndUsage } from "./port-contract-writes.js";
 
+/** Field-level security of one field for a profile. */
+export interface FieldAccess {
+  readonly readable: boolean;
+  readonly editable: boolean;
+}
+
 /** Seeding and changing the org behind a port, as an administrator would. */
 export interface ContractOrg {
   createAccount(fields: { readonly Name: string }): Promise<SalesforceId>;
+  /** A contact; `AccountId: null` makes a private contact at no account. */
   createContact(fields: {
-    readonly AccountId: SalesforceId;
+    readonly AccountId: SalesforceId | null;
     readonly LastName: string;
     readonly FirstName?: string | undefined;
     readonly Email?: string | undefined;
@@ -48,6 +56,25 @@ export interface ContractOrg {
     /** The Task's status; each harness has its default (an open one makes a to-do). */
     readonly Status?: "Completed" | "Not Started" | undefined;
   }): Promise<SalesforceId>;
+  /** An Event on a contact (`StartDateTime` ISO UTC, one hour long). */
+  createEvent(fields: {
+    readonly WhoId: SalesforceId;
+    readonly WhatId?: SalesforceId | undefined;
+    readonly Subject: string;
+    readonly StartDateTime: string;
+    readonly OwnerId: SalesforceId;
+  }): Promise<SalesforceId>;
+  /** Relates one more contact to a Task or Event (a TaskRelation / EventRelation: Shared Activities). */
+  relateContact(sobject: "Task" | "Event", activityId: SalesforceId, contactId: SalesforceId): Promise<void>;
+  /**
+   * Sets the field-level security of `sobject.field` for the contract users' profile. The org
+   * has these fields beyond the shapes: Opportunity `NextStep` (text), `Competitor__c`
+   * (picklist), `Budget_Confirmed__c` (checkbox); Contact `LeadSource` (picklist). Answers
+   * the access it replaced, so a test can put it back.
+   */
+  setFieldAccess(sobject: "Opportunity" | "Contact", field: string, access: FieldAccess): Promise<FieldAccess>;
+  /** Sets a user's time zone (`User.TimeZoneSidKey`); answers the one it replaced. */
+  setTimeZone(userId: SalesforceId, timeZone: string): Promise<string>;
   /** Updates fields (e.g. `{ OwnerId }` to reassign, `{ StageName: "Closed Won" }` to close). */
   updateRecord(
     sobject: "Opportunity" | "Contact" | "Account",
@@ -91,5 +118,6 @@ export function describePortContract(name: string, makeHarness: () => Promise<Po
     describeActivitiesAndTasks(c);
     describeUpdatesAndUsage(c);
     describeOrgAndTimes(c);
+    describeFieldsAndRelations(c);
   });
 }

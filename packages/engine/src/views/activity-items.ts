@@ -6,61 +6,60 @@
  * Invariants: pure reads of the document through the view's indexes; a logged activity shows
  * only until the Task it created is in the mirror (then the mirrored row shows instead, at the
  * time the user gave); an open Task (a to-do) is listed by its due date and never counts as an
- * interaction; nothing dated after the view's clock (`nowMs`) is a last interaction (a future
- * Event is a next meeting instead, a future-dated Task or logged activity counts once its time
- * has come).
+ * interaction; nothing that has not happened by the view's clock (`nowMs`) is a last interaction
+ * (a future Event is a next meeting instead, a future-dated Task or logged activity counts once
+ * its time has come). Times are compared as instants and local days in the user's time zone
+ * (`time-order.ts`), never as strings; the `at` strings shown are kept as Salesforce gave them.
+ * A shared activity (its `WhoIds`) counts for every contact it relates to.
  */
 import { normalizeEmail } from "../model/fields.js";
 import type { ActivityRecord, ContactRecord } from "../model/records.js";
 import type { ReceiptStatus } from "../model/schemas.js";
 import type { ViewSource } from "./book-indexes.js";
+import type { Zone } from "./time-order.js";
 import type { ActivityItem, ActivityStatus, LastInteraction, NextMeeting } from "./types.js";
 
 const DAY_MS = 86_400_000;
 
 /**
  * A Task's time of day, when Salesforce has one for the day the Task is dated: when it was
- * completed, else when it was created. `null` when neither falls within a day of `ActivityDate`
- * (a Task dated another day than it was entered keeps its date).
+ * completed, else when it was created. `null` when neither falls within a day of `ActivityDate`'s
+ * local day (a Task dated another day than it was entered keeps its date).
  */
-function taskInstant(a: ActivityRecord): string | null {
+function taskInstant(a: ActivityRecord, zone: Zone): string | null {
   // `??` also covers records mirrored before these fields, which lack them.
   const instant = a.CompletedDateTime ?? a.CreatedDate ?? null;
   if (instant === null) return null;
   if (a.ActivityDate === null) return instant;
-  const day = Date.parse(`${a.ActivityDate}T00:00:00.000Z`);
   const at = Date.parse(instant);
-  return at >= day - DAY_MS && at < day + 2 * DAY_MS ? instant : null;
+  return at >= zone.dayStartMs(a.ActivityDate) - DAY_MS && at < zone.dayEndMs(a.ActivityDate) + DAY_MS ? instant : null;
 }
 
 /**
  * When an activity happened: an Event's start; for a Task, its time when known (see
- * {@link taskInstant}), else its date. `null` when none is set. Datetimes are ISO UTC, dates
- * `YYYY-MM-DD`, so plain string order is time order (a bare date sorts first in its day).
+ * {@link taskInstant}), else its date (a local day in `zone`). `null` when none is set.
  */
-export const activityAt = (a: ActivityRecord): string | null =>
-  a.StartDateTime ?? (a.Type === "Task" ? taskInstant(a) : null) ?? a.ActivityDate;
+export const activityAt = (a: ActivityRecord, zone: Zone): string | null =>
+  a.StartDateTime ?? (a.Type === "Task" ? taskInstant(a, zone) : null) ?? a.ActivityDate;
 
 /**
  * When a mirrored activity happened, as the view shows it: for a Task logged on a device, the
  * moment the user said it happened (`occurredAt`), which Salesforce keeps only as a date.
  */
-export function mirroredAt({ maps, ix }: ViewSource, activityId: string, a: ActivityRecord): string | null {
+export function mirroredAt(source: ViewSource, activityId: string, a: ActivityRecord): string | null {
+  const { maps, ix } = source;
   const intentId = ix.intentBySalesforceId.get(activityId);
   const intent = intentId === undefined ? undefined : maps.intents.get(intentId);
   if (intent?.kind === "logActivity" && a.Type === "Task") return intent.activity.occurredAt;
-  return activityAt(a);
+  return activityAt(a, source.zone());
 }
 
-/** True when `at` (ISO date or datetime) is not after `nowMs`: it has happened. A bare date counts from its UTC midnight. */
-export function isPast(at: string, nowMs: number): boolean {
-  const ms = Date.parse(at);
-  return !Number.isNaN(ms) && ms <= nowMs;
-}
-
-/** The later of two last interactions (the first on a tie). */
-export const laterInteraction = (a: LastInteraction | null, b: LastInteraction | null): LastInteraction | null =>
-  a === null ? b : b === null ? a : b.at > a.at ? b : a;
+/** The later of two last interactions by instant (a bare date as the end of its local day; the first on a tie). */
+export const laterInteraction = (
+  a: LastInteraction | null,
+  b: LastInteraction | null,
+  zone: Zone,
+): LastInteraction | null => (a === null ? b : b === null ? a : zone.orderMs(b.at) > zone.orderMs(a.at) ? b : a);
 
 /**
  * An open Task is a to-do (often due later), not something that happened with a contact.
@@ -102,6 +101,7 @@ export function loggedItem({ maps }: ViewSource, intentId: string): ActivityItem
     status,
     at: intent.activity.occurredAt,
     open: false,
+    overdue: false,
     taskStatus: null,
     type: intent.activity.type,
     subject: intent.activity.subject ?? null,
@@ -114,8 +114,8 @@ export function loggedItem({ maps }: ViewSource, intentId: string): ActivityItem
   };
 }
 
-/** The row of a mirrored activity (`null` when it is gone or has no date). */
-export function mirroredItem(source: ViewSource, activityId: string): ActivityItem | null {
+/** The row of a mirrored activity as of `nowMs` (`null` when it is gone or has no date). */
+export function mirroredItem(source: ViewSource, activityId: string, nowMs: number): ActivityItem | null {
   const { maps, ix } = source;
   const a = maps.activities.get(activityId);
   if (a === undefined) return null;
@@ -128,6 +128,7 @@ export function mirroredItem(source: ViewSource, activityId: string): ActivityIt
     status: "in-salesforce",
     at,
     open,
+    overdue: open && source.zone().isOverdue(at, nowMs),
     taskStatus: a.Type === "Task" ? a.Status : null,
     type: a.Type === "Event" ? "Event" : (a.TaskSubtype ?? "Task"),
     subject: a.Subject,
@@ -146,12 +147,21 @@ export function mirroredItem(source: ViewSource, activityId: string): ActivityIt
  */
 export function contactLastInteraction(source: ViewSource, c: ContactRecord, nowMs: number): LastInteraction | null {
   const { maps, ix } = source;
+  const zone = source.zone();
   let best: LastInteraction | null = null;
+  let bestMs = Number.NEGATIVE_INFINITY;
+  // Later wins; on a tie, a synced activity over a logged one over an interaction, then the smaller id
+  // (so the answer does not depend on the order the indexes hold them in).
+  const loses = (ms: number, source: LastInteraction["source"], refId: string): boolean =>
+    best !== null && (ms < bestMs || (ms === bestMs && (best.source !== source || refId >= best.refId)));
   for (const id of ix.activitiesByWho.get(c.Id)) {
     const a = maps.activities.get(id);
     if (a === undefined || isOpenTask(a)) continue;
     const at = mirroredAt(source, id, a);
-    if (at === null || !isPast(at, nowMs) || (best !== null && at <= best.at)) continue;
+    if (at === null || !zone.hasHappened(at, nowMs)) continue;
+    const ms = zone.orderMs(at);
+    if (loses(ms, "activity", id)) continue;
+    bestMs = ms;
     best = {
       at,
       source: "activity",
@@ -164,8 +174,10 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord, now
   }
   for (const id of ix.loggedByContact.get(c.Id)) {
     const item = loggedItem(source, id);
-    if (item === null || item.status === "failed" || !isPast(item.at, nowMs)) continue;
-    if (best !== null && item.at <= best.at) continue;
+    if (item === null || item.status === "failed" || !zone.hasHappened(item.at, nowMs)) continue;
+    const ms = zone.orderMs(item.at);
+    if (loses(ms, "logged", id)) continue;
+    bestMs = ms;
     best = {
       at: item.at,
       source: "logged",
@@ -179,7 +191,10 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord, now
   if (c.Email !== null) {
     for (const id of ix.interactionsByEmail.get(normalizeEmail(c.Email))) {
       const i = maps.interactions.get(id);
-      if (i === undefined || !isPast(i.at, nowMs) || (best !== null && i.at <= best.at)) continue;
+      if (i === undefined || typeof i.at !== "string" || !zone.hasHappened(i.at, nowMs)) continue;
+      const ms = zone.orderMs(i.at);
+      if (loses(ms, "interaction", id)) continue;
+      bestMs = ms;
       best = {
         at: i.at,
         source: "interaction",
@@ -194,16 +209,26 @@ export function contactLastInteraction(source: ViewSource, c: ContactRecord, now
   return best;
 }
 
-/** The meeting of an Event that starts after `nowMs`, else `null`. */
-export function futureMeeting({ maps }: ViewSource, activityId: string, nowMs: number): NextMeeting | null {
+/**
+ * The meeting of an Event that starts after `nowMs`, else `null`; with `withContact` (one of
+ * the Event's contacts, for that contact's own next meeting), else with its `WhoId`.
+ */
+export function futureMeeting(
+  source: ViewSource,
+  activityId: string,
+  nowMs: number,
+  withContact?: string | undefined,
+): NextMeeting | null {
+  const { maps } = source;
   const a = maps.activities.get(activityId);
-  if (a?.Type !== "Event" || a.StartDateTime === null || isPast(a.StartDateTime, nowMs)) return null;
-  const contact = a.WhoId === null ? undefined : maps.contacts.get(a.WhoId);
+  if (a?.Type !== "Event" || a.StartDateTime === null || source.zone().hasHappened(a.StartDateTime, nowMs)) return null;
+  const contactId = withContact ?? a.WhoId;
+  const contact = contactId === null ? undefined : maps.contacts.get(contactId);
   return {
     at: a.StartDateTime,
     activityId,
     subject: a.Subject,
-    contactId: a.WhoId,
+    contactId,
     contactName: contact?.Name ?? null,
   };
 }
@@ -216,10 +241,10 @@ export function soonerMeeting(a: NextMeeting | null, b: NextMeeting | null): Nex
   return d < 0 || (d === 0 && b.activityId < a.activityId) ? b : a;
 }
 
-/** The soonest Event with a contact that starts after `nowMs`. */
+/** The soonest Event with a contact (its `WhoId` or one of its `WhoIds`) that starts after `nowMs`. */
 export function contactNextMeeting(source: ViewSource, contactId: string, nowMs: number): NextMeeting | null {
   let next: NextMeeting | null = null;
   for (const id of source.ix.activitiesByWho.get(contactId))
-    next = soonerMeeting(next, futureMeeting(source, id, nowMs));
+    next = soonerMeeting(next, futureMeeting(source, id, nowMs, contactId));
   return next;
 }

@@ -12,6 +12,7 @@ import type { Intent, OrgInfo } from "../model/schemas.js";
 import { activityAt } from "./activity-items.js";
 import { createBookView } from "./book-view.js";
 import { isClosedStage, recordUrl, stageRank } from "./org-view.js";
+import { createZone } from "./time-order.js";
 
 const id = (prefix: string, n: number): SalesforceId => to18(`${prefix}${String(n).padStart(12, "0")}`);
 const USER = id("005", 1);
@@ -81,15 +82,19 @@ function seed(): Y.Doc {
   return doc;
 }
 
+const UTC = createZone("UTC");
+
 describe("activity times (issue 25, bug 3)", () => {
   it("a Task's time is its completion, else its creation, when that falls on its date", () => {
-    expect(activityAt(task(1, { CompletedDateTime: "2026-01-05T08:31:00.000Z" }))).toBe("2026-01-05T08:31:00.000Z");
-    expect(activityAt(task(1, { CreatedDate: "2026-01-05T08:29:00.000Z" }))).toBe("2026-01-05T08:29:00.000Z");
+    expect(activityAt(task(1, { CompletedDateTime: "2026-01-05T08:31:00.000Z" }), UTC)).toBe(
+      "2026-01-05T08:31:00.000Z",
+    );
+    expect(activityAt(task(1, { CreatedDate: "2026-01-05T08:29:00.000Z" }), UTC)).toBe("2026-01-05T08:29:00.000Z");
     // Entered weeks after the day it is dated: the date stands.
-    expect(activityAt(task(1, { CreatedDate: "2026-02-20T08:29:00.000Z" }))).toBe("2026-01-05");
+    expect(activityAt(task(1, { CreatedDate: "2026-02-20T08:29:00.000Z" }), UTC)).toBe("2026-01-05");
     // A record mirrored before these fields were read.
     const { CreatedDate: _c, CompletedDateTime: _d, ...old } = task(1);
-    expect(activityAt(old as ActivityRecord)).toBe("2026-01-05");
+    expect(activityAt(old as ActivityRecord, UTC)).toBe("2026-01-05");
   });
 
   it("orders same-day activities by time, newest first, and the newest is the Last Interaction", () => {
@@ -198,7 +203,14 @@ describe("meta.org in the snapshot (issue 25, bugs 4 and 6)", () => {
   it("gives the stages in sales-process order, which close, and record links", () => {
     const doc = seed();
     const view = createBookView(doc);
-    expect(view.getSnapshot().org).toEqual({ instanceUrl: null, stages: [] });
+    expect(view.getSnapshot().org).toEqual({
+      instanceUrl: null,
+      stages: [],
+      timeZone: "UTC",
+      fields: {},
+      recordTypes: {},
+      fieldNotes: [],
+    });
     // Without the org's description, a stage closes only by its name.
     expect(isClosedStage(view.getSnapshot().org, "Closed Lost")).toBe(true);
     expect(isClosedStage(view.getSnapshot().org, "Signed")).toBe(false);
@@ -212,7 +224,14 @@ describe("meta.org in the snapshot (issue 25, bugs 4 and 6)", () => {
     expect(recordUrl(snap, OPP)).toBe(`https://acme.my.salesforce.com/${OPP}`);
     // A damaged meta.org reads as none.
     doc.transact(() => bookMaps(doc).meta.set("org", { stages: "x" }), SALESFORCE_ORIGIN);
-    expect(view.getSnapshot().org).toEqual({ instanceUrl: null, stages: [] });
+    expect(view.getSnapshot().org).toEqual({
+      instanceUrl: null,
+      stages: [],
+      timeZone: "UTC",
+      fields: {},
+      recordTypes: {},
+      fieldNotes: [],
+    });
     view.dispose();
   });
 });

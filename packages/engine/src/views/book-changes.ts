@@ -1,8 +1,9 @@
 /**
  * How the book view follows a document: it observes each top-level Y.Map, moves every changed
  * key's old value out of the indexes and its new value in, and records what the change
- * touches — the opportunities that show the record, the intents whose list membership may have
- * moved, whether the sync status or the order of opportunities must be recomputed.
+ * touches — the opportunities that show the record, the contacts whose per-contact view to
+ * recompute (every contact `oppsOfContact` names), the intents whose list membership may have
+ * moved, whether the time zone may have moved (`meta.org`), whether the sync status or the order of opportunities must be recomputed.
  *
  * Invariant: every opportunity whose view could differ after a change is marked (a record marks
  * the opportunities that show it: its account's, its role's, its activity's, its intent's), so
@@ -19,12 +20,16 @@ import type {
   OpportunityRecord,
 } from "../model/records.js";
 import type { Intent, Interaction, Receipt } from "../model/schemas.js";
-import type { ViewSource } from "./book-indexes.js";
+import { type ViewSource, whoIdsOf } from "./book-indexes.js";
 
 /** What changed since the view last flushed. */
 export interface ViewChanges {
   /** Opportunities to re-derive. */
   readonly opps: Set<string>;
+  /** Contacts whose per-contact view (`contact-cache.ts`) to recompute. */
+  readonly contacts: Set<string>;
+  /** `meta.org` changed: the user's time zone may have moved. */
+  org: boolean;
   /** Intents whose open/conflict/failed membership to refresh. */
   readonly intentLists: Set<string>;
   /** The sync status must be recomputed. */
@@ -37,7 +42,15 @@ export interface ViewChanges {
 
 /** Nothing changed yet, except that order and sync status are still to be computed. */
 export function createViewChanges(): ViewChanges {
-  return { opps: new Set(), intentLists: new Set(), sync: true, order: true, any: false };
+  return {
+    opps: new Set(),
+    contacts: new Set(),
+    org: false,
+    intentLists: new Set(),
+    sync: true,
+    order: true,
+    any: false,
+  };
 }
 
 type Handle<V> = (key: string, oldValue: V | undefined, newValue: V | undefined) => void;
@@ -53,6 +66,7 @@ function createMarkers({ maps, ix }: ViewSource, changes: ViewChanges) {
   };
   const oppsOfContact = (contactId: string | null | undefined, contact?: ContactRecord): void => {
     if (contactId === null || contactId === undefined) return;
+    changes.contacts.add(contactId);
     const c = contact ?? maps.contacts.get(contactId);
     if (c !== undefined) oppsOfAccount(c.AccountId);
     for (const roleId of ix.rolesByContact.get(contactId)) opp(maps.contactRoles.get(roleId)?.OpportunityId);
@@ -94,6 +108,8 @@ function createHandlers(source: ViewSource, changes: ViewChanges) {
   const onAccount: Handle<AccountRecord> = (id) => mark.oppsOfAccount(id);
   const onContact: Handle<ContactRecord> = (id, old, next) => {
     if (old !== undefined) mark.oppsOfContact(id, old);
+    // An Event's next meeting names its contact, also on an opportunity that shows it by `WhatId`.
+    for (const a of ix.activitiesByWho.get(id)) mark.opp(maps.activities.get(a)?.WhatId);
     ix.indexContact(id, old, false);
     ix.indexContact(id, next, true);
     if (next !== undefined) mark.oppsOfContact(id, next);
@@ -110,7 +126,7 @@ function createHandlers(source: ViewSource, changes: ViewChanges) {
     for (const a of [old, next]) {
       if (a === undefined) continue;
       mark.opp(a.WhatId);
-      mark.oppsOfContact(a.WhoId);
+      for (const who of whoIdsOf(a)) mark.oppsOfContact(who);
     }
     const logged = ix.intentBySalesforceId.get(id);
     if (logged !== undefined) mark.oppsOfIntent(maps.intents.get(logged));
@@ -139,11 +155,19 @@ function createHandlers(source: ViewSource, changes: ViewChanges) {
     ix.indexReceipt(old, false);
     ix.indexReceipt(next, true);
     mark.oppsOfIntent(maps.intents.get(id));
+    // The Task a logged activity created shows at the time the user gave, for each of its contacts.
+    for (const r of [old, next]) {
+      const a = r?.salesforceId === undefined ? undefined : maps.activities.get(r.salesforceId);
+      if (a === undefined) continue;
+      mark.opp(a.WhatId);
+      for (const who of whoIdsOf(a)) mark.oppsOfContact(who);
+    }
     changes.intentLists.add(id);
     changes.sync = true;
   };
-  const onMeta: Handle<unknown> = () => {
+  const onMeta: Handle<unknown> = (key) => {
     changes.sync = true;
+    if (key === "org") changes.org = true;
   };
   return { onOpp, onAccount, onContact, onRole, onActivity, onInteraction, onIntent, onReceipt, onMeta };
 }

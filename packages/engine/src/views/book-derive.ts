@@ -8,31 +8,17 @@
  * opportunity at the same time gives an equal view. Key and Other follow
  * the one Key-contact rule in `reconcile/key-contacts.ts`, so the view shows as Key exactly the
  * contacts whose activities the worker pulls. Cost: one opportunity in time proportional to its
- * contacts, activities and intents.
+ * Key contacts, exceptions (roles, overrides, contacts with interaction evidence), activities and
+ * intents, plus one copy of its account's list of Other contacts (`contact-cache.ts`).
  */
-import { byHlc, receiptStatus } from "../doc/intent-state.js";
-import { normalizeEmail } from "../model/fields.js";
-import type { AccountRecord, ContactRecord, OpportunityRecord } from "../model/records.js";
-import type { EditFieldIntent, Interaction, ReceiptStatus, SyncStatus } from "../model/schemas.js";
-import { isFinalStatus } from "../model/schemas.js";
-import {
-  type InteractionWindow,
-  interactionWindow,
-  isInWindow,
-  latestOverrides,
-  resolveTier,
-} from "../reconcile/key-contacts.js";
-import {
-  contactLastInteraction,
-  contactNextMeeting,
-  futureMeeting,
-  isPast,
-  laterInteraction,
-  loggedItem,
-  mirroredItem,
-  soonerMeeting,
-} from "./activity-items.js";
+import { receiptStatus } from "../doc/intent-state.js";
+import type { AccountRecord, OpportunityRecord } from "../model/records.js";
+import type { SyncStatus } from "../model/schemas.js";
+import { latestOverrides, resolveTier } from "../reconcile/key-contacts.js";
+import { futureMeeting, laterInteraction, loggedItem, mirroredItem, soonerMeeting } from "./activity-items.js";
 import type { IntentLists, ViewSource } from "./book-indexes.js";
+import { byName, type ContactCache, openEdits, overlayEdits, spliceSorted } from "./contact-cache.js";
+import type { Zone } from "./time-order.js";
 import type {
   ActivityItem,
   ContactView,
@@ -45,8 +31,6 @@ import type {
   SyncView,
 } from "./types.js";
 
-type OpenEdit = { readonly intent: EditFieldIntent; readonly status: ReceiptStatus };
-
 /** The order of opportunities in a snapshot: close date, then name, then id. */
 export function compareOpps(a: OpportunityView, b: OpportunityView): number {
   const ka = a.record.CloseDate;
@@ -54,35 +38,6 @@ export function compareOpps(a: OpportunityView, b: OpportunityView): number {
   if (ka !== kb) return ka < kb ? -1 : 1;
   if (a.record.Name !== b.record.Name) return a.record.Name < b.record.Name ? -1 : 1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** The latest open edit (by HLC) of each field of one record. */
-function openEdits({ maps, ix }: ViewSource, recordId: string): Map<string, OpenEdit> {
-  const out = new Map<string, OpenEdit>();
-  for (const id of ix.editsByRecord.get(recordId)) {
-    const intent = maps.intents.get(id);
-    if (intent?.kind !== "editField") continue;
-    const status = receiptStatus(maps.receipts, id);
-    if (isFinalStatus(status)) continue;
-    const prev = out.get(intent.field);
-    if (prev === undefined || byHlc(prev.intent, intent) < 0) out.set(intent.field, { intent, status });
-  }
-  return out;
-}
-
-/** A contact with its open edits overlaid (its `Name` follows edited first and last names). */
-function overlayContact(source: ViewSource, c: ContactRecord): { contact: ContactRecord; pending: string[] } {
-  const edits = openEdits(source, c.Id);
-  if (edits.size === 0) return { contact: c, pending: [] };
-  const patched: Record<string, unknown> = { ...c };
-  for (const [field, e] of edits) patched[field] = e.intent.value;
-  const first = patched.FirstName;
-  if (edits.has("FirstName") || edits.has("LastName")) {
-    patched.Name = [typeof first === "string" && first !== "" ? first : null, patched.LastName]
-      .filter((x) => x !== null)
-      .join(" ");
-  }
-  return { contact: patched as unknown as ContactRecord, pending: [...edits.keys()] };
 }
 
 /** An opportunity with its open edits overlaid, and what each pending field is waiting on. */
@@ -94,55 +49,29 @@ function overlayOpportunity(
   const edits = openEdits(source, id);
   const pendingFields: Record<string, PendingField> = {};
   if (edits.size === 0) return { record: mirror, pendingFields };
-  const patched: Record<string, unknown> = { ...mirror };
   for (const [field, e] of edits) {
-    patched[field] = e.intent.value;
     pendingFields[field] = { value: e.intent.value, base: e.intent.base, intentId: e.intent.id, status: e.status };
   }
-  return { record: patched as unknown as OpportunityRecord, pendingFields };
+  return { record: overlayEdits(mirror, "Opportunity", edits), pendingFields };
 }
 
-/** The latest email and the latest meeting with an address within the window, as Key evidence (with its date). */
-function interactionEvidence({ maps, ix }: ViewSource, email: string, window: InteractionWindow): KeyEvidence[] {
-  const best = new Map<"email" | "meeting", Interaction>();
-  for (const iid of ix.interactionsByEmail.get(normalizeEmail(email))) {
-    const i = maps.interactions.get(iid);
-    if (i === undefined || !isInWindow(i.at, window)) continue;
-    const prev = best.get(i.kind);
-    if (prev === undefined || prev.at < i.at) best.set(i.kind, i);
-  }
-  return [...best.values()].map(
-    (i): KeyEvidence => ({
-      kind: "interaction",
-      interactionId: i.id,
-      interaction: i.kind,
-      at: i.at,
-      source: i.source,
-    }),
-  );
-}
-
-const byName = (a: ContactView, b: ContactView) =>
-  a.contact.Name < b.contact.Name ? -1 : a.contact.Name > b.contact.Name ? 1 : 0;
-
-/** An opportunity's contacts (everyone at its account, plus anyone a role links), Key and Other, by name. */
+/**
+ * An opportunity's contacts (everyone at its account, plus anyone a role links), Key and Other,
+ * by name. Only the exceptions are looked at one by one (role-linked contacts, contacts with
+ * interaction evidence, overrides); every other contact at the account is Other without
+ * evidence, taken from the account's shared list.
+ */
 function opportunityContacts(
   source: ViewSource,
+  cache: ContactCache,
   id: string,
   mirror: OpportunityRecord,
-  nowMs: number,
-): { keyContacts: ContactView[]; otherContacts: ContactView[] } {
+): { keyContacts: ContactView[]; otherContacts: () => ReadonlyArray<ContactView> } {
   const { maps, ix } = source;
-  const window = interactionWindow({
-    now: new Date(nowMs),
-    interactionWindowDays: source.clock.interactionWindowDays,
-  });
-  const candidates = new Set<string>(ix.contactsByAccount.get(mirror.AccountId));
   const rolesOf = new Map<string, KeyEvidence[]>();
   for (const roleId of ix.rolesByOpp.get(id)) {
     const r = maps.contactRoles.get(roleId);
     if (r === undefined) continue;
-    candidates.add(r.ContactId);
     const list = rolesOf.get(r.ContactId) ?? [];
     list.push({ kind: "role", contactRoleId: roleId, role: r.Role, isPrimary: r.IsPrimary });
     rolesOf.set(r.ContactId, list);
@@ -152,44 +81,53 @@ function opportunityContacts(
     (key) => maps.receipts.get(key)?.status,
     (t) => t.contactId,
   );
+  const exceptions = new Set<string>([...rolesOf.keys(), ...cache.evidencedAt(mirror.AccountId), ...overrides.keys()]);
   const keyContacts: ContactView[] = [];
-  const otherContacts: ContactView[] = [];
-  for (const contactId of candidates) {
-    const c = maps.contacts.get(contactId);
-    if (c === undefined) continue;
-    const evidence: KeyEvidence[] = [...(rolesOf.get(contactId) ?? [])];
-    if (c.Email !== null) evidence.push(...interactionEvidence(source, c.Email, window));
+  const removes: ContactView[] = [];
+  const adds: ContactView[] = [];
+  for (const contactId of exceptions) {
+    const core = cache.core(contactId);
+    if (core === undefined) continue;
+    const atAccount = mirror.AccountId !== null && core.accountId === mirror.AccountId;
+    if (!atAccount && !rolesOf.has(contactId)) continue;
+    const evidence: KeyEvidence[] = [...(rolesOf.get(contactId) ?? []), ...core.interactionEvidence];
     const o = overrides.get(contactId);
     const { tier, override } = resolveTier(evidence.length > 0, o);
+    // Other, no evidence, no override: the account's shared plain view already shows it.
+    if (tier === "other" && evidence.length === 0 && override === null) continue;
     if (override === "key" && o !== undefined) evidence.push({ kind: "override", intentId: o.id, at: o.at });
-    const { contact, pending } = overlayContact(source, c);
     const view: ContactView = {
-      contact,
+      contact: core.contact,
       tier,
       evidence,
       override,
-      pendingFields: pending,
-      lastInteraction: contactLastInteraction(source, c, nowMs),
-      nextMeeting: contactNextMeeting(source, contactId, nowMs),
+      pendingFields: core.pending,
+      lastInteraction: core.lastInteraction,
+      nextMeeting: core.nextMeeting,
     };
-    (tier === "key" ? keyContacts : otherContacts).push(view);
+    if (atAccount && core.interactionEvidence.length === 0) removes.push(core.plain);
+    (tier === "key" ? keyContacts : adds).push(view);
   }
   keyContacts.sort(byName);
-  otherContacts.sort(byName);
-  return { keyContacts, otherContacts };
+  // The account's list as of now (never mutated later), so building it on first read gives the same.
+  const plain = cache.plainOthers(mirror.AccountId);
+  return { keyContacts, otherContacts: () => spliceSorted(plain, removes, adds) };
 }
 
-const newestFirst = (a: ActivityItem, b: ActivityItem) => (a.at > b.at ? -1 : a.at < b.at ? 1 : a.key < b.key ? -1 : 1);
-const soonestFirst = (a: ActivityItem, b: ActivityItem) => -newestFirst(a, b);
+const newestFirst = (zone: Zone) => (a: ActivityItem, b: ActivityItem) => {
+  const d = zone.orderMs(b.at) - zone.orderMs(a.at);
+  return d > 0 ? 1 : d < 0 ? -1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+};
 
 /**
- * Activities on the opportunity plus those with its Key contacts: what happened, newest first,
- * and the open to-dos, soonest due first.
+ * Activities on the opportunity plus those with its Key contacts (a shared activity once): what
+ * happened, newest first, and the open to-dos, soonest due first.
  */
 function opportunityActivities(
   source: ViewSource,
   oppId: string,
   keyContacts: ReadonlyArray<ContactView>,
+  nowMs: number,
 ): { activities: ActivityItem[]; openTasks: ActivityItem[] } {
   const { ix } = source;
   const activityIds = new Set<string>(ix.activitiesByWhat.get(oppId));
@@ -200,32 +138,34 @@ function opportunityActivities(
   }
   const activities: ActivityItem[] = [];
   for (const a of activityIds) {
-    const item = mirroredItem(source, a);
+    const item = mirroredItem(source, a, nowMs);
     if (item !== null) activities.push(item);
   }
   for (const l of loggedIds) {
     const item = loggedItem(source, l);
     if (item !== null) activities.push(item);
   }
+  const newest = newestFirst(source.zone());
   return {
-    activities: activities.filter((a) => !a.open).sort(newestFirst),
-    openTasks: activities.filter((a) => a.open).sort(soonestFirst),
+    activities: activities.filter((a) => !a.open).sort(newest),
+    openTasks: activities.filter((a) => a.open).sort((a, b) => newest(b, a)),
   };
 }
 
 /** The latest past touch of an opportunity: its Key contacts' and its newest past done activity's. */
 function opportunityLastInteraction(
-  { maps }: ViewSource,
+  source: ViewSource,
   keyContacts: ReadonlyArray<ContactView>,
   activities: ReadonlyArray<ActivityItem>,
   nowMs: number,
 ): LastInteraction | null {
+  const zone = source.zone();
   let last: LastInteraction | null = null;
-  for (const k of keyContacts) last = laterInteraction(last, k.lastInteraction);
+  for (const k of keyContacts) last = laterInteraction(last, k.lastInteraction, zone);
   // Activities are newest first: the first past done one decides (future ones come before it).
   for (const item of activities) {
-    if (item.status === "failed" || item.open || !isPast(item.at, nowMs)) continue;
-    if (last !== null && item.at <= last.at) break;
+    if (item.status === "failed" || item.open || !zone.hasHappened(item.at, nowMs)) continue;
+    if (last !== null && zone.orderMs(item.at) <= zone.orderMs(last.at)) break;
     return {
       at: item.at,
       source: item.source === "logged" ? "logged" : "activity",
@@ -233,7 +173,7 @@ function opportunityLastInteraction(
       contactId: item.contactId,
       subject: item.subject,
       refId: item.key,
-      origin: item.source === "logged" ? (maps.intents.get(item.key)?.device ?? null) : "salesforce",
+      origin: item.source === "logged" ? (source.maps.intents.get(item.key)?.device ?? null) : "salesforce",
     };
   }
   return last;
@@ -252,8 +192,16 @@ function opportunityNextMeeting(
   return next;
 }
 
-/** One opportunity's view, or `undefined` when it is not in the mirror. */
-export function deriveOpportunity(source: ViewSource, id: string): OpportunityView | undefined {
+/**
+ * One opportunity's view at `nowMs`, or `undefined` when it is not in the mirror; `cache` must
+ * be current for its contacts.
+ */
+export function deriveOpportunity(
+  source: ViewSource,
+  cache: ContactCache,
+  id: string,
+  nowMs: number,
+): OpportunityView | undefined {
   const { maps } = source;
   const mirror = maps.opportunities.get(id);
   if (mirror === undefined) return undefined;
@@ -262,24 +210,36 @@ export function deriveOpportunity(source: ViewSource, id: string): OpportunityVi
     mirror.AccountId === null
       ? null
       : ((maps.accounts.get(mirror.AccountId) as AccountRecord | undefined)?.Name ?? null);
-  const nowMs = source.clock.now().getTime();
-  const { keyContacts, otherContacts } = opportunityContacts(source, id, mirror, nowMs);
-  const { activities, openTasks } = opportunityActivities(source, id, keyContacts);
+  const { keyContacts, otherContacts } = opportunityContacts(source, cache, id, mirror);
+  const { activities, openTasks } = opportunityActivities(source, id, keyContacts, nowMs);
   const lastInteraction = opportunityLastInteraction(source, keyContacts, activities, nowMs);
   const nextMeeting = opportunityNextMeeting(source, id, keyContacts, nowMs);
-  return {
+  const view: OpportunityView = {
     id,
     record,
     mirror,
     accountName,
     pendingFields,
     keyContacts,
-    otherContacts,
+    otherContacts: [],
     lastInteraction,
     nextMeeting,
     activities,
     openTasks,
   };
+  // Built on first read: a contact change in a large account re-derives every opportunity of
+  // it, and copying its Other list for each would cost what the change is meant to avoid. An
+  // enumerable getter, so spreading, JSON and deep equality see an ordinary array.
+  let others: ReadonlyArray<ContactView> | null = null;
+  Object.defineProperty(view, "otherContacts", {
+    enumerable: true,
+    configurable: false,
+    get: () => {
+      others ??= otherContacts();
+      return others;
+    },
+  });
+  return view;
 }
 
 /** The sync status a snapshot shows: the worker's `meta.sync` plus the device-side queue counts. */

@@ -14,6 +14,7 @@ import { normalizeEmail } from "../model/fields.js";
 import type { ActivityRecord, ContactRecord, ContactRoleRecord, OpportunityRecord } from "../model/records.js";
 import type { Intent, Interaction, Receipt } from "../model/schemas.js";
 import { isFinalStatus } from "../model/schemas.js";
+import type { Zone } from "./time-order.js";
 
 const EMPTY: ReadonlySet<never> = new Set();
 
@@ -40,6 +41,16 @@ export class MultiIndex<K, V> {
     if (key === null || key === undefined) return EMPTY;
     return this.map.get(key) ?? EMPTY;
   }
+}
+
+/**
+ * Every contact an activity relates to: its `WhoIds` (a shared activity's TaskRelation /
+ * EventRelation contacts) and its `WhoId`, each once, `WhoId` first.
+ */
+export function whoIdsOf(a: ActivityRecord): string[] {
+  const out: string[] = a.WhoId === null ? [] : [a.WhoId];
+  for (const w of a.WhoIds ?? []) if (!out.includes(w)) out.push(w);
+  return out;
 }
 
 /** Reverse indexes over the mirror, the interactions and the intents of one book. */
@@ -103,13 +114,10 @@ export class BookIndexes {
 
   indexActivity(id: string, a: ActivityRecord | undefined, add: boolean): void {
     if (a === undefined) return;
-    if (add) {
-      this.activitiesByWho.add(a.WhoId, id);
-      this.activitiesByWhat.add(a.WhatId, id);
-    } else {
-      this.activitiesByWho.remove(a.WhoId, id);
-      this.activitiesByWhat.remove(a.WhatId, id);
-    }
+    // A shared activity is indexed under every contact it relates to.
+    const op = add ? "add" : "remove";
+    for (const who of whoIdsOf(a)) this.activitiesByWho[op](who, id);
+    this.activitiesByWhat[op](a.WhatId, id);
   }
 
   indexInteraction(id: string, i: Interaction | undefined, add: boolean): void {
@@ -154,11 +162,13 @@ export interface ViewClock {
   readonly interactionWindowDays: number;
 }
 
-/** What the view's derivation reads: the document's maps, the indexes over them, and the clock. */
+/** What the view's derivation reads: the document's maps, the indexes over them, the clock and the user's time zone. */
 export interface ViewSource {
   readonly maps: BookMaps;
   readonly ix: BookIndexes;
   readonly clock: ViewClock;
+  /** Time judged in the user's time zone (`meta.org.timeZone`, UTC when unknown), as of the last flush. */
+  readonly zone: () => Zone;
 }
 
 /**

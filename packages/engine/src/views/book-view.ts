@@ -11,9 +11,12 @@
  * is judged by the `now` option when an opportunity is derived; time moving on changes no
  * document, so a UI calls {@link BookView.refresh} now and then (say each minute) to re-judge.
  *
- * Cost: a change to one record re-derives the opportunities that show it (its account's or its
- * role's opportunities), each in time proportional to that opportunity's contacts, activities
- * and intents. The ordered list in a snapshot is materialised when a snapshot is first read
+ * Cost: a change to one record recomputes the contacts it touches (`contact-cache.ts`) and
+ * re-derives the opportunities that show it (its account's or its role's opportunities), each in
+ * time proportional to that opportunity's Key contacts and exceptions, activities and intents,
+ * plus a copy of its account's shared list of Other contacts: a contact change in an account of
+ * 20,000 contacts does not look at the other 19,999. A `meta.org` change to the user's time zone
+ * re-judges everything. The ordered list in a snapshot is materialised when a snapshot is first read
  * after a change (one pass over the ordered ids, no re-derivation).
  */
 import type * as Y from "yjs";
@@ -23,7 +26,9 @@ import { DEFAULT_KEY_INTERACTION_WINDOW_DAYS } from "../reconcile/key-contacts.j
 import { createViewChanges, observeBook } from "./book-changes.js";
 import { compareOpps, deriveIntentView, deriveOpportunity, deriveSync } from "./book-derive.js";
 import { BookIndexes, IntentLists, type ViewSource } from "./book-indexes.js";
+import { ContactCache } from "./contact-cache.js";
 import { deriveOrg } from "./org-view.js";
+import { createZone, type Zone } from "./time-order.js";
 import type { BookSnapshot, IntentView, OpportunityView, OrgView, SyncView } from "./types.js";
 
 /** The live view of one book document. */
@@ -54,6 +59,18 @@ export interface BookViewOptions {
   readonly interactionWindowDays?: number | undefined;
 }
 
+/** Equal views show the same: plain JSON, compared by text, the (long) Other list item by item. */
+function sameOpportunity(a: OpportunityView, b: OpportunityView): boolean {
+  if (a.otherContacts.length !== b.otherContacts.length) return false;
+  for (let i = 0; i < a.otherContacts.length; i++) {
+    const x = a.otherContacts[i];
+    const y = b.otherContacts[i];
+    if (x !== y && JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  const rest = (v: OpportunityView) => JSON.stringify(v, (key, value) => (key === "otherContacts" ? null : value));
+  return rest(a) === rest(b);
+}
+
 const oldestFirst = (a: IntentView, b: IntentView) => byHlc(a.intent, b.intent);
 
 function listOf(source: ViewSource, ids: Iterable<string>, order: (a: IntentView, b: IntentView) => number) {
@@ -82,7 +99,9 @@ export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookV
     now: options.now ?? (() => new Date()),
     interactionWindowDays: options.interactionWindowDays ?? DEFAULT_KEY_INTERACTION_WINDOW_DAYS,
   };
-  const source: ViewSource = { maps, ix, clock };
+  let zone: Zone = createZone(deriveOrg(maps).timeZone);
+  const source: ViewSource = { maps, ix, clock, zone: () => zone };
+  const contacts = new ContactCache(source);
   const lists = new IntentLists(maps, ix);
   const changes = createViewChanges();
   const cache = new Map<string, OpportunityView>();
@@ -96,18 +115,34 @@ export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookV
   // Initial build.
   ix.build(maps);
   for (const id of maps.intents.keys()) lists.refresh(id);
+  const builtAt = clock.now().getTime();
+  contacts.build(builtAt);
   for (const id of maps.opportunities.keys()) {
-    const view = deriveOpportunity(source, id);
+    const view = deriveOpportunity(source, contacts, id, builtAt);
     if (view !== undefined) cache.set(id, view);
   }
   const stopObserving = observeBook(source, changes);
 
+  /** A new time zone re-judges every contact and opportunity. */
+  const followZone = (): void => {
+    changes.org = false;
+    const timeZone = deriveOrg(maps).timeZone;
+    if (timeZone === zone.timeZone) return;
+    zone = createZone(timeZone);
+    for (const id of contacts.allIds()) changes.contacts.add(id);
+    for (const id of maps.opportunities.keys()) changes.opps.add(id);
+    for (const id of cache.keys()) changes.opps.add(id);
+  };
   const flush = (): void => {
     if (!changes.any) return;
     changes.any = false;
+    if (changes.org) followZone();
+    const nowMs = clock.now().getTime();
+    contacts.update(changes.contacts, nowMs);
+    changes.contacts.clear();
     for (const id of changes.opps) {
       const prev = cache.get(id);
-      const next = deriveOpportunity(source, id);
+      const next = deriveOpportunity(source, contacts, id, nowMs);
       if (next === undefined) {
         if (prev !== undefined) changes.order = true;
         cache.delete(id);
@@ -168,10 +203,12 @@ export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookV
       return deriveIntentView(source, id);
     },
     refresh() {
-      // Views are plain JSON, so equal text means nothing shown changed.
+      const nowMs = clock.now().getTime();
+      // Contacts whose view did not change keep their objects, so comparing by identity first is cheap.
+      contacts.update(contacts.allIds(), nowMs);
       for (const [id, prev] of cache) {
-        const next = deriveOpportunity(source, id);
-        if (next !== undefined && JSON.stringify(next) !== JSON.stringify(prev)) changes.opps.add(id);
+        const next = deriveOpportunity(source, contacts, id, nowMs);
+        if (next !== undefined && !sameOpportunity(prev, next)) changes.opps.add(id);
       }
       if (changes.opps.size === 0) return;
       changes.any = true;

@@ -115,7 +115,17 @@ describe("ranking recommendations (issue 25: 42 cards for 51 opportunities is no
     amount: number | null,
     closeDate = "2026-04-01",
     opportunityId = id,
-  ): Recommendation => ({ id, kind, severity, amount, closeDate, opportunityId, contactId: null, title: id });
+  ): Recommendation => ({
+    id,
+    kind,
+    severity,
+    amount,
+    closeDate,
+    opportunityId,
+    contactId: null,
+    title: id,
+    nextMeeting: null,
+  });
 
   it("puts the most urgent first, then the bigger deal, then the earlier close date, then the id", () => {
     const ranked = rankRecommendations([

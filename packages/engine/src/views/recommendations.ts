@@ -6,7 +6,9 @@
  * dismissals keyed by it. {@link rankRecommendations} is a total order (ties end on `id`), so a
  * ranked list and its first few ({@link topRecommendations}) are stable too.
  */
-import type { BookSnapshot, OpportunityView } from "./types.js";
+import { localDate } from "../model/time.js";
+import { createZone } from "./time-order.js";
+import type { BookSnapshot, NextMeeting, OpportunityView } from "./types.js";
 
 /** The kinds of card. */
 export type RecommendationKind =
@@ -29,6 +31,11 @@ export interface Recommendation {
   readonly closeDate: string;
   /** The opportunity's amount, the value at stake (ranks bigger deals first). */
   readonly amount: number | null;
+  /**
+   * The opportunity's next meeting, the same as its view shows (`OpportunityView.nextMeeting`),
+   * so a card can say "Next meeting: Thu 10:00 with Ada"; `null` when none is scheduled.
+   */
+  readonly nextMeeting: NextMeeting | null;
 }
 
 /** Thresholds of the cards, in days. */
@@ -49,28 +56,31 @@ export const DEFAULT_THRESHOLDS: RecommendationThresholds = {
 };
 
 const DAY = 86_400_000;
-const dateOnly = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const toMs = (at: string): number => Date.parse(at.length === 10 ? `${at}T00:00:00.000Z` : at);
 
 /**
- * The cards for one opportunity at time `now`.
+ * The cards for one opportunity at time `now`, with days judged in `timeZone` (the user's,
+ * `snapshot.org.timeZone`; UTC by default): a close date passes once its local day is over, and a
+ * bare-dated interaction counts as the end of its local day.
  *
  * @example
  * ```ts
- * recommendationsFor(view.getOpportunity(id)!, new Date(), DEFAULT_THRESHOLDS);
+ * recommendationsFor(view.getOpportunity(id)!, new Date(), DEFAULT_THRESHOLDS, snapshot.org.timeZone);
  * ```
  */
 export function recommendationsFor(
   opp: OpportunityView,
   now: Date,
   thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
+  timeZone = "UTC",
 ): Recommendation[] {
   const cards: Recommendation[] = [];
+  const zone = createZone(timeZone);
   const nowMs = now.getTime();
-  const today = dateOnly(nowMs);
+  const today = localDate(now.toISOString(), zone.timeZone);
   const name = opp.record.Name;
   const close = opp.record.CloseDate;
   const amount = opp.record.Amount;
+  const nextMeeting = opp.nextMeeting;
   if (close < today) {
     cards.push({
       id: `close-date-passed:${opp.id}`,
@@ -78,17 +88,19 @@ export function recommendationsFor(
       opportunityId: opp.id,
       closeDate: close,
       amount,
+      nextMeeting,
       contactId: null,
       title: `${name}: close date ${close} has passed`,
       severity: "urgent",
     });
-  } else if (close <= dateOnly(nowMs + thresholds.closeSoonDays * DAY)) {
+  } else if (close <= localDate(new Date(nowMs + thresholds.closeSoonDays * DAY).toISOString(), zone.timeZone)) {
     cards.push({
       id: `close-date-soon:${opp.id}`,
       kind: "close-date-soon",
       opportunityId: opp.id,
       closeDate: close,
       amount,
+      nextMeeting,
       contactId: null,
       title: `${name} closes on ${close}`,
       severity: "warning",
@@ -101,6 +113,7 @@ export function recommendationsFor(
       opportunityId: opp.id,
       closeDate: close,
       amount,
+      nextMeeting,
       contactId: null,
       title: `${name} has no Key contact`,
       severity: "warning",
@@ -109,7 +122,7 @@ export function recommendationsFor(
     let last: number | null = null;
     for (const k of opp.keyContacts) {
       if (k.lastInteraction === null) continue;
-      const t = toMs(k.lastInteraction.at);
+      const t = zone.orderMs(k.lastInteraction.at);
       if (last === null || t > last) last = t;
     }
     if (last === null || nowMs - last > thresholds.staleInteractionDays * DAY) {
@@ -119,6 +132,7 @@ export function recommendationsFor(
         opportunityId: opp.id,
         closeDate: close,
         amount,
+        nextMeeting,
         contactId: null,
         title: `No interaction with any Key contact of ${name} in ${thresholds.staleInteractionDays} days`,
         severity: "warning",
@@ -128,13 +142,14 @@ export function recommendationsFor(
       if (k.override !== null || k.evidence.some((e) => e.kind === "role")) continue;
       const email = k.evidence.find((e) => e.kind === "interaction" && e.interaction === "email");
       if (email === undefined || email.kind !== "interaction") continue;
-      if (nowMs - toMs(email.at) > thresholds.newKeyContactDays * DAY) continue;
+      if (nowMs - zone.orderMs(email.at) > thresholds.newKeyContactDays * DAY) continue;
       cards.push({
         id: `new-key-contact:${opp.id}:${k.contact.Id}`,
         kind: "new-key-contact",
         opportunityId: opp.id,
         closeDate: close,
         amount,
+        nextMeeting,
         contactId: k.contact.Id,
         title: `${k.contact.Name} is a new Key contact for ${name} (from email)`,
         severity: "info",
@@ -144,13 +159,13 @@ export function recommendationsFor(
   return cards;
 }
 
-/** The cards of the whole book at time `now`, opportunity by opportunity. */
+/** The cards of the whole book at time `now`, opportunity by opportunity, in the user's time zone. */
 export function bookRecommendations(
   snapshot: BookSnapshot,
   now: Date,
   thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
 ): Recommendation[] {
-  return snapshot.opportunities.flatMap((o) => recommendationsFor(o, now, thresholds));
+  return snapshot.opportunities.flatMap((o) => recommendationsFor(o, now, thresholds, snapshot.org.timeZone));
 }
 
 const SEVERITY_RANK: Record<Recommendation["severity"], number> = { urgent: 0, warning: 1, info: 2 };

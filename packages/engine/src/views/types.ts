@@ -4,7 +4,16 @@
  * unchanged one keeps its old object).
  */
 import type { ContactRecord, OpportunityRecord } from "../model/records.js";
-import type { Intent, Receipt, ReceiptStatus, StageInfo, SyncStatus } from "../model/schemas.js";
+import type {
+  FieldInfo,
+  FieldNote,
+  Intent,
+  Receipt,
+  ReceiptStatus,
+  RecordTypeInfo,
+  StageInfo,
+  SyncStatus,
+} from "../model/schemas.js";
 
 /** Why a contact is Key for an opportunity. */
 export type KeyEvidence =
@@ -28,7 +37,7 @@ export type InteractionSource = "activity" | "logged" | "interaction";
 
 /** The latest touch with a contact or an opportunity, and where it came from. */
 export interface LastInteraction {
-  /** ISO date or datetime. */
+  /** ISO date or datetime, as recorded; compared as instants (a bare date as the end of its local day in the user's time zone). */
   readonly at: string;
   readonly source: InteractionSource;
   /** `call`/`email`/`meeting`/`note` for logged ones, `Task`/`Event` for synced, `email`/`meeting` for interactions. */
@@ -47,7 +56,11 @@ export interface NextMeeting {
   readonly at: string;
   readonly activityId: string;
   readonly subject: string | null;
-  /** The Event's contact (`WhoId`), when it has one. */
+  /**
+   * The Event's contact: for a contact's own next meeting, that contact (one of a shared
+   * Event's `WhoIds`); for an opportunity's, the first Key contact by name it was found through,
+   * else the Event's `WhoId`.
+   */
   readonly contactId: string | null;
   /** That contact's name as the book shows it, when the contact is in the book. */
   readonly contactName: string | null;
@@ -55,7 +68,7 @@ export interface NextMeeting {
 
 /** A contact as one opportunity shows it. */
 export interface ContactView {
-  /** The contact with its pending edits overlaid. */
+  /** The contact with its pending edits overlaid (an extra field's edit in `contact.extra`). */
   readonly contact: ContactRecord;
   readonly tier: "key" | "other";
   /** Why the contact is Key (empty for Other contacts without evidence). */
@@ -86,6 +99,8 @@ export interface ActivityItem {
   readonly at: string;
   /** `true` for an open Task: a to-do, not something that happened. */
   readonly open: boolean;
+  /** `true` for an open to-do whose due date's local day (the user's time zone) ended before the view's clock. */
+  readonly overdue: boolean;
   /** A mirrored Task's Salesforce status (e.g. "Not Started"); `null` for Events and logged ones. */
   readonly taskStatus: string | null;
   readonly type: string;
@@ -109,13 +124,19 @@ export interface PendingField {
 /** One opportunity of the book, everything a UI needs to render it. */
 export interface OpportunityView {
   readonly id: string;
-  /** The opportunity with pending edits overlaid. */
+  /** The opportunity with pending edits overlaid (an extra field's edit in `record.extra`). */
   readonly record: OpportunityRecord;
   /** The opportunity as Salesforce last sent it. */
   readonly mirror: OpportunityRecord;
   readonly accountName: string | null;
   readonly pendingFields: Readonly<Record<string, PendingField>>;
+  /** Key contacts by name: at its account or linked by a role (a role-linked one at another account, or at none, is Key by its role). */
   readonly keyContacts: ReadonlyArray<ContactView>;
+  /**
+   * Every other contact at its account, by name. Immutable; opportunities that show the same
+   * Other contacts share one array, and a contact shown the same way in several opportunities
+   * is one `ContactView` object in all of them.
+   */
   readonly otherContacts: ReadonlyArray<ContactView>;
   /** The latest past touch (never an Event or Task dated after the view's clock). */
   readonly lastInteraction: LastInteraction | null;
@@ -158,6 +179,14 @@ export interface OrgView {
   readonly instanceUrl: string | null;
   /** The org's active stages in sales-process order. */
   readonly stages: ReadonlyArray<StageInfo>;
+  /** The user's time zone (IANA name; `"UTC"` when Salesforce has not said). */
+  readonly timeZone: string;
+  /** Per synced object, the fields the user can read, with whether they can edit them. */
+  readonly fields: Readonly<Record<string, ReadonlyArray<FieldInfo>>>;
+  /** Per object with record types, those available to the user with their picklist values. */
+  readonly recordTypes: Readonly<Record<string, ReadonlyArray<RecordTypeInfo>>>;
+  /** Configured fields the sync leaves out, with the reason to show. */
+  readonly fieldNotes: ReadonlyArray<FieldNote>;
 }
 
 /** An immutable snapshot of the whole book. */

@@ -38,6 +38,11 @@ describe("error mapping", () => {
       code: "INSUFFICIENT_ACCESS_OR_READONLY",
     });
     expect(fromErrorCode("INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", "no", [], ctx)._tag).toBe("AccessDenied");
+    // Field-level security refusing a write of one field (issue 20): final, not a bad value.
+    expect(
+      fromErrorCode("INVALID_FIELD_FOR_INSERT_UPDATE", "Unable to create/update fields: Competitor__c.", [], ctx),
+    ).toMatchObject({ _tag: "AccessDenied", code: "INVALID_FIELD_FOR_INSERT_UPDATE" });
+    expect(isRetryable(fromErrorCode("INVALID_FIELD_FOR_INSERT_UPDATE", "x", [], ctx))).toBe(false);
     expect(
       fromErrorCode("REQUIRED_FIELD_MISSING", "Required fields are missing: [LastName]", ["LastName"], ctx),
     ).toMatchObject({

@@ -52,6 +52,8 @@ const ACCESS_CODES = new Set([
   "API_CURRENTLY_DISABLED",
   "FUNCTIONALITY_NOT_ENABLED",
   "ERROR_HTTP_403",
+  // Field-level security: the user may not write this field (read-only or hidden to them).
+  "INVALID_FIELD_FOR_INSERT_UPDATE",
 ]);
 const NOT_FOUND_CODES = new Set(["NOT_FOUND", "ENTITY_IS_DELETED", "ERROR_HTTP_404", "INVALID_QUERY_LOCATOR"]);
 const UNAVAILABLE_CODES = new Set([

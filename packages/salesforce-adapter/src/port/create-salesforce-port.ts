@@ -100,6 +100,6 @@ export function createSalesforcePort(options: SalesforcePortOptions): Salesforce
         useComposite: pullOptions.useComposite,
       }),
     usage: (): ApiUsage => usage.snapshot(),
-    pullOrgInfo: () => pullOrgInfo(client),
+    pullOrgInfo: (request) => pullOrgInfo(client, request, { useComposite: pullOptions.useComposite }),
   };
 }

@@ -1,12 +1,16 @@
 /**
- * `pullActivities`: the Tasks and Events of the Key contacts (`whoIds`) in the rolling window,
- * plus the most recent one per contact whatever its age (docs/architecture.md, "Scope of a book", rule 5).
+ * `pullActivities`: the Tasks and Events of the Key contacts (`whoIds`) dated in the window
+ * (`windowStart`..`windowEnd`), plus the most recent one per contact dated not after `now`
+ * whatever its age (docs/architecture.md, "Scope of a book", rule 5). With Shared Activities an
+ * activity relates a contact through TaskRelation / EventRelation too, and every returned
+ * activity lists its contacts in `WhoIds` (its `WhoId` first).
  *
- * Round 1 (one composite call per ≤ 5 chunks of contacts): the ids and SystemModstamps of the
- * activities in the window, and per contact its latest Task and Event through child
- * subqueries. Round 2 (only when something is new or changed): the full rows of those
- * activities. So an unchanged poll reads ids only, a promoted contact's history joins at once,
- * and a deleted activity (or one that left the window) is reported removed.
+ * Round 1 (one composite call per ≤ 5 queries, see `activity-plan.ts`): ids and SystemModstamps
+ * only. Round 2 (only when something is new or changed): the full rows of those activities,
+ * with their contact relations. So an unchanged poll reads ids only, a promoted contact's
+ * history joins at once, and a deleted activity (or one that left the window) is reported
+ * removed. An org without Shared Activities answers the relation reads `INVALID_TYPE`: the pull
+ * then relates by `WhoId` alone and leaves `WhoIds` out.
  *
  * Invariants: returns each activity once; removed ids are mirrored ids no longer in the set;
  * watermarks never move backwards.
@@ -20,14 +24,15 @@ import type {
 } from "@tandem/engine";
 import { readSalesforceId } from "@tandem/engine";
 import { Effect, Result } from "effect";
-import { type ReadSpec, runReads } from "../client/batch-reads.js";
+import { type ReadOutcome, runReads } from "../client/batch-reads.js";
 import type { SalesforceClient } from "../client/salesforce-client.js";
-import { chunkedStatements, select, soqlId } from "../soql/builder.js";
-import { soqlDate, soqlDateTime } from "../soql/literal.js";
+import { type ActivityRead1, type ActivityRound, planActivityRound1, planActivityRound2 } from "./activity-plan.js";
+import { activityReadings } from "./extra-fields.js";
 import type { PullOptions } from "./pull-options.js";
-import { EVENT_FIELDS, isoDateTime, modstampOf, TASK_FIELDS, toEvent, toTask } from "./records.js";
+import { idOrNull, isoDateTime, modstampOf } from "./records.js";
 
 type Row = Readonly<Record<string, unknown>>;
+type Outcome = Result.Result<ReadOutcome, SalesforcePortError>;
 
 interface Seen {
   readonly type: "Task" | "Event";
@@ -48,11 +53,82 @@ function happenedAt(row: Row, type: "Task" | "Event"): string {
   return type === "Event" ? isoDateTime(value) : `${value}T00:00:00.000Z`;
 }
 
+/** True for the answer of an org without Shared Activities to a TaskRelation / EventRelation read. */
+export function isNoSharedActivities(error: SalesforcePortError): boolean {
+  return (
+    error._tag === "ValidationFailed" &&
+    (error.code === "INVALID_TYPE" || (error.code === "INVALID_FIELD" && /IsWhat/i.test(error.message)))
+  );
+}
+
+/** The rows of every successful query outcome, with their kind; the first failure is returned instead. */
+function rowsByKind<K>(
+  round: ActivityRound<K>,
+  outcomes: ReadonlyArray<Outcome>,
+): Result.Result<ReadonlyArray<readonly [K, Row]>, SalesforcePortError> {
+  const rows: Array<readonly [K, Row]> = [];
+  for (const [index, outcome] of outcomes.entries()) {
+    if (Result.isFailure(outcome)) return Result.fail(outcome.failure);
+    const kind = round.kinds[index];
+    if (outcome.success.kind !== "query" || kind === undefined) continue;
+    for (const row of outcome.success.records) rows.push([kind, row]);
+  }
+  return Result.succeed(rows);
+}
+
+/**
+ * Round 1's answer: the activities in the book now, and per activity the latest change of its
+ * relations (read through the overlap; the caller keeps those above its watermark).
+ */
+function readRound1(rows: ReadonlyArray<readonly [ActivityRead1, Row]>) {
+  const seen = new Map<SalesforceId, Seen>();
+  const relationStamps = new Map<SalesforceId, string>();
+  for (const [kind, row] of rows) {
+    if (kind === "task" || kind === "event") {
+      seen.set(readSalesforceId(String(row.Id)), {
+        type: kind === "task" ? "Task" : "Event",
+        modstamp: modstampOf(row),
+      });
+    } else if (kind === "taskRelations" || kind === "eventRelations") {
+      const activityId = idOrNull(row, kind === "taskRelations" ? "TaskId" : "EventId");
+      if (activityId === null) continue;
+      const stamp = modstampOf(row);
+      const previous = relationStamps.get(activityId);
+      if (previous === undefined || stamp > previous) relationStamps.set(activityId, stamp);
+    } else {
+      // The latest activity per contact: the later of its latest Task and latest Event.
+      const candidates = [
+        ...childRows(row, "Tasks").map((r) => ({ r, type: "Task" as const })),
+        ...childRows(row, "Events").map((r) => ({ r, type: "Event" as const })),
+      ].sort((a, b) => (happenedAt(b.r, b.type) > happenedAt(a.r, a.type) ? 1 : -1));
+      const top = candidates[0];
+      if (top !== undefined)
+        seen.set(readSalesforceId(String(top.r.Id)), { type: top.type, modstamp: modstampOf(top.r) });
+    }
+  }
+  return { seen, relationStamps };
+}
+
+/** The later of two ISO 8601 UTC stamps (they compare as strings). */
+function laterStamp(a: string, b: string): string {
+  if (a > b) return a;
+  return b;
+}
+
+/** `WhoIds`: the `WhoId` first (when a contact), then the other contact relations, each once. */
+export function whoIdsOf(whoId: SalesforceId | null, relations: ReadonlyArray<SalesforceId>): SalesforceId[] {
+  const out: SalesforceId[] = [];
+  for (const id of [...(whoId === null ? [] : [whoId]), ...relations]) {
+    if (id.startsWith("003") && !out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
 /**
  * Pulls the activities of `request.whoIds`.
  *
- * @remarks `windowStart` bounds Tasks by `ActivityDate` (its UTC day) and Events by
- * `StartDateTime`.
+ * @remarks `windowStart` / `windowEnd` bound Tasks by `ActivityDate` (their UTC day) and Events
+ * by `StartDateTime`; the latest per contact is the latest (by `WhoId`) dated not after `now`.
  */
 export function pullActivities(
   client: SalesforceClient,
@@ -60,122 +136,62 @@ export function pullActivities(
   options: PullOptions,
 ): Effect.Effect<ActivityPull, SalesforcePortError> {
   return Effect.gen(function* () {
-    const windowStart = new Date(request.windowStart);
-    const whoIds = [...new Set(request.whoIds)];
-    const chunk = (build: (condition: string) => string) =>
-      chunkedStatements(whoIds, "WhoId", soqlId, build, {
-        baseUrlLength: client.queryUrlPrefixLength,
-        maxUrlLength: options.maxUrlLength,
-      });
-    const specs: ReadSpec[] = [];
-    const taskWindow = chunk((c) =>
-      select({
-        fields: ["Id", "SystemModstamp"],
-        from: "Task",
-        where: [c, `ActivityDate >= ${soqlDate(windowStart)}`],
-      }),
-    );
-    const eventWindow = chunk((c) =>
-      select({
-        fields: ["Id", "SystemModstamp"],
-        from: "Event",
-        where: [c, `StartDateTime >= ${soqlDateTime(windowStart)}`],
-      }),
-    );
-    const latest = chunkedStatements(
-      whoIds,
-      "Id",
-      soqlId,
-      (c) =>
-        select({
-          fields: [
-            "Id",
-            "(SELECT Id, ActivityDate, SystemModstamp FROM Tasks ORDER BY ActivityDate DESC NULLS LAST LIMIT 1)",
-            "(SELECT Id, StartDateTime, SystemModstamp FROM Events ORDER BY StartDateTime DESC NULLS LAST LIMIT 1)",
-          ],
-          from: "Contact",
-          where: [c],
-        }),
-      { baseUrlLength: client.queryUrlPrefixLength, maxUrlLength: options.maxUrlLength },
-    );
-    const kinds: Array<"task" | "event" | "latest"> = [];
-    for (const soql of taskWindow) kinds[specs.push({ kind: "query", soql }) - 1] = "task";
-    for (const soql of eventWindow) kinds[specs.push({ kind: "query", soql }) - 1] = "event";
-    for (const soql of latest) kinds[specs.push({ kind: "query", soql }) - 1] = "latest";
-
-    const round1 = specs.length > 0 ? yield* runReads(client, specs, { useComposite: options.useComposite }) : [];
-    const seen = new Map<SalesforceId, Seen>();
-    for (const [index, outcome] of round1.entries()) {
-      if (Result.isFailure(outcome)) return yield* Effect.fail(outcome.failure);
-      if (outcome.success.kind !== "query") continue;
-      const kind = kinds[index];
-      for (const row of outcome.success.records) {
-        if (kind === "task" || kind === "event") {
-          seen.set(readSalesforceId(String(row.Id)), {
-            type: kind === "task" ? "Task" : "Event",
-            modstamp: modstampOf(row),
-          });
-          continue;
-        }
-        // The latest activity per contact: the later of its latest Task and latest Event.
-        const candidates = [
-          ...childRows(row, "Tasks").map((r) => ({ r, type: "Task" as const })),
-          ...childRows(row, "Events").map((r) => ({ r, type: "Event" as const })),
-        ].sort((a, b) => (happenedAt(b.r, b.type) > happenedAt(a.r, a.type) ? 1 : -1));
-        const top = candidates[0];
-        if (top !== undefined) {
-          seen.set(readSalesforceId(String(top.r.Id)), { type: top.type, modstamp: modstampOf(top.r) });
-        }
-      }
+    const readOptions = { useComposite: options.useComposite };
+    const planOptions = { overlapMs: options.overlapMs, maxUrlLength: options.maxUrlLength };
+    let shared = true;
+    let round1 = planActivityRound1(request, { ...planOptions, shared }, client);
+    let rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
+    if (Result.isFailure(rows1) && isNoSharedActivities(rows1.failure)) {
+      shared = false;
+      round1 = planActivityRound1(request, { ...planOptions, shared }, client);
+      rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
     }
+    if (Result.isFailure(rows1)) return yield* Effect.fail(rows1.failure);
+    const { seen, relationStamps } = readRound1(rows1.success);
 
-    // Round 2: full rows of what is new to the mirror or changed since the watermark.
-    // A mirrored activity is news only above its watermark (it was delivered up to there).
-    const taskSince = request.watermarks.Task ?? "";
-    const eventSince = request.watermarks.Event ?? "";
-    const fetchTasks: string[] = [];
-    const fetchEvents: string[] = [];
+    // Round 2: full rows of what is new to the mirror, changed since the watermark, or whose
+    // relations changed since it. A mirrored activity is news only above its watermark; a
+    // relation's change moves its activity's watermark (else it would be re-read every poll).
+    const fetch = { Task: [] as SalesforceId[], Event: [] as SalesforceId[] };
+    const stampOf = new Map<SalesforceId, Seen>();
     for (const [activityId, info] of seen) {
-      const threshold = info.type === "Task" ? taskSince : eventSince;
-      if (!request.mirroredIds.has(activityId) || info.modstamp > threshold) {
-        (info.type === "Task" ? fetchTasks : fetchEvents).push(activityId);
-      }
+      const threshold = request.watermarks[info.type] ?? "";
+      const relationStamp = relationStamps.get(activityId) ?? "";
+      const modstamp = laterStamp(relationStamp, info.modstamp);
+      stampOf.set(activityId, { type: info.type, modstamp });
+      if (!request.mirroredIds.has(activityId) || modstamp > threshold) fetch[info.type].push(activityId);
     }
-    const byIds = (ids: ReadonlyArray<string>, from: "Task" | "Event") =>
-      chunkedStatements(
-        ids,
-        "Id",
-        soqlId,
-        (c) => select({ fields: from === "Task" ? TASK_FIELDS : EVENT_FIELDS, from, where: [c] }),
-        {
-          baseUrlLength: client.queryUrlPrefixLength,
-          maxUrlLength: options.maxUrlLength,
-        },
-      );
-    const specs2: ReadSpec[] = [];
-    const types: Array<"Task" | "Event"> = [];
-    for (const soql of byIds(fetchTasks, "Task")) types[specs2.push({ kind: "query", soql }) - 1] = "Task";
-    for (const soql of byIds(fetchEvents, "Event")) types[specs2.push({ kind: "query", soql }) - 1] = "Event";
-    const round2 = specs2.length > 0 ? yield* runReads(client, specs2, { useComposite: options.useComposite }) : [];
+    const readings = activityReadings(request.fields);
+    const round2 = planActivityRound2(fetch.Task, fetch.Event, readings, { ...planOptions, shared }, client);
+    const outcomes2 = round2.reads.length > 0 ? yield* runReads(client, round2.reads, readOptions) : [];
+    const rows2 = rowsByKind(round2, outcomes2);
+    if (Result.isFailure(rows2)) return yield* Effect.fail(rows2.failure);
     const activities = new Map<SalesforceId, ActivityRecord>();
-    for (const [index, outcome] of round2.entries()) {
-      if (Result.isFailure(outcome)) return yield* Effect.fail(outcome.failure);
-      if (outcome.success.kind !== "query") continue;
-      for (const row of outcome.success.records) {
-        const record = types[index] === "Task" ? toTask(row) : toEvent(row);
+    const relations = new Map<SalesforceId, SalesforceId[]>();
+    for (const [kind, row] of rows2.success) {
+      if (kind === "Task" || kind === "Event") {
+        const record = (kind === "Task" ? readings.task : readings.event).read(row);
         activities.set(record.Id, record);
+        continue;
       }
+      const activityId = idOrNull(row, kind === "taskRelations" ? "TaskId" : "EventId");
+      const relationId = idOrNull(row, "RelationId");
+      if (activityId === null || relationId === null) continue;
+      relations.set(activityId, [...(relations.get(activityId) ?? []), relationId]);
     }
+    const records = [...activities.values()].map((record) =>
+      shared ? { ...record, WhoIds: whoIdsOf(record.WhoId, relations.get(record.Id) ?? []) } : record,
+    );
 
     const removedIds = [...request.mirroredIds].filter((activityId) => !seen.has(activityId));
     let maxTask = request.watermarks.Task;
     let maxEvent = request.watermarks.Event;
-    for (const info of seen.values()) {
+    for (const info of stampOf.values()) {
       if (info.type === "Task" && (maxTask === undefined || info.modstamp > maxTask)) maxTask = info.modstamp;
       if (info.type === "Event" && (maxEvent === undefined || info.modstamp > maxEvent)) maxEvent = info.modstamp;
     }
     return {
-      activities: [...activities.values()],
+      activities: records,
       removedIds,
       watermarks: {
         ...request.watermarks,

@@ -125,7 +125,8 @@ export function selectFields(shape: RecordShape, sobject: string): ReadonlyArray
  * A function turning a query row of `sobject` into a `shape` record.
  *
  * @remarks Throws {@link UnexpectedRowError} when a field that must have a value lacks one;
- * fields `sobject` does not have are `null`, and a `sobject` field holds the object's name.
+ * fields `sobject` does not have are `null`, so are the `hidden` ones (API names the user
+ * cannot read, never selected), and a `sobject` field holds the object's name.
  * @example
  * ```ts
  * const toAccount = createRowReader(ACCOUNT_SHAPE, "Account");
@@ -135,11 +136,13 @@ export function selectFields(shape: RecordShape, sobject: string): ReadonlyArray
 export function createRowReader<const S extends RecordShape>(
   shape: S,
   sobject: S["sobjects"][number],
+  hidden: ReadonlySet<string> = new Set(),
 ): (row: Row) => ShapeRecord<S> {
   const steps = shapeFields(shape, sobject).map((field): readonly [string, (row: Row) => unknown] => {
     if (field.kind === "sobject") return [field.property, () => sobject];
     const apiName = field.apiName;
-    if (!field.present || apiName === null) return [field.property, () => null];
+    // A field the user cannot read is not selected, and reads `null` (the port contract).
+    if (!field.present || apiName === null || hidden.has(apiName)) return [field.property, () => null];
     const read = READERS[field.kind][field.nullable ? "nullable" : "required"];
     return [field.property, (row) => read(row, apiName)];
   });

@@ -57,13 +57,19 @@ const nothingFound: ScopeRound2Input = {
   exitingAccounts: [],
   contactDeletesKnown: true,
   contactRoleDeletesKnown: true,
+  missingRoleContacts: [],
+  rolesMoved: false,
 };
 
 describe("round 1 of a scope pull", () => {
-  it("reads the whole scope in four queries when nothing is mirrored yet", () => {
+  it("reads the whole scope in five queries when nothing is mirrored yet", () => {
     const plan = planScopeRound1(request({}), options, endpoints);
     expect(plan.full).toEqual({ opportunities: true, accounts: true, contacts: true, contactRoles: true });
-    expect(plan.reads).toHaveLength(4);
+    expect(plan.reads).toHaveLength(5);
+    // Role-linked contacts are in scope wherever they work: every role's ContactId, each poll.
+    expect(soqlOf(plan.reads[plan.roleContacts])).toBe(
+      `SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN (SELECT Id FROM Opportunity WHERE ${SCOPE})`,
+    );
     expect(plan.reads.every((spec) => spec.kind === "query" && spec.includeDeleted !== true)).toBe(true);
     expect(soqlOf(plan.reads[plan.opportunities])).toMatch(/^SELECT Id, Name, .* FROM Opportunity WHERE OwnerId = /);
     expect(soqlOf(plan.reads[plan.opportunities])).toContain(SCOPE);
@@ -118,8 +124,8 @@ describe("round 1 of a scope pull", () => {
       expect(read?.start).toEqual(start);
       expect(urlOf(plan.reads[read?.index ?? -1])).toBe(expectedUrl(object));
     }
-    // Opportunities, count, accounts, contacts, roles, then the three getDeleted calls.
-    expect(plan.reads).toHaveLength(8);
+    // Opportunities, count, accounts, contacts, roles, role contacts, then the three getDeleted calls.
+    expect(plan.reads).toHaveLength(9);
   });
 
   it("leaves getDeleted out when the window is older than Salesforce keeps deletes", () => {
@@ -231,6 +237,65 @@ describe("round 2 of a scope pull", () => {
     const { Contact: _c, OpportunityContactRole: _r, ...oppAndAccount } = WATERMARKS;
     const plan = planScopeRound2(request(oppAndAccount, mirrored), found, options, endpoints);
     expect(plan.reads).toEqual([]);
+  });
+});
+
+describe("role-linked contacts and field selections in a scope plan (issue 20)", () => {
+  it("fetches the contacts a role brings in by id, and lists the scope's contacts when a mirrored role moved", () => {
+    const [elsewhere] = ids("003", 1) as [SalesforceId];
+    const mirrored = { ...NONE, contactIds: new Set(ids("003", 3).slice(1)) };
+    const plan = planScopeRound2(
+      request(WATERMARKS, mirrored),
+      { ...nothingFound, missingRoleContacts: [elsewhere], rolesMoved: true },
+      options,
+      endpoints,
+    );
+    const soql = (group: keyof typeof plan.groups) => plan.groups[group].map((index) => soqlOf(plan.reads[index]));
+    expect(soql("roleContacts")).toEqual([expect.stringMatching(`FROM Contact WHERE Id IN \\('${elsewhere}'\\)$`)]);
+    expect(soql("reconcileContacts")).toEqual([
+      `SELECT Id FROM Contact WHERE AccountId IN (SELECT AccountId FROM Opportunity WHERE ${SCOPE})`,
+    ]);
+    // Nothing moved, getDeleted covered the window: no contact listing.
+    const quiet = planScopeRound2(request(WATERMARKS, mirrored), nothingFound, options, endpoints);
+    expect(quiet.groups.reconcileContacts).toEqual([]);
+  });
+
+  it("selects the extra fields and leaves hidden shape fields out of every opportunity and contact read", () => {
+    const fields = {
+      Opportunity: { extra: ["NextStep", "Competitor__c", "bad name); DELETE"], hidden: ["Amount", "Id"] },
+      Contact: { extra: ["LeadSource"], hidden: ["Phone"] },
+    };
+    const [opp] = ids("006", 1) as [SalesforceId];
+    const [account] = ids("001", 1) as [SalesforceId];
+    for (const marks of [{}, WATERMARKS]) {
+      const req = { ...request(marks), fields };
+      const round1 = planScopeRound1(req, options, endpoints);
+      const round2 = planScopeRound2(
+        req,
+        { ...nothingFound, missingOpportunities: [opp], newAccounts: [account], missingRoleContacts: ids("003", 1) },
+        options,
+        endpoints,
+      );
+      const opps = [
+        soqlOf(round1.reads[round1.opportunities]),
+        ...round2.groups.opportunities.map((i) => soqlOf(round2.reads[i])),
+      ];
+      for (const soql of opps) {
+        expect(soql).toMatch(
+          /^SELECT Id, Name, AccountId, StageName, .*, NextStep, Competitor__c(, IsDeleted)? FROM Opportunity/,
+        );
+        expect(soql).not.toContain("Amount");
+        expect(soql).not.toContain("DELETE");
+      }
+      const contactReads = [
+        soqlOf(round1.reads[round1.contacts]),
+        ...[...round2.groups.cascadeContacts, ...round2.groups.roleContacts].map((i) => soqlOf(round2.reads[i])),
+      ];
+      for (const soql of contactReads) {
+        expect(soql).toContain(", LeadSource");
+        expect(soql).not.toMatch(/ Phone,/);
+      }
+    }
   });
 });
 

@@ -12,8 +12,9 @@ import type { ReadSpec } from "../client/batch-reads.js";
 import type { SalesforceClient } from "../client/salesforce-client.js";
 import { chunkedStatements, select, soqlId } from "../soql/builder.js";
 import { soqlDateTime } from "../soql/literal.js";
+import { scopeReadings } from "./extra-fields.js";
 import type { PullOptions } from "./pull-options.js";
-import { ACCOUNT_FIELDS, CONTACT_FIELDS, CONTACT_ROLE_FIELDS, OPPORTUNITY_FIELDS } from "./records.js";
+import { ACCOUNT_FIELDS, CONTACT_ROLE_FIELDS } from "./records.js";
 
 /** What planning needs of the client: the URLs it builds, pure functions of its configuration. */
 export type ScopeEndpoints = Pick<SalesforceClient, "apiBase" | "queryUrl" | "queryUrlPrefixLength">;
@@ -47,6 +48,8 @@ export interface ScopeRound1Plan {
   readonly accounts: number;
   readonly contacts: number;
   readonly contactRoles: number;
+  /** The `ContactId` of every role of the scope's opportunities (role-linked contacts are in scope). */
+  readonly roleContacts: number;
   /** Absent when the object is pulled in full or its window is older than getDeleted keeps. */
   readonly opportunityDeletes: DeletedRead | undefined;
   readonly contactDeletes: DeletedRead | undefined;
@@ -70,6 +73,13 @@ export interface ScopeRound2Input {
   /** Whether getDeleted covered the window for contacts and for roles. */
   readonly contactDeletesKnown: boolean;
   readonly contactRoleDeletesKnown: boolean;
+  /** Contacts a role brings into the scope that are neither mirrored nor read yet (whatever their account). */
+  readonly missingRoleContacts: ReadonlyArray<SalesforceId>;
+  /**
+   * Whether a role changed, was deleted or left with its opportunity: a contact only a role
+   * brought may have left, so the scope's contact ids are listed to find it.
+   */
+  readonly rolesMoved: boolean;
 }
 
 /** The groups of round 2, in the order their outcomes are read. */
@@ -78,6 +88,7 @@ export const ROUND2_GROUPS = [
   "accounts",
   "cascadeContacts",
   "exitContacts",
+  "roleContacts",
   "cascadeContactRoles",
   "exitContactRoles",
   "reconcileContacts",
@@ -174,18 +185,22 @@ export function planScopeRound1(
   const { watermarks } = request;
   const scope = scopeSoql(request.userId);
   const full = fullPulls(watermarks);
+  const readings = scopeReadings(request.fields);
   const reads: ReadSpec[] = [];
   const slot = (spec: ReadSpec) => reads.push(spec) - 1;
   const since = (object: ScopeObject) => changedSince(watermarks, object, options.overlapMs);
 
   const opportunities = slot(
     full.opportunities
-      ? { kind: "query", soql: select({ fields: OPPORTUNITY_FIELDS, from: "Opportunity", where: [scope.condition] }) }
+      ? {
+          kind: "query",
+          soql: select({ fields: readings.opportunity.fields, from: "Opportunity", where: [scope.condition] }),
+        }
       : {
           kind: "query",
           includeDeleted: true,
           soql: select({
-            fields: [...OPPORTUNITY_FIELDS, "IsDeleted"],
+            fields: [...readings.opportunity.fields, "IsDeleted"],
             from: "Opportunity",
             where: [since("Opportunity")],
           }),
@@ -204,12 +219,20 @@ export function planScopeRound1(
     full.contacts
       ? {
           kind: "query",
-          soql: select({ fields: CONTACT_FIELDS, from: "Contact", where: [`AccountId IN (${scope.accountIds})`] }),
+          soql: select({
+            fields: readings.contact.fields,
+            from: "Contact",
+            where: [`AccountId IN (${scope.accountIds})`],
+          }),
         }
       : {
           kind: "query",
           includeDeleted: true,
-          soql: select({ fields: [...CONTACT_FIELDS, "IsDeleted"], from: "Contact", where: [since("Contact")] }),
+          soql: select({
+            fields: [...readings.contact.fields, "IsDeleted"],
+            from: "Contact",
+            where: [since("Contact")],
+          }),
         },
   );
   const contactRoles = slot({
@@ -222,6 +245,14 @@ export function planScopeRound1(
         `OpportunityId IN (${scope.opportunityIds})`,
         ...(full.contactRoles ? [] : [since("OpportunityContactRole")]),
       ],
+    }),
+  });
+  const roleContacts = slot({
+    kind: "query",
+    soql: select({
+      fields: ["ContactId"],
+      from: "OpportunityContactRole",
+      where: [`OpportunityId IN (${scope.opportunityIds})`],
     }),
   });
   const incremental: ReadonlyArray<ScopeObject> = [
@@ -238,6 +269,7 @@ export function planScopeRound1(
     accounts,
     contacts,
     contactRoles,
+    roleContacts,
     opportunityDeletes: deletes.get("Opportunity"),
     contactDeletes: deletes.get("Contact"),
     contactRoleDeletes: deletes.get("OpportunityContactRole"),
@@ -262,6 +294,7 @@ export function planScopeRound2(
 ): ScopeRound2Plan {
   const scope = scopeSoql(request.userId);
   const full = fullPulls(request.watermarks);
+  const readings = scopeReadings(request.fields);
   const reads: ReadSpec[] = [];
   const slots = (statements: ReadonlyArray<string>, includeDeleted = false) =>
     statements.map((soql) => reads.push({ kind: "query", soql, includeDeleted }) - 1);
@@ -273,7 +306,7 @@ export function planScopeRound2(
   const groups: Record<Round2Group, ReadonlyArray<number>> = {
     opportunities: slots(
       byIds(found.missingOpportunities, "Id", (c) =>
-        select({ fields: OPPORTUNITY_FIELDS, from: "Opportunity", where: [c, scope.condition] }),
+        select({ fields: readings.opportunity.fields, from: "Opportunity", where: [c, scope.condition] }),
       ),
     ),
     accounts: slots(
@@ -282,13 +315,20 @@ export function planScopeRound2(
     cascadeContacts: full.contacts
       ? []
       : slots(
-          byIds(found.newAccounts, "AccountId", (c) => select({ fields: CONTACT_FIELDS, from: "Contact", where: [c] })),
+          byIds(found.newAccounts, "AccountId", (c) =>
+            select({ fields: readings.contact.fields, from: "Contact", where: [c] }),
+          ),
         ),
     exitContacts: full.contacts
       ? []
       : slots(
           byIds(found.exitingAccounts, "AccountId", (c) => select({ fields: ["Id"], from: "Contact", where: [c] })),
         ),
+    roleContacts: slots(
+      byIds(found.missingRoleContacts, "Id", (c) =>
+        select({ fields: readings.contact.fields, from: "Contact", where: [c] }),
+      ),
+    ),
     cascadeContactRoles: full.contactRoles
       ? []
       : slots(
@@ -305,7 +345,7 @@ export function planScopeRound2(
           true,
         ),
     reconcileContacts:
-      !full.contacts && !found.contactDeletesKnown && request.mirrored.contactIds.size > 0
+      !full.contacts && (!found.contactDeletesKnown || found.rolesMoved) && request.mirrored.contactIds.size > 0
         ? slots([select({ fields: ["Id"], from: "Contact", where: [`AccountId IN (${scope.accountIds})`] })])
         : [],
     reconcileContactRoles:

@@ -10,10 +10,13 @@
  * - every account in scope (a semi-join; one page up to 2,000), so the account scope is exact;
  * - contacts: in full, those at the scope's accounts; incrementally, every visible contact
  *   changed since the watermark through queryAll, plus getDeleted;
- * - contact roles of the scope's opportunities, in full or changed since (queryAll), plus getDeleted.
+ * - contact roles of the scope's opportunities, in full or changed since (queryAll), plus getDeleted;
+ * - the ContactId of every role of the scope's opportunities (a role brings its contact into the
+ *   scope wherever it works).
  * Round 2 (only when the scope moved): the opportunities, accounts, contacts and roles that
- * entered it (cascades, whatever their age), the contacts and roles of what left it, and full
- * id reconciles where getDeleted could not cover the window.
+ * entered it (cascades and role-linked contacts, whatever their age), the contacts and roles of
+ * what left it, and full id reconciles where getDeleted could not cover the window or a
+ * mirrored role changed or went away (a contact only that role brought leaves).
  *
  * This file is the small IO driver: `scope-plan.ts` plans each round's reads as data,
  * `runReads` runs them, and `scope-read.ts` turns their rows into the pull, one read at a time in
@@ -79,6 +82,7 @@ export function pullScope(
       reading.reconcileOpportunities(yield* client.queryAll(plan.opportunityReconcile));
     }
     reading.readAccounts(yield* rowsAt(round1, [plan.accounts]));
+    reading.readRoleContacts(yield* rowsAt(round1, [plan.roleContacts]));
     reading.readContacts(yield* rowsAt(round1, [plan.contacts]));
     reading.readContactRoles(yield* rowsAt(round1, [plan.contactRoles]));
     reading.readDeletes(deletesOf(round1, plan.contactDeletes), deletesOf(round1, plan.contactRoleDeletes));

@@ -22,7 +22,8 @@ import type {
 import { readSalesforceId } from "@tandem/engine";
 import { Result } from "effect";
 import type { ReadOutcome } from "../client/batch-reads.js";
-import { idOrNull, modstampOf, toAccount, toContact, toContactRole, toOpportunity } from "./records.js";
+import { scopeReadings } from "./extra-fields.js";
+import { idOrNull, modstampOf, toAccount, toContactRole } from "./records.js";
 import type { Round2Group, ScopeFull, ScopeRound2Input } from "./scope-plan.js";
 
 type Row = Readonly<Record<string, unknown>>;
@@ -99,11 +100,11 @@ function definedEntry(key: ScopeObject, value: string | undefined): Watermarks {
  * The state of one scope pull while its rows are read.
  *
  * @remarks Call in this order: `readOpportunities` (then `reconcileOpportunities` when
- * `opportunityCountDisagrees`), `readAccounts`, `readContacts`, `readContactRoles`,
- * `readDeletes`, `round2Input`, `readRound2` per group, `result`.
+ * `opportunityCountDisagrees`), `readAccounts`, `readRoleContacts`, `readContacts`,
+ * `readContactRoles`, `readDeletes`, `round2Input`, `readRound2` per group, `result`.
  */
 export class ScopeReading {
-  private readonly opportunities = new Collected<OpportunityRecord>(toOpportunity);
+  private readonly opportunities: Collected<OpportunityRecord>;
   /** The scope's opportunities now, with their account (`null` until known). */
   private readonly scopeOpps = new Map<SalesforceId, SalesforceId | null>();
   private readonly removedOpps = new Set<SalesforceId>();
@@ -111,7 +112,10 @@ export class ScopeReading {
   private readonly accounts = new Collected<AccountRecord>(toAccount);
   private readonly scopeAccounts = new Set<SalesforceId>();
   private exitingAccounts: ReadonlyArray<SalesforceId> = [];
-  private readonly contacts = new Collected<ContactRecord>(toContact);
+  private readonly contacts: Collected<ContactRecord>;
+  /** Contacts a role of an in-scope opportunity brings in, wherever they work. */
+  private readonly roleContacts = new Set<SalesforceId>();
+  private rolesMoved = false;
   private readonly removedContacts = new Set<SalesforceId>();
   private readonly roles = new Collected<ContactRoleRecord>(toContactRole);
   private readonly removedRoles = new Set<SalesforceId>();
@@ -121,7 +125,11 @@ export class ScopeReading {
   constructor(
     private readonly request: ScopePullRequest,
     private readonly full: ScopeFull,
-  ) {}
+  ) {
+    const readings = scopeReadings(request.fields);
+    this.opportunities = new Collected<OpportunityRecord>(readings.opportunity.read);
+    this.contacts = new Collected<ContactRecord>(readings.contact.read);
+  }
 
   /** Opportunities: the scope now, and what changed, entered or left. */
   readOpportunities(rows: ReadonlyArray<Row>, count: unknown, deletes: ReadonlySet<SalesforceId> | null): void {
@@ -188,13 +196,23 @@ export class ScopeReading {
     this.exitingAccounts = [...mirrored].filter((accountId) => !this.scopeAccounts.has(accountId));
   }
 
-  /** Contacts at the scope's accounts; changed ones elsewhere or deleted are exits. */
+  /** The `ContactId` of every role of the scope's opportunities. */
+  readRoleContacts(rows: ReadonlyArray<Row>): void {
+    for (const row of rows) {
+      const contactId = idOrNull(row, "ContactId");
+      if (contactId !== null) this.roleContacts.add(contactId);
+    }
+  }
+
+  /** Contacts at the scope's accounts or brought by a role; changed ones elsewhere or deleted are exits. */
   readContacts(rows: ReadonlyArray<Row>): void {
     const mirrored = this.request.mirrored.contactIds;
     for (const row of rows) {
       const accountId = idOrNull(row, "AccountId");
       const contactId = rowId(row);
-      const inScope = row.IsDeleted !== true && accountId !== null && this.scopeAccounts.has(accountId);
+      const inScope =
+        row.IsDeleted !== true &&
+        ((accountId !== null && this.scopeAccounts.has(accountId)) || this.roleContacts.has(contactId));
       if (inScope && isNews(row, mirrored, this.request.watermarks.Contact)) this.contacts.add(row);
       else if (inScope) this.contacts.seen(row);
       else {
@@ -208,8 +226,13 @@ export class ScopeReading {
   readContactRoles(rows: ReadonlyArray<Row>): void {
     const mirrored = this.request.mirrored.contactRoleIds;
     for (const row of rows) {
+      // A mirrored role that changed (its contact may be another now) or went away may take a contact out.
+      // (Rows re-read through the overlap at or below the watermark were seen before: not a move.)
+      const news = isNews(row, mirrored, this.request.watermarks.OpportunityContactRole);
+      if (!this.full.contactRoles && mirrored.has(rowId(row)) && (row.IsDeleted === true || news))
+        this.rolesMoved = true;
       if (row.IsDeleted !== true) {
-        if (isNews(row, mirrored, this.request.watermarks.OpportunityContactRole)) this.roles.add(row);
+        if (news) this.roles.add(row);
         else this.roles.seen(row);
       } else {
         this.roles.seen(row);
@@ -225,7 +248,11 @@ export class ScopeReading {
     this.contactRoleDeletesKnown = roles !== null;
     const mirrored = this.request.mirrored;
     for (const contactId of contacts ?? []) if (mirrored.contactIds.has(contactId)) this.removedContacts.add(contactId);
-    for (const roleId of roles ?? []) if (mirrored.contactRoleIds.has(roleId)) this.removedRoles.add(roleId);
+    for (const roleId of roles ?? []) {
+      if (!mirrored.contactRoleIds.has(roleId)) continue;
+      this.removedRoles.add(roleId);
+      this.rolesMoved = true;
+    }
   }
 
   /** What round 2 must follow up, from what round 1 read. */
@@ -242,6 +269,11 @@ export class ScopeReading {
       exitingAccounts: this.exitingAccounts,
       contactDeletesKnown: this.contactDeletesKnown,
       contactRoleDeletesKnown: this.contactRoleDeletesKnown,
+      missingRoleContacts: [...this.roleContacts].filter(
+        (contactId) =>
+          !this.contacts.byId.has(contactId) && (this.full.contacts || !mirrored.contactIds.has(contactId)),
+      ),
+      rolesMoved: this.rolesMoved || this.removedOpps.size > 0,
     };
   }
 
@@ -263,8 +295,15 @@ export class ScopeReading {
         return;
       case "exitContacts":
         for (const contactId of rows.map(rowId))
-          if (mirrored.contactIds.has(contactId) && !this.contacts.byId.has(contactId))
+          if (
+            mirrored.contactIds.has(contactId) &&
+            !this.contacts.byId.has(contactId) &&
+            !this.roleContacts.has(contactId)
+          )
             this.removedContacts.add(contactId);
+        return;
+      case "roleContacts":
+        for (const row of rows) this.contacts.add(row);
         return;
       case "cascadeContactRoles":
         for (const row of rows) this.roles.add(row);
@@ -273,7 +312,7 @@ export class ScopeReading {
         for (const roleId of rows.map(rowId)) if (mirrored.contactRoleIds.has(roleId)) this.removedRoles.add(roleId);
         return;
       case "reconcileContacts": {
-        const present = new Set(rows.map(rowId));
+        const present = new Set([...rows.map(rowId), ...this.roleContacts]);
         for (const contactId of mirrored.contactIds) if (!present.has(contactId)) this.removedContacts.add(contactId);
         return;
       }

@@ -274,6 +274,7 @@ function readCurrent(
     }
     const specs: ReadSpec[] = [];
     const objects: string[] = [];
+    const idsOf: Array<ReadonlyArray<string>> = [];
     for (const [sobject, entry] of bySobject) {
       const statements = chunkedStatements(
         [...entry.ids],
@@ -288,12 +289,20 @@ function readCurrent(
       for (const soql of statements) {
         specs.push({ kind: "query", soql });
         objects.push(sobject);
+        idsOf.push([...entry.ids].filter((recordId) => soql.includes(`'${recordId}'`)));
       }
     }
     const outcomes = yield* runReads(client, specs, { useComposite: options.useComposite });
     const cache: RowCache = new Map();
     for (const [i, outcome] of outcomes.entries()) {
-      if (Result.isFailure(outcome)) return yield* Effect.fail(outcome.failure);
+      if (Result.isFailure(outcome)) {
+        // One edited field the user cannot read (INVALID_FIELD) must not sink the others: each
+        // edit of these records reads its own field again, and only that edit fails.
+        const perRecord = outcome.failure._tag === "ValidationFailed" || outcome.failure._tag === "AccessDenied";
+        if (!perRecord) return yield* Effect.fail(outcome.failure);
+        for (const recordId of idsOf[i] ?? []) cache.set(cacheKey(objects[i] ?? "", recordId), "stale");
+        continue;
+      }
       if (outcome.success.kind !== "query") continue;
       for (const row of outcome.success.records) cache.set(cacheKey(objects[i] ?? "", String(row.Id)), row);
     }
@@ -301,6 +310,7 @@ function readCurrent(
   });
 }
 
+/** Theirs for one edit; `null` when the record is gone or hidden. */
 function readOne(client: SalesforceClient, write: UpdateFieldWrite): Effect.Effect<Row | null, SalesforcePortError> {
   const url = `${client.apiBase}/sobjects/${write.sobject}/${readSalesforceId(write.recordId)}?fields=Id,LastModifiedDate,${checkFieldName(write.field)}`;
   return client.read({ method: "GET", url }).pipe(
@@ -320,7 +330,18 @@ function applyEdit(
     const key = cacheKey(write.sobject, write.recordId);
     const recordId: SalesforceId = readSalesforceId(write.recordId);
     const cached = cache.get(key);
-    let row: Row | null = cached === undefined ? null : cached === "stale" ? yield* readOne(client, write) : cached;
+    let row: Row | null = null;
+    if (cached === "stale") {
+      const read = yield* Effect.result(readOne(client, write));
+      if (Result.isFailure(read)) {
+        const error = read.failure;
+        // This edit's own field cannot be read or written by the user: final for this write alone.
+        if (error._tag === "ValidationFailed" || error._tag === "AccessDenied")
+          return { intentId: write.intentId, outcome: "failed", error };
+        return yield* Effect.fail(error);
+      }
+      row = read.success;
+    } else if (cached !== undefined) row = cached;
     for (let round = 0; round < MAX_PRECONDITION_ROUNDS; round++) {
       if (row === null) {
         return {

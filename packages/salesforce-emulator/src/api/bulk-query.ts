@@ -46,21 +46,16 @@ interface BulkJob {
 
 /** Bulk API 2.0 query jobs of one server. */
 export class BulkQueryJobs {
-  readonly #org: Org;
   readonly #jobs = new Map<string, BulkJob>();
   #counter = 0;
 
-  constructor(org: Org) {
-    this.#org = org;
-  }
-
   /** Routes `/jobs/query[/{id}[/results]]`. */
-  handle(req: ApiRequest, rest: readonly string[], access: AccessChecker): ApiResponse {
+  handle(org: Org, req: ApiRequest, rest: readonly string[], access: AccessChecker): ApiResponse {
     const [id, sub, ...extra] = rest;
     if (extra.length > 0) throw apiErrors.notFound();
     if (id === undefined) {
       if (req.method !== "POST") throw apiErrors.methodNotAllowed(req.method, ["POST"]);
-      return this.#create(req, access);
+      return this.#create(org, req, access);
     }
     const job = this.#jobs.get(id);
     if (!job || job.userId !== req.userId) throw apiErrors.notFound();
@@ -84,7 +79,7 @@ export class BulkQueryJobs {
     }
   }
 
-  #create(req: ApiRequest, access: AccessChecker): ApiResponse {
+  #create(org: Org, req: ApiRequest, access: AccessChecker): ApiResponse {
     const body = typeof req.body === "object" && req.body !== null ? (req.body as Record<string, unknown>) : {};
     const soql = body.query;
     const operation = body.operation ?? "query";
@@ -120,27 +115,27 @@ export class BulkQueryJobs {
     }
     const execution = executeQuery(
       {
-        org: this.#org,
+        org: org,
         access,
-        nowMs: this.#org.clock.nowMs(),
+        nowMs: org.clock.nowMs(),
         includeDeleted: operation === "queryAll",
         version: req.version,
       },
       soql,
     );
-    const def = this.#org.schema.object(parsed?.sObject ?? "");
+    const def = org.schema.object(parsed?.sObject ?? "");
     const columns = (parsed?.fields ?? []).map((f) => {
       const raw =
         f.type === "Field" ? f.field : f.type === "FieldRelationship" ? [...f.relationships, f.field].join(".") : "";
-      return def ? resolvePath(this.#org, def, pathParts(def, parsed?.sObjectAlias, raw), soql).canonical : raw;
+      return def ? resolvePath(org, def, pathParts(def, parsed?.sObjectAlias, raw), soql).canonical : raw;
     });
-    const id = to18(`750${this.#org.pod}0${base62(++this.#counter, 9)}`);
+    const id = to18(`750${org.pod}0${base62(++this.#counter, 9)}`);
     const job: BulkJob = {
       id,
       userId: req.userId,
       operation,
       object: def?.name ?? "",
-      createdDate: formatDateTime(this.#org.clock.nowMs()),
+      createdDate: formatDateTime(org.clock.nowMs()),
       version: req.version,
       columns,
       execution,

@@ -10,6 +10,7 @@
  * with `allOrNone`); every write runs as the token's user under sharing.
  */
 import { apiErrors, SalesforceApiError } from "../schema/errors.js";
+import { orgAs } from "../security/field-security.js";
 import { createAccessChecker } from "../sharing/access.js";
 import type { QueryCursors } from "../soql/query-cursors.js";
 import type { Org } from "../store/org.js";
@@ -22,6 +23,7 @@ import { limits, resources } from "./org-info-routes.js";
 import { handleQuery } from "./query-routes.js";
 import { routeKey } from "./route-key.js";
 import { handleSobjects } from "./sobject-routes.js";
+import { handleUiApi } from "./ui-api-routes.js";
 
 /** Dependencies of the data API. */
 export interface DataApiOptions {
@@ -42,8 +44,8 @@ export interface DataApi {
 
 /** Creates the data API router. */
 export function createDataApi(options: DataApiOptions): DataApi {
-  const { org, cursors, usage } = options;
-  const bulkJobs = new BulkQueryJobs(org);
+  const { org: baseOrg, cursors, usage } = options;
+  const bulkJobs = new BulkQueryJobs();
 
   const handle = (req: ApiRequest): ApiResponse => {
     try {
@@ -55,6 +57,8 @@ export function createDataApi(options: DataApiOptions): DataApi {
   };
 
   const route = (req: ApiRequest): ApiResponse => {
+    // Every route sees the schema through the token user's field-level security.
+    const org = orgAs(baseOrg, req.userId);
     const segments = req.path.split("/").filter((s) => s !== "");
     const [head, ...rest] = segments;
     switch (head) {
@@ -80,11 +84,14 @@ export function createDataApi(options: DataApiOptions): DataApi {
         return limits(usage);
       case "jobs":
         if (rest[0] !== "query") throw apiErrors.notFound();
-        return bulkJobs.handle(req, rest.slice(1), createAccessChecker(org, req.userId));
+        return bulkJobs.handle(org, req, rest.slice(1), createAccessChecker(org, req.userId));
+      case "ui-api":
+        allow(req, ["GET"]);
+        return handleUiApi(org, req, rest);
       default:
         throw apiErrors.notFound();
     }
   };
 
-  return { handle, routeKey: (method, path) => routeKey(org.schema, method, path) };
+  return { handle, routeKey: (method, path) => routeKey(baseOrg.schema, method, path) };
 }

@@ -51,8 +51,15 @@ export function describeGlobalEntry(def: ObjectDef, version: string): Record<str
   };
 }
 
-/** The full describe of one object. */
-export function describeObject(def: ObjectDef, version: string): Record<string, unknown> {
+/**
+ * The full describe of one object, as the given definition has it (pass the user's view of the
+ * object so that field-level security applies).
+ */
+export function describeObject(
+  def: ObjectDef,
+  version: string,
+  recordTypeInfos: readonly Record<string, unknown>[] = [],
+): Record<string, unknown> {
   return {
     ...describeGlobalEntry(def, version),
     childRelationships: def.childRelationships.map((c) => ({
@@ -73,7 +80,7 @@ export function describeObject(def: ObjectDef, version: string): Record<string, 
       caseSensitive: false,
       createable: f.createable,
       custom: f.custom,
-      defaultValue: null,
+      defaultValue: f.defaultValue,
       defaultedOnCreate: f.defaultedOnCreate,
       dependentPicklist: false,
       deprecatedAndHidden: false,
@@ -88,7 +95,7 @@ export function describeObject(def: ObjectDef, version: string): Record<string, 
       name: f.name,
       nameField: f.nameField,
       nillable: f.nillable,
-      permissionable: f.nillable && !f.calculated,
+      permissionable: (f.nillable || f.custom) && !f.calculated,
       picklistValues: f.picklistValues.map((v, i) => ({
         active: true,
         defaultValue: i === 0 && f.defaultedOnCreate,
@@ -108,7 +115,7 @@ export function describeObject(def: ObjectDef, version: string): Record<string, 
       unique: f.unique,
       updateable: f.updateable,
     })),
-    recordTypeInfos: [],
+    recordTypeInfos,
     supportedScopes: [{ label: "All records", name: "everything" }],
   };
 }

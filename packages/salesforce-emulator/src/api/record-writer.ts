@@ -14,8 +14,10 @@ import type { ObjectDef } from "../schema/schema-types.js";
 import type { Org } from "../store/org.js";
 import type { SfRecord, SfValue } from "../store/org-store.js";
 import { formatDateTime, parseDateTime } from "../util/time.js";
+import { afterDelete, afterWrite, deriveRelation } from "./activity-relations.js";
 import { derive, missing } from "./derived-fields.js";
 import { coerce } from "./field-coercion.js";
+import { defaultRecordTypeId, requireRecordType } from "./record-type-infos.js";
 import type { WriteContext } from "./write-context.js";
 
 type Draft = Record<string, SfValue>;
@@ -25,6 +27,11 @@ export function requireObject(org: Org, name: string): ObjectDef {
   const def = org.schema.object(name);
   if (!def) throw apiErrors.notFound();
   return def;
+}
+
+/** The full definition of an object (every field), whatever the user's field-level security. */
+export function fullDef(ctx: WriteContext, def: ObjectDef): ObjectDef {
+  return ctx.org.store.schema.object(def.name) ?? def;
 }
 
 /** A record with every field null, in schema order. */
@@ -53,7 +60,9 @@ export function recordForWrite(ctx: WriteContext, def: ObjectDef, idText: string
 
 function canDelete(ctx: WriteContext, def: ObjectDef, record: SfRecord): boolean {
   if (!def.deletable) return false;
-  if (def.name === "OpportunityContactRole") return ctx.access.canEdit(def.name, record);
+  if (["OpportunityContactRole", "TaskRelation", "EventRelation"].includes(def.name)) {
+    return ctx.access.canEdit(def.name, record);
+  }
   if (record.OwnerId === ctx.userId) return true;
   if (
     def.name === "Contact" &&
@@ -66,7 +75,8 @@ function canDelete(ctx: WriteContext, def: ObjectDef, record: SfRecord): boolean
 }
 
 /** Creates a record and answers its id. */
-export function createRecord(ctx: WriteContext, def: ObjectDef, input: Readonly<Record<string, unknown>>): string {
+export function createRecord(ctx: WriteContext, viewDef: ObjectDef, input: Readonly<Record<string, unknown>>): string {
+  const def = fullDef(ctx, viewDef);
   if (!def.createable) {
     throw new SalesforceApiError(400, "INVALID_TYPE_FOR_OPERATION", `entity type cannot be inserted: ${def.label}`);
   }
@@ -84,6 +94,7 @@ export function createRecord(ctx: WriteContext, def: ObjectDef, input: Readonly<
     draft.SystemModstamp = stamp;
     applyDefaults(ctx, def, draft);
     derive(ctx, def, draft, undefined, given);
+    deriveRelation(ctx, def, draft, given);
     requireFields(def, draft);
     requireUnique(ctx, def, draft, given);
     if (ctx.access.level(def.name, draft) < 2) {
@@ -95,6 +106,7 @@ export function createRecord(ctx: WriteContext, def: ObjectDef, input: Readonly<
       );
     }
     ctx.org.store.put(def.name, draft);
+    afterWrite(ctx, def, draft, undefined);
     return id;
   });
 }
@@ -108,11 +120,12 @@ export interface UpdateOptions {
 /** Updates a record (given as 15/18-char id text). */
 export function updateRecord(
   ctx: WriteContext,
-  def: ObjectDef,
+  viewDef: ObjectDef,
   idText: string,
   input: Readonly<Record<string, unknown>>,
   options: UpdateOptions = {},
 ): string {
+  const def = fullDef(ctx, viewDef);
   if (!def.updateable) {
     throw new SalesforceApiError(400, "INVALID_TYPE_FOR_OPERATION", `entity type cannot be updated: ${def.label}`);
   }
@@ -131,6 +144,9 @@ export function updateRecord(
   return ctx.org.store.transaction(() => {
     const draft: Draft = { ...previous };
     const given = applyInput(ctx, def, draft, input, "update");
+    if (given.has("recordtypeid") && typeof draft.RecordTypeId === "string") {
+      requireRecordType(ctx.org.store, def.name, draft.RecordTypeId);
+    }
     const stamp = formatDateTime(ctx.nowMs);
     draft.LastModifiedDate = stamp;
     draft.LastModifiedById = ctx.userId;
@@ -139,6 +155,7 @@ export function updateRecord(
     requireFields(def, draft);
     requireUnique(ctx, def, draft, given);
     ctx.org.store.put(def.name, draft);
+    afterWrite(ctx, def, draft, previous);
     return String(draft.Id);
   });
 }
@@ -146,7 +163,10 @@ export function updateRecord(
 /** Soft-deletes a record and, as Salesforce does, its dependent children. */
 export function deleteRecord(ctx: WriteContext, def: ObjectDef, idText: string): string {
   const record = recordForWrite(ctx, def, idText, true);
-  ctx.org.store.transaction(() => softDelete(ctx, def, record));
+  ctx.org.store.transaction(() => {
+    softDelete(ctx, fullDef(ctx, def), record);
+    afterDelete(ctx, def, record);
+  });
   return String(record.Id);
 }
 
@@ -159,7 +179,7 @@ function softDelete(ctx: WriteContext, def: ObjectDef, record: SfRecord): void {
   );
   for (const rel of def.childRelationships) {
     if (!rel.cascadeDelete) continue;
-    const childDef = ctx.org.schema.object(rel.childSObject);
+    const childDef = ctx.org.store.schema.object(rel.childSObject);
     if (!childDef) continue;
     for (const childId of [...ctx.org.store.children(rel.childSObject, rel.field, String(record.Id))]) {
       const child = ctx.org.store.get(rel.childSObject, childId);
@@ -178,6 +198,9 @@ function applyInput(
 ): Set<string> {
   const given = new Set<string>();
   const readOnly: string[] = [];
+  // The user's view of the object: a field hidden or read-only by field-level security is
+  // missing there or neither createable nor updateable.
+  const visible = ctx.org.schema.object(def.name) ?? def;
   for (const [key, raw] of Object.entries(input)) {
     if (key === "attributes") continue;
     const f = def.fieldsByLower.get(key.toLowerCase());
@@ -190,7 +213,8 @@ function applyInput(
       }
       continue;
     }
-    if (mode === "create" ? !f.createable : !f.updateable) {
+    const seen = visible.fieldsByLower.get(f.name.toLowerCase());
+    if (!seen || (mode === "create" ? !seen.createable : !seen.updateable)) {
       readOnly.push(f.name);
       continue;
     }
@@ -201,7 +225,7 @@ function applyInput(
     throw new SalesforceApiError(
       400,
       "INVALID_FIELD_FOR_INSERT_UPDATE",
-      `Unable to ${mode} fields: ${readOnly.join(", ")}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+      `Unable to create/update fields: ${readOnly.join(", ")}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
       readOnly,
     );
   }
@@ -210,6 +234,10 @@ function applyInput(
 
 function applyDefaults(ctx: WriteContext, def: ObjectDef, draft: Draft): void {
   if (def.owned && draft.OwnerId === null) draft.OwnerId = ctx.userId;
+  if (def.fieldsByLower.has("recordtypeid")) {
+    draft.RecordTypeId ??= defaultRecordTypeId(ctx.org.store, def.name);
+    if (typeof draft.RecordTypeId === "string") requireRecordType(ctx.org.store, def.name, draft.RecordTypeId);
+  }
   for (const f of def.fields) {
     if (f.type === "boolean" && draft[f.name] === null) draft[f.name] = false;
   }

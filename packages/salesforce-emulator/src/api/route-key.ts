@@ -28,5 +28,8 @@ export function routeKey(schema: OrgSchema, method: string, path: string): strin
         : `${method} /composite/sobjects`;
     return `${method} /composite`;
   }
+  if (head === "ui-api" && a === "object-info" && c === "picklist-values") {
+    return `${method} /ui-api/object-info/${schema.object(b ?? "")?.name ?? b}/picklist-values/:recordTypeId${segments[5] ? "/:field" : ""}`;
+  }
   return `${method} /${head}`;
 }

@@ -16,6 +16,7 @@ import { allow, json, noContent, requireBodyObject, unknownExternalIdField } fro
 import type { ApiRequest, ApiResponse } from "./api-types.js";
 import { describeGlobalEntry, describeObject } from "./describe.js";
 import { externalField, matchExternal, selectFields, shapeRecord } from "./record-reads.js";
+import { recordTypeInfos } from "./record-type-infos.js";
 import { createRecord, deleteRecord, requireObject, updateRecord } from "./record-writer.js";
 import { getDeleted, getUpdated } from "./replication-routes.js";
 import { writeContextOf } from "./write-context.js";
@@ -50,7 +51,7 @@ export function handleSobjects(org: Org, req: ApiRequest, rest: readonly string[
 function objectResource(org: Org, req: ApiRequest, def: ObjectDef, second: string): ApiResponse {
   if (second === "describe") {
     allow(req, ["GET"]);
-    return json(200, describeObject(def, req.version));
+    return json(200, describeObject(def, req.version, recordTypeInfos(org.store, def.name, req.version)));
   }
   if (second === "updated" || second === "deleted") {
     allow(req, ["GET"]);

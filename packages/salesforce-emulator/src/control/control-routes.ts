@@ -1,8 +1,10 @@
 /**
  * The control API under `/_emulator` (the package README): stats, faults, clock, the daily API limit,
- * token revocation and expiry, and minting tokens for tests. None of it counts as API usage.
+ * token revocation and expiry, minting tokens for tests, field permissions per profile, and users'
+ * profiles, permission sets and time zones. None of it counts as API usage.
  */
 import { Hono } from "hono";
+import { SetupInputError } from "../security/security-admin.js";
 import type { EmulatorControl } from "./emulator-control.js";
 import { FaultSpecError } from "./faults.js";
 
@@ -90,5 +92,73 @@ export function createControlRoutes(control: EmulatorControl): Hono {
     if (!issued) return c.json({ error: "unknown user" }, 404);
     return c.json(issued);
   });
+  registerSetupRoutes(app, control);
   return app;
+}
+
+function setupError(error: unknown): Response {
+  if (!(error instanceof SetupInputError)) throw error;
+  return new Response(JSON.stringify({ error: error.message }), {
+    status: error.status,
+    headers: { "Content-Type": "application/json;charset=UTF-8" },
+  });
+}
+
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.map(String) : typeof v === "string" ? [v] : undefined;
+
+/** `/_emulator/profiles`, `/_emulator/field-permissions` and `/_emulator/users/:user` (setup). */
+function registerSetupRoutes(app: Hono, control: EmulatorControl): void {
+  app.get("/_emulator/profiles", (c) => c.json({ profiles: control.profiles() }));
+  app.get("/_emulator/field-permissions", (c) => {
+    const { profile, object, field } = c.req.query();
+    if (!profile || !object || !field) return bad("profile, object and field query parameters are required");
+    try {
+      return c.json(control.fieldPermission(profile, object, field));
+    } catch (error) {
+      return setupError(error);
+    }
+  });
+  app.post("/_emulator/field-permissions", async (c) => {
+    const body = await readJson(c.req.raw);
+    if (body instanceof Response) return body;
+    const { profile, object, field, readable, editable } = body;
+    if (typeof profile !== "string" || typeof object !== "string" || typeof field !== "string") {
+      return bad("profile, object and field (strings) are required");
+    }
+    if (typeof readable !== "boolean" || typeof editable !== "boolean")
+      return bad("readable and editable must be booleans");
+    try {
+      return c.json(control.setFieldPermission({ profile, object, field, readable, editable }));
+    } catch (error) {
+      return setupError(error);
+    }
+  });
+  app.get("/_emulator/users/:user", (c) => {
+    try {
+      return c.json(control.userSetup(c.req.param("user")));
+    } catch (error) {
+      return setupError(error);
+    }
+  });
+  app.patch("/_emulator/users/:user", async (c) => {
+    const body = await readJson(c.req.raw);
+    if (body instanceof Response) return body;
+    const { timeZoneSidKey, profile } = body;
+    if (timeZoneSidKey !== undefined && typeof timeZoneSidKey !== "string")
+      return bad("timeZoneSidKey must be a string");
+    if (profile !== undefined && typeof profile !== "string") return bad("profile must be a string");
+    try {
+      return c.json(
+        control.updateUserSetup(c.req.param("user"), {
+          timeZoneSidKey,
+          profile,
+          assignPermissionSets: strings(body.assignPermissionSets),
+          unassignPermissionSets: strings(body.unassignPermissionSets),
+        }),
+      );
+    } catch (error) {
+      return setupError(error);
+    }
+  });
 }

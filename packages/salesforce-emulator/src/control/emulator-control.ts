@@ -2,6 +2,14 @@
  * The programmatic control handle of a running emulator: the same powers as the `/_emulator`
  * control API, without HTTP.
  */
+
+import type {
+  FieldPermissionSpec,
+  FieldPermissionView,
+  ProfileView,
+  UserSetupChange,
+  UserSetupView,
+} from "../security/security-admin.js";
 import type { ApiCallStats } from "./api-usage.js";
 import type { FaultKind, FaultSpec } from "./faults.js";
 
@@ -51,6 +59,29 @@ export interface EmulatorControl {
   issueToken(user: string): IssuedToken | undefined;
   /** The org's users. */
   users(): EmulatorUser[];
+  /** The profiles with their explicit field permissions. */
+  profiles(): ProfileView[];
+  /**
+   * Reads a profile's permission on a field (readable and editable unless set otherwise).
+   *
+   * @throws SetupInputError for an unknown profile or field.
+   */
+  fieldPermission(profile: string, object: string, field: string): FieldPermissionView;
+  /**
+   * Sets a profile's permission on a field (editable implies readable); answers it read back.
+   * Applies to the next API call of every user with that profile.
+   *
+   * @example control.setFieldPermission({ profile: "Standard User", object: "Opportunity", field: "Amount", readable: true, editable: false })
+   */
+  setFieldPermission(spec: FieldPermissionSpec): FieldPermissionView;
+  /** A user's (id or username) time zone, profile and assigned permission sets. */
+  userSetup(user: string): UserSetupView;
+  /**
+   * Changes a user's time zone, profile or permission set assignments.
+   *
+   * @throws SetupInputError for an unknown user, profile or permission set or an invalid time zone.
+   */
+  updateUserSetup(user: string, change: UserSetupChange): UserSetupView;
   /** Writes the data file now (no-op without one). */
   save(): void;
 }

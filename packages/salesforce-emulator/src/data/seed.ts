@@ -1,6 +1,7 @@
 /**
  * Deterministic seeded org data: users, stages and task statuses, accounts, contacts,
- * opportunities with contact roles, and a year of tasks and events (issue 3 §7).
+ * opportunities with contact roles, and a year of tasks and events (issue 3 §7); then profiles,
+ * field-level security, record types, custom field values and shared activities (issue 20).
  *
  * Invariants: the same seed, dataset and anchor day give the same records; only the seeded
  * PRNG is used; records are built directly in their stored form (every field, schema order),
@@ -22,6 +23,8 @@ import {
   type SeedOwners,
   setSystemFields,
 } from "./seed-context.js";
+import { seedActivityRelations, seedCustomValues, seedSharedActivities } from "./seed-extras.js";
+import { REP_TIME_ZONES, seedOrgSetup } from "./seed-org-setup.js";
 import * as words from "./vocabulary.js";
 
 /** Dataset sizes. */
@@ -105,6 +108,12 @@ export function seedOrg(options: SeedOptions): Org {
   seedOpportunities(ctx, accounts, owners);
   seedTasks(ctx, accounts, owners);
   seedEvents(ctx, accounts, owners);
+  // Issue 20's layer draws from its own stream, leaving the records above as they were.
+  const extra = createPrng(`${options.seed}:${options.dataset}:setup`);
+  const setup = seedOrgSetup(ctx, extra, users);
+  seedCustomValues(ctx, extra, setup);
+  seedActivityRelations(ctx);
+  seedSharedActivities(ctx, extra, users, accounts);
   return {
     orgId,
     pod,
@@ -112,19 +121,19 @@ export function seedOrg(options: SeedOptions): Org {
     store,
     clock: options.clock,
     ids,
-    users,
+    users: [...users, setup.admin],
     sharing: options.sharing ?? TYPICAL_SHARING,
     seed: options.seed,
     dataset: options.dataset,
   };
 }
 
-/** The three users of the demo org. */
+/** The three sales reps of the demo org (the administrator comes with the org setup). */
 function seedUsers(ctx: SeedContext): OrgUser[] {
   const { prng, store, ids, orgBirth } = ctx;
   const users: OrgUser[] = [];
   const userT = ctx.template("User");
-  for (const [first, last] of USER_NAMES) {
+  for (const [index, [first, last]] of USER_NAMES.entries()) {
     const id = ids.next("005");
     const username = `${first}.${last}@tandem-demo.example`.toLowerCase();
     const password = `${last}-${prng.int(1000, 9999)}`;
@@ -141,7 +150,7 @@ function seedUsers(ctx: SeedContext): OrgUser[] {
     rec.Email = username;
     rec.Title = first === "Priya" ? "Sales Manager" : "Account Executive";
     rec.IsActive = true;
-    rec.TimeZoneSidKey = "America/Los_Angeles";
+    rec.TimeZoneSidKey = REP_TIME_ZONES[index] ?? "America/Los_Angeles";
     setSystemFields(rec, orgBirth, orgBirth, id);
     store.put("User", rec);
   }
@@ -266,7 +275,7 @@ function seedContacts(ctx: SeedContext, accounts: readonly AccountInfo[]): void 
       MobilePhone: prng.chance(0.6) ? phone(prng) : null,
       MailingCity: city,
       MailingCountry: country,
-      LeadSource: prng.pick(["Web", "Partner Referral", "Trade Show", "Phone Inquiry", null]),
+      LeadSource: prng.pick(["Web", "Partner Referral", "Purchased List", "Phone Inquiry", null]),
       OwnerId: account.owner,
     });
     setSystemFields(rec, created, Math.min(anchor - 1, created + prng.int(0, 400) * DAY_MS), account.owner);
@@ -307,7 +316,7 @@ function seedOpportunities(ctx: SeedContext, accounts: readonly AccountInfo[], {
       CloseDate: formatDate(closeMs),
       Type: prng.pick(["New Business", "Existing Business"]),
       NextStep: open && prng.chance(0.5) ? prng.pick(words.TASK_SUBJECTS) : null,
-      LeadSource: prng.pick(["Web", "Partner Referral", "Trade Show", "Phone Inquiry", null]),
+      LeadSource: prng.pick(["Web", "Partner Referral", "Purchased List", "Phone Inquiry", null]),
       IsClosed: stage.isClosed,
       IsWon: stage.isWon,
       ForecastCategory: stage.forecastCategory,

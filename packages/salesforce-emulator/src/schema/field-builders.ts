@@ -48,9 +48,20 @@ export function field(spec: FieldSpec): FieldDef {
     restrictedPicklist: false,
     precision: spec.type === "currency" ? 18 : spec.type === "percent" ? 3 : spec.type === "double" ? 18 : 0,
     scale: spec.type === "currency" ? 2 : 0,
+    defaultValue: null,
     ...spec,
   };
 }
+
+/**
+ * A custom field (`Name__c`): `custom: true`, labelled as given (Salesforce labels drop `__c`).
+ */
+export function customField(spec: FieldSpec & { label: string }): FieldDef {
+  return field({ ...spec, custom: true });
+}
+
+/** The LeadSource values of a new org. */
+export const LEAD_SOURCES: readonly string[] = ["Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other"];
 
 /** Read-only: neither createable nor updateable. */
 export const ro = { createable: false, updateable: false } as const;

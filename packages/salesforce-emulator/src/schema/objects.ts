@@ -1,7 +1,8 @@
 /**
- * The org schema (reference §3): the served objects — User, Account, Contact, Opportunity,
- * OpportunityStage, OpportunityContactRole, Task, TaskStatus and Event, one file each under
- * `sobjects/` — with their child relationships and the configured custom external-id fields.
+ * The org schema (reference §3): the served objects — User, Profile and the field-security
+ * setup objects, RecordType, Account, Contact, Opportunity, OpportunityStage,
+ * OpportunityContactRole, Task, TaskStatus, Event, TaskRelation and EventRelation (files under
+ * `sobjects/`) — with their child relationships and the configured custom external-id fields.
  *
  * Invariants: field order is the order of `GET /sobjects/X/{id}` without `fields`; every
  * reference field names its targets and relationship; long text areas are neither filterable
@@ -10,11 +11,19 @@
 import { field, type ObjectSpec } from "./field-builders.js";
 import type { ChildRelationship, FieldDef, ObjectDef } from "./schema-types.js";
 import { accountObject } from "./sobjects/account.js";
+import { eventRelationObject, taskRelationObject } from "./sobjects/activity-relations.js";
 import { contactObject } from "./sobjects/contact.js";
 import { eventObject } from "./sobjects/event.js";
 import { opportunityObject } from "./sobjects/opportunity.js";
 import { opportunityContactRoleObject } from "./sobjects/opportunity-contact-role.js";
 import { opportunityStageObject } from "./sobjects/opportunity-stage.js";
+import { recordTypeObject } from "./sobjects/record-type.js";
+import {
+  fieldPermissionsObject,
+  permissionSetAssignmentObject,
+  permissionSetObject,
+  profileObject,
+} from "./sobjects/security-objects.js";
 import { taskObject } from "./sobjects/task.js";
 import { taskStatusObject } from "./sobjects/task-status.js";
 import { userObject } from "./sobjects/user.js";
@@ -23,6 +32,11 @@ import { userObject } from "./sobjects/user.js";
 function objectSpecs(): ObjectSpec[] {
   return [
     userObject(),
+    profileObject(),
+    permissionSetObject(),
+    fieldPermissionsObject(),
+    permissionSetAssignmentObject(),
+    recordTypeObject(),
     accountObject(),
     contactObject(),
     opportunityObject(),
@@ -31,6 +45,8 @@ function objectSpecs(): ObjectSpec[] {
     taskObject(),
     taskStatusObject(),
     eventObject(),
+    taskRelationObject(),
+    eventRelationObject(),
   ];
 }
 
@@ -70,6 +86,20 @@ const CHILD_RELATIONSHIPS: readonly (ChildRelationship & { parent: string })[] =
   },
   { parent: "Contact", childSObject: "Task", field: "WhoId", relationshipName: "Tasks", cascadeDelete: true },
   { parent: "Contact", childSObject: "Event", field: "WhoId", relationshipName: "Events", cascadeDelete: true },
+  {
+    parent: "Task",
+    childSObject: "TaskRelation",
+    field: "TaskId",
+    relationshipName: "TaskRelations",
+    cascadeDelete: true,
+  },
+  {
+    parent: "Event",
+    childSObject: "EventRelation",
+    field: "EventId",
+    relationshipName: "EventRelations",
+    cascadeDelete: true,
+  },
   { parent: "User", childSObject: "Account", field: "OwnerId", relationshipName: "Accounts", cascadeDelete: false },
 ];
 

@@ -47,6 +47,8 @@ export interface FieldDef {
   readonly restrictedPicklist: boolean;
   readonly precision: number;
   readonly scale: number;
+  /** Describe's `defaultValue` (a checkbox's `false`), null for most fields. */
+  readonly defaultValue: string | number | boolean | null;
 }
 
 /** A parent-to-child relationship, as listed on the parent. */

@@ -1,14 +1,22 @@
 /**
  * The programmatic control handle of a running emulator (`Emulator.control`, also served by the
- * `/_emulator` routes): stats, faults, the clock, the API limit and tokens, bound to one org.
+ * `/_emulator` routes): stats, faults, the clock, the API limit, tokens, field-level security and
+ * users' profiles and time zones, bound to one org.
  *
- * Invariant: every change to state the data file keeps (the clock, refresh tokens) is saved
+ * Invariant: every change to state the data file keeps (the clock, refresh tokens, setup) is saved
  * before the call returns.
  */
 import type { ApiUsage } from "../control/api-usage.js";
 import type { EmulatorControl, IssuedToken } from "../control/emulator-control.js";
 import type { FaultInjector } from "../control/faults.js";
 import type { TokenStore } from "../oauth/token-store.js";
+import {
+  listProfiles,
+  readFieldPermission,
+  readUserSetup,
+  setFieldPermission,
+  updateUserSetup,
+} from "../security/security-admin.js";
 import type { Org } from "../store/org.js";
 
 /** What the control handle drives. */
@@ -77,6 +85,19 @@ export function createControlHandle(options: ControlHandleOptions): EmulatorCont
       };
     },
     users: () => org.users.map((u) => ({ id: u.id, username: u.username, password: u.password, name: u.name })),
+    profiles: () => listProfiles(org),
+    fieldPermission: (profile, object, field) => readFieldPermission(org, profile, object, field),
+    setFieldPermission: (spec) => {
+      const view = setFieldPermission(org, spec);
+      save();
+      return view;
+    },
+    userSetup: (user) => readUserSetup(org, user),
+    updateUserSetup: (user, change) => {
+      const view = updateUserSetup(org, user, change);
+      save();
+      return view;
+    },
     save: () => options.compact(),
   };
 }

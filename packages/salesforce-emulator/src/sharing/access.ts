@@ -1,8 +1,9 @@
 /**
- * Record visibility for one user (reference §4): ownership, organization-wide defaults,
+ * Record visibility for one user (reference §4): View/Modify All Data of the user's profile,
+ * ownership, organization-wide defaults,
  * implicit parent access (owning an opportunity or contact gives read access to its account),
  * child access for an account's owner, contacts controlled by their account, contact roles
- * following their opportunity, and activities visible to whoever can read a related record.
+ * following their opportunity, activity relation rows following their activity, and activities visible to whoever can read a related record.
  *
  * Invariant: an access level is memoized per stored record object (records are immutable, an
  * update stores a new object) and only for the lifetime of one checker, which lives for one
@@ -23,6 +24,16 @@ export interface AccessChecker {
 }
 
 const WHO_OBJECTS: readonly string[] = ["Contact"];
+const SETUP_OBJECTS: ReadonlySet<string> = new Set([
+  "User",
+  "OpportunityStage",
+  "TaskStatus",
+  "Profile",
+  "PermissionSet",
+  "FieldPermissions",
+  "PermissionSetAssignment",
+  "RecordType",
+]);
 const WHAT_OBJECTS: readonly string[] = ["Account", "Opportunity"];
 
 /** Creates the checker for one user (one request's worth of memo). */
@@ -30,6 +41,12 @@ export function createAccessChecker(org: Org, userId: string): AccessChecker {
   const memo = new WeakMap<SfRecord, AccessLevel>();
   const inProgress = new Set<unknown>();
   const { store, sharing } = org;
+  // "Modify All Data" (the System Administrator profile) edits every record, "View All Data"
+  // reads every record; setup objects stay read-only.
+  const profileId = store.get("User", userId)?.ProfileId;
+  const profile = typeof profileId === "string" ? store.get("Profile", profileId) : undefined;
+  const allData: AccessLevel =
+    profile?.PermissionsModifyAllData === true ? 2 : profile?.PermissionsViewAllData === true ? 1 : 0;
 
   const byId = (objects: readonly string[], id: unknown): AccessLevel => {
     if (typeof id !== "string") return 0;
@@ -51,6 +68,11 @@ export function createAccessChecker(org: Org, userId: string): AccessChecker {
       case "User":
       case "OpportunityStage":
       case "TaskStatus":
+      case "Profile":
+      case "PermissionSet":
+      case "FieldPermissions":
+      case "PermissionSetAssignment":
+      case "RecordType":
         return 1;
       case "Account": {
         if (owner || sharing.Account === "ReadWrite") return 2;
@@ -76,6 +98,11 @@ export function createAccessChecker(org: Org, userId: string): AccessChecker {
       }
       case "OpportunityContactRole":
         return byId(["Opportunity"], rec.OpportunityId);
+      // A shared-activity row is visible and editable exactly as its activity is.
+      case "TaskRelation":
+        return byId(["Task"], rec.TaskId);
+      case "EventRelation":
+        return byId(["Event"], rec.EventId);
       case "Task":
       case "Event": {
         if (owner) return 2;
@@ -107,6 +134,10 @@ export function createAccessChecker(org: Org, userId: string): AccessChecker {
   // leaves (activities, contact roles) are visited once per query.
   const MEMOIZED = new Set(["Account", "Opportunity", "Contact"]);
   const level = (object: string, record: SfRecord): AccessLevel => {
+    if (allData === 2 && !SETUP_OBJECTS.has(object)) return 2;
+    if (allData === 1 && !SETUP_OBJECTS.has(object) && record.OwnerId !== userId) {
+      return Math.max(1, compute(object, record)) as AccessLevel;
+    }
     if (record.OwnerId === userId && object !== "Contact") return 2;
     if (!MEMOIZED.has(object)) return compute(object, record);
     const known = memo.get(record);

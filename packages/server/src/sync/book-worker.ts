@@ -25,6 +25,7 @@ import {
   type CycleReport,
   DEFAULT_TRIGGER_CONFIG,
   describeRunnerError,
+  type ExtraFieldConfig,
   INITIAL_TRIGGER_STATE,
   type Intent,
   isFinalStatus,
@@ -102,6 +103,8 @@ export interface BookWorkerOptions {
   readonly metrics: SyncMetrics;
   readonly trigger?: Partial<TriggerConfig> | undefined;
   readonly activityWindowDays?: number | undefined;
+  /** Fields synced beyond the book's shapes (see `RunnerOptions.extraFields`). */
+  readonly extraFields?: ExtraFieldConfig | undefined;
   /** The book leases of instances sharing the books (scale-out); absent for one instance. */
   readonly leases?: WorkerLeases | undefined;
 }
@@ -329,6 +332,7 @@ export class BookWorker {
           random: this.o.random,
           beforeWrite: () => Effect.tryPromise(() => this.committed(held)),
           activityWindowDays: this.o.activityWindowDays,
+          extraFields: this.o.extraFields,
           sendingLeaseMs: this.cycles === 0 ? 0 : undefined,
         }),
       );

@@ -6,7 +6,7 @@
  * Invariants: at most one worker per room; a worker acts only with its own user's tokens;
  * a revoked grant stops the worker and revokes the user's sessions and sockets.
  */
-import type { SalesforceId, SalesforcePort, TriggerConfig } from "@tandem/engine";
+import type { ExtraFieldConfig, SalesforceId, SalesforcePort, TriggerConfig } from "@tandem/engine";
 import { readSalesforceId } from "@tandem/engine";
 import { createSalesforcePort, type SalesforceTokens } from "@tandem/salesforce-adapter";
 import { logOAuthCode } from "../auth/log-text.js";
@@ -45,6 +45,8 @@ export interface SyncSupervisorOptions {
   readonly roomOf: (orgId: string, userId: string) => string;
   readonly trigger?: Partial<TriggerConfig> | undefined;
   readonly activityWindowDays?: number | undefined;
+  /** Fields synced beyond the book's shapes (see `RunnerOptions.extraFields`). */
+  readonly extraFields?: ExtraFieldConfig | undefined;
   readonly apiVersion?: string | undefined;
   /**
    * The book leases of instances sharing the books (scale-out). Every instance then keeps a
@@ -125,6 +127,7 @@ export class SyncSupervisor {
       metrics: this.o.metrics,
       trigger: this.o.trigger,
       activityWindowDays: this.o.activityWindowDays,
+      extraFields: this.o.extraFields,
       leases: this.o.leases,
     });
     this.workers.set(room, worker);

@@ -2,7 +2,17 @@
  * The `Contact` object of the emulated org: its fields, in the order
  * `GET /sobjects/Contact/{id}` answers them.
  */
-import { field, idField, type ObjectSpec, ownerField, ref, ro, systemFields } from "../field-builders.js";
+import {
+  customField,
+  field,
+  idField,
+  LEAD_SOURCES,
+  type ObjectSpec,
+  ownerField,
+  ref,
+  ro,
+  systemFields,
+} from "../field-builders.js";
 
 /** The `Contact` object definition. */
 export function contactObject(): ObjectSpec {
@@ -33,11 +43,18 @@ export function contactObject(): ObjectSpec {
       field({ name: "MobilePhone", type: "phone" }),
       field({ name: "MailingCity", type: "string", length: 40 }),
       field({ name: "MailingCountry", type: "string", length: 80 }),
-      field({ name: "LeadSource", type: "picklist" }),
+      field({ name: "LeadSource", type: "picklist", picklistValues: LEAD_SOURCES }),
       ref("ReportsToId", ["Contact"], "ReportsTo"),
       field({ name: "Description", type: "textarea" }),
       ownerField(),
       ...systemFields(),
+      customField({
+        name: "Preferred_Channel__c",
+        type: "picklist",
+        label: "Preferred Channel",
+        picklistValues: ["Email", "Phone", "In person"],
+      }),
+      customField({ name: "LinkedIn_URL__c", type: "url", label: "LinkedIn URL", length: 255 }),
     ],
   };
 }

@@ -2,7 +2,7 @@
  * The `Event` object of the emulated org: its fields, in the order
  * `GET /sobjects/Event/{id}` answers them.
  */
-import { field, idField, type ObjectSpec, ownerField, ref, ro, systemFields } from "../field-builders.js";
+import { customField, field, idField, type ObjectSpec, ownerField, ref, ro, systemFields } from "../field-builders.js";
 
 /** The `Event` object definition. */
 export function eventObject(): ObjectSpec {
@@ -40,6 +40,12 @@ export function eventObject(): ObjectSpec {
       }),
       field({ name: "IsPrivate", type: "boolean", nillable: false, defaultedOnCreate: true }),
       ...systemFields(),
+      customField({
+        name: "Outcome__c",
+        type: "picklist",
+        label: "Outcome",
+        picklistValues: ["Positive", "Neutral", "Negative"],
+      }),
     ],
   };
 }

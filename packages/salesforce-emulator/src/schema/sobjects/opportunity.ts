@@ -3,11 +3,26 @@
  * `GET /sobjects/Opportunity/{id}` answers them.
  */
 import { ALL_STAGES } from "../default-values.js";
-import { field, idField, type ObjectSpec, ownerField, ref, ro, systemFields } from "../field-builders.js";
+import {
+  customField,
+  field,
+  idField,
+  LEAD_SOURCES,
+  type ObjectSpec,
+  ownerField,
+  ref,
+  ro,
+  systemFields,
+} from "../field-builders.js";
 
 const stageNames = ALL_STAGES.map((s) => s.label);
 
-/** The `Opportunity` object definition. */
+/**
+ * The `Opportunity` object definition.
+ *
+ * @remarks `RecordTypeId` is there because the org has Opportunity record types (a real org
+ * without record types for an object has no such field); the custom fields come last.
+ */
 export function opportunityObject(): ObjectSpec {
   return {
     name: "Opportunity",
@@ -32,7 +47,7 @@ export function opportunityObject(): ObjectSpec {
       field({ name: "CloseDate", type: "date", nillable: false }),
       field({ name: "Type", type: "picklist", picklistValues: ["Existing Business", "New Business"] }),
       field({ name: "NextStep", type: "string" }),
-      field({ name: "LeadSource", type: "picklist" }),
+      field({ name: "LeadSource", type: "picklist", picklistValues: LEAD_SOURCES }),
       field({ name: "IsClosed", type: "boolean", nillable: false, ...ro, defaultedOnCreate: true, label: "Closed" }),
       field({ name: "IsWon", type: "boolean", nillable: false, ...ro, defaultedOnCreate: true, label: "Won" }),
       field({
@@ -52,7 +67,23 @@ export function opportunityObject(): ObjectSpec {
         label: "Forecast Category",
       }),
       ownerField(),
+      ref("RecordTypeId", ["RecordType"], "RecordType", { label: "Record Type ID" }),
       ...systemFields(),
+      customField({
+        name: "Competitor__c",
+        type: "picklist",
+        label: "Competitor",
+        picklistValues: ["Acme Corp", "Globex", "Initech", "None"],
+      }),
+      customField({
+        name: "Budget_Confirmed__c",
+        type: "boolean",
+        label: "Budget Confirmed",
+        nillable: false,
+        defaultedOnCreate: true,
+        defaultValue: false,
+      }),
+      customField({ name: "Next_Step_Date__c", type: "date", label: "Next Step Date" }),
     ],
   };
 }

@@ -3,7 +3,7 @@
  * `GET /sobjects/Task/{id}` answers them.
  */
 import { TASK_STATUSES } from "../default-values.js";
-import { field, idField, type ObjectSpec, ownerField, ref, ro, systemFields } from "../field-builders.js";
+import { customField, field, idField, type ObjectSpec, ownerField, ref, ro, systemFields } from "../field-builders.js";
 
 const taskStatusNames = TASK_STATUSES.map((s) => s.label);
 
@@ -61,6 +61,12 @@ export function taskObject(): ObjectSpec {
       field({ name: "IsReminderSet", type: "boolean", nillable: false, defaultedOnCreate: true }),
       field({ name: "IsArchived", type: "boolean", nillable: false, ...ro, defaultedOnCreate: true }),
       ...systemFields(),
+      customField({
+        name: "Outcome__c",
+        type: "picklist",
+        label: "Outcome",
+        picklistValues: ["Positive", "Neutral", "Negative"],
+      }),
     ],
   };
 }

@@ -26,6 +26,7 @@ export function userObject(): ObjectSpec {
       field({ name: "IsActive", type: "boolean", nillable: false, defaultedOnCreate: true }),
       field({ name: "TimeZoneSidKey", type: "picklist", length: 40, nillable: false }),
       ref("ManagerId", ["User"], "Manager"),
+      ref("ProfileId", ["Profile"], "Profile", { nillable: false, label: "Profile ID" }),
       ...systemFields().filter((f) => f.name !== "IsDeleted"),
     ],
   };

@@ -1,0 +1,199 @@
+/**
+ * The reads `pullActivities` makes, planned as data (see `activity-pull.ts` for the rounds).
+ *
+ * Round 1, per chunk of Key contacts: the ids and SystemModstamps of the Tasks and Events dated
+ * in the window (`windowStart`..`windowEnd`) that relate one of them — through TaskRelation /
+ * EventRelation when the org has Shared Activities (`IsWhat = false`: contacts and leads, the
+ * `WhoId` included), else by `WhoId` — the latest Task and Event per contact not after
+ * `now` (child subqueries, by `WhoId`), and, incrementally, the relations changed since the
+ * watermark (a contact added to an activity changes its `WhoIds`). Round 2: the full rows of
+ * what is new or changed, and with Shared Activities every contact relation of those rows.
+ *
+ * Invariants: planning does no IO and reads no clock; every `IN (…)` list is split so each
+ * request URL stays within `maxUrlLength`; only escaped literals and checked ids reach SOQL.
+ */
+import type { ActivityPullRequest, SalesforceId } from "@tandem/engine";
+import type { ReadSpec } from "../client/batch-reads.js";
+import type { SalesforceClient } from "../client/salesforce-client.js";
+import { chunkedStatements, select, soqlId } from "../soql/builder.js";
+import { soqlDate, soqlDateTime } from "../soql/literal.js";
+import type { ActivityReadings } from "./extra-fields.js";
+
+/** What planning needs of the client. */
+export type ActivityEndpoints = Pick<SalesforceClient, "queryUrlPrefixLength">;
+
+/** What each round-1 read answers. */
+export type ActivityRead1 = "task" | "event" | "latest" | "taskRelations" | "eventRelations";
+
+/** What each round-2 read answers. */
+export type ActivityRead2 = "Task" | "Event" | "taskRelations" | "eventRelations";
+
+/** A round of reads and, per read, what it answers. */
+export interface ActivityRound<K> {
+  readonly reads: ReadonlyArray<ReadSpec>;
+  readonly kinds: ReadonlyArray<K>;
+}
+
+/** Options of the activity plans. */
+export interface ActivityPlanOptions {
+  /** The org has Shared Activities (TaskRelation); otherwise activities relate by `WhoId` only. */
+  readonly shared: boolean;
+  readonly overlapMs: number;
+  readonly maxUrlLength: number;
+}
+
+/** The relation object, its activity id field, and the activity's date fields, per object. */
+const OBJECTS = {
+  Task: { relation: "TaskRelation", activityId: "TaskId", child: "Tasks", date: "ActivityDate" },
+  Event: { relation: "EventRelation", activityId: "EventId", child: "Events", date: "StartDateTime" },
+} as const;
+
+/** The window on `sobject`'s date field: a Task by its (UTC) day, an Event by its start. */
+function windowConditions(sobject: "Task" | "Event", start: Date, end: Date | undefined): string[] {
+  const literal = sobject === "Task" ? soqlDate : soqlDateTime;
+  const field = OBJECTS[sobject].date;
+  return [`${field} >= ${literal(start)}`, ...(end === undefined ? [] : [`${field} <= ${literal(end)}`])];
+}
+
+/** The latest Task or Event of a contact dated not after `now` (a future one never takes the slot). */
+function latestSubquery(sobject: "Task" | "Event", now: Date | undefined): string {
+  const { child, date } = OBJECTS[sobject];
+  const literal = sobject === "Task" ? soqlDate : soqlDateTime;
+  const where = now === undefined ? "" : ` WHERE ${date} <= ${literal(now)}`;
+  return `(SELECT Id, ${date}, SystemModstamp FROM ${child}${where} ORDER BY ${date} DESC NULLS LAST LIMIT 1)`;
+}
+
+/**
+ * Plans round 1 of an activity pull.
+ *
+ * @example
+ * ```ts
+ * const round1 = planActivityRound1(request, { shared: true, overlapMs, maxUrlLength }, client);
+ * ```
+ */
+export function planActivityRound1(
+  request: ActivityPullRequest,
+  options: ActivityPlanOptions,
+  endpoints: ActivityEndpoints,
+): ActivityRound<ActivityRead1> {
+  const start = new Date(request.windowStart);
+  const end = request.windowEnd === undefined ? undefined : new Date(request.windowEnd);
+  const now = request.now === undefined ? undefined : new Date(request.now);
+  const whoIds = [...new Set(request.whoIds)];
+  const reads: ReadSpec[] = [];
+  const kinds: ActivityRead1[] = [];
+  const add = (kind: ActivityRead1, statements: ReadonlyArray<string>) => {
+    for (const soql of statements) {
+      reads.push({ kind: "query", soql });
+      kinds.push(kind);
+    }
+  };
+  const chunk = (field: string, build: (condition: string) => string) =>
+    chunkedStatements(whoIds, field, soqlId, build, {
+      baseUrlLength: endpoints.queryUrlPrefixLength,
+      maxUrlLength: options.maxUrlLength,
+    });
+  for (const sobject of ["Task", "Event"] as const) {
+    const { relation, activityId } = OBJECTS[sobject];
+    const kind = sobject === "Task" ? "task" : "event";
+    add(
+      kind,
+      options.shared
+        ? chunk("RelationId", (c) =>
+            select({
+              fields: ["Id", "SystemModstamp"],
+              from: sobject,
+              where: [
+                `Id IN (SELECT ${activityId} FROM ${relation} WHERE ${c} AND IsWhat = false)`,
+                ...windowConditions(sobject, start, end),
+              ],
+            }),
+          )
+        : chunk("WhoId", (c) =>
+            select({
+              fields: ["Id", "SystemModstamp"],
+              from: sobject,
+              where: [c, ...windowConditions(sobject, start, end)],
+            }),
+          ),
+    );
+  }
+  add(
+    "latest",
+    chunk("Id", (c) =>
+      select({
+        fields: ["Id", latestSubquery("Task", now), latestSubquery("Event", now)],
+        from: "Contact",
+        where: [c],
+      }),
+    ),
+  );
+  if (options.shared) {
+    for (const sobject of ["Task", "Event"] as const) {
+      const mark = request.watermarks[sobject];
+      if (mark === undefined) continue;
+      const { relation, activityId } = OBJECTS[sobject];
+      const since = soqlDateTime(new Date(Date.parse(mark) - options.overlapMs));
+      add(
+        sobject === "Task" ? "taskRelations" : "eventRelations",
+        chunk("RelationId", (c) =>
+          select({
+            fields: [activityId, "SystemModstamp"],
+            from: relation,
+            where: [c, "IsWhat = false", `SystemModstamp > ${since}`],
+          }),
+        ),
+      );
+    }
+  }
+  return { reads, kinds };
+}
+
+/**
+ * Plans round 2: the full rows of `tasks` and `events`, and with Shared Activities their
+ * contact relations (for `WhoIds`).
+ */
+export function planActivityRound2(
+  tasks: ReadonlyArray<SalesforceId>,
+  events: ReadonlyArray<SalesforceId>,
+  readings: ActivityReadings,
+  options: Pick<ActivityPlanOptions, "shared" | "maxUrlLength">,
+  endpoints: ActivityEndpoints,
+): ActivityRound<ActivityRead2> {
+  const reads: ReadSpec[] = [];
+  const kinds: ActivityRead2[] = [];
+  const byIds = (ids: ReadonlyArray<string>, field: string, build: (condition: string) => string) =>
+    chunkedStatements(ids, field, soqlId, build, {
+      baseUrlLength: endpoints.queryUrlPrefixLength,
+      maxUrlLength: options.maxUrlLength,
+    });
+  const add = (kind: ActivityRead2, statements: ReadonlyArray<string>) => {
+    for (const soql of statements) {
+      reads.push({ kind: "query", soql });
+      kinds.push(kind);
+    }
+  };
+  add(
+    "Task",
+    byIds(tasks, "Id", (c) => select({ fields: readings.task.fields, from: "Task", where: [c] })),
+  );
+  add(
+    "Event",
+    byIds(events, "Id", (c) => select({ fields: readings.event.fields, from: "Event", where: [c] })),
+  );
+  if (options.shared) {
+    add(
+      "taskRelations",
+      byIds(tasks, "TaskId", (c) =>
+        select({ fields: ["TaskId", "RelationId"], from: "TaskRelation", where: [c, "IsWhat = false"] }),
+      ),
+    );
+    add(
+      "eventRelations",
+      byIds(events, "EventId", (c) =>
+        select({ fields: ["EventId", "RelationId"], from: "EventRelation", where: [c, "IsWhat = false"] }),
+      ),
+    );
+  }
+  return { reads, kinds };
+}
