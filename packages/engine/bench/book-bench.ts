@@ -26,6 +26,7 @@ import {
   shareRecordStrings,
   to18,
 } from "../src/index.js";
+import { testContact, testOpportunity, testTask } from "../src/testing/record-factories.js";
 
 const SUITE = "engine";
 const SCALE = {
@@ -180,18 +181,16 @@ function largeAccountBench(): void {
   const contacts: ContactRecord[] = [];
   for (let c = 0; c < CONTACTS; c++) {
     const id = newId("003");
-    contacts.push({
-      Id: id,
-      AccountId: accountId,
-      FirstName: `First${c}`,
-      LastName: `Last${c}`,
-      Name: `First${c} Last${c}`,
-      Title: c % 3 === 0 ? "Director of Operations" : null,
-      Email: `first${c}.last${c}@big.example.com`,
-      Phone: null,
-      MobilePhone: null,
-      SystemModstamp: STAMP,
-    });
+    contacts.push(
+      testContact({
+        Id: id,
+        AccountId: accountId,
+        FirstName: `First${c}`,
+        LastName: `Last${c}`,
+        Title: c % 3 === 0 ? "Director of Operations" : null,
+        Email: `first${c}.last${c}@big.example.com`,
+      }),
+    );
   }
   const doc = new Y.Doc();
   const m = {
@@ -206,20 +205,16 @@ function largeAccountBench(): void {
     for (const c of contacts) m.contacts.set(c.Id, c);
     for (let o = 0; o < OPPS; o++) {
       const oppId = newId("006");
-      m.opportunities.set(oppId, {
-        Id: oppId,
-        Name: `Big deal ${o}`,
-        AccountId: accountId,
-        Amount: 1_000 * (o + 1),
-        StageName: "Prospecting",
-        CloseDate: "2026-06-30",
-        Probability: 10,
-        Description: null,
-        ForecastCategoryName: "Pipeline",
-        IsClosed: false,
-        OwnerId: USER,
-        SystemModstamp: STAMP,
-      });
+      m.opportunities.set(
+        oppId,
+        testOpportunity({
+          Id: oppId,
+          Name: `Big deal ${o}`,
+          AccountId: accountId,
+          Amount: 1_000 * (o + 1),
+          OwnerId: USER,
+        }),
+      );
       for (let r = 0; r < 2; r++) {
         const contact = contacts[(o * 7 + r * 3) % CONTACTS] as ContactRecord;
         const roleId = newId("00K");
@@ -232,23 +227,17 @@ function largeAccountBench(): void {
         });
         for (let k = 0; k < 3; k++) {
           const actId = newId("00T");
-          m.activities.set(actId, {
-            Id: actId,
-            Type: "Task",
-            WhoId: contact.Id,
-            WhatId: k === 0 ? oppId : null,
-            Subject: `Call ${k}`,
-            Status: "Completed",
-            ActivityDate: `2025-12-${String(10 + k).padStart(2, "0")}`,
-            StartDateTime: null,
-            Description: null,
-            TaskSubtype: "Call",
-            IsClosed: true,
-            CompletedDateTime: null,
-            CreatedDate: null,
-            OwnerId: USER,
-            SystemModstamp: STAMP,
-          });
+          m.activities.set(
+            actId,
+            testTask({
+              Id: actId,
+              WhoId: contact.Id,
+              WhatId: k === 0 ? oppId : null,
+              Subject: `Call ${k}`,
+              ActivityDate: `2025-12-${String(10 + k).padStart(2, "0")}`,
+              OwnerId: USER,
+            }),
+          );
         }
       }
     }

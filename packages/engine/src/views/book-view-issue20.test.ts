@@ -7,13 +7,14 @@
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
-import type { ActivityRecord, ContactRecord, OpportunityRecord } from "../model/records.js";
-import { type SalesforceId, to18 } from "../model/salesforce-id.js";
+import type { ActivityRecord, ContactRecord } from "../model/records.js";
+import type { SalesforceId } from "../model/salesforce-id.js";
 import type { EditFieldIntent, Interaction, OrgInfo } from "../model/schemas.js";
+import { testContact, testEvent, testId, testOpportunity, testTask } from "../testing/record-factories.js";
 import { createBookView } from "./book-view.js";
 import { bookRecommendations, recommendationsFor } from "./recommendations.js";
 
-const id = (prefix: string, n: number): SalesforceId => to18(`${prefix}${String(n).padStart(12, "0")}`);
+const id = testId;
 const USER = id("005", 1);
 const ACC = id("001", 1);
 const ACC2 = id("001", 2);
@@ -26,65 +27,28 @@ const LA = "America/Los_Angeles";
 /** 23:30 on 2 March in Los Angeles: "today" there is 2 March, in UTC it is already 3 March. */
 const LA_NIGHT = new Date("2026-03-03T07:30:00.000Z");
 
-const opportunity: OpportunityRecord = {
-  Id: OPP,
-  Name: "Renewal",
-  AccountId: ACC,
-  Amount: 100,
-  StageName: "Prospecting",
-  CloseDate: "2026-06-30",
-  Probability: 10,
-  Description: null,
-  ForecastCategoryName: "Pipeline",
-  IsClosed: false,
-  OwnerId: USER,
-  SystemModstamp: STAMP,
-};
-const contact = (Id: SalesforceId, Name: string, AccountId: SalesforceId | null = ACC): ContactRecord => ({
-  Id,
-  AccountId,
-  FirstName: null,
-  LastName: Name,
-  Name,
-  Title: null,
-  Email: `${Name.toLowerCase()}@example.com`,
-  Phone: null,
-  MobilePhone: null,
-  SystemModstamp: STAMP,
-});
-const activityBase = {
-  WhatId: null,
-  Description: null,
-  OwnerId: USER,
-  SystemModstamp: STAMP,
-  CompletedDateTime: null,
-  CreatedDate: null,
-};
-const task = (n: number, WhoId: SalesforceId, ActivityDate: string, closed = true): ActivityRecord => ({
-  ...activityBase,
-  Id: id("00T", n),
-  Type: "Task",
-  WhoId,
-  Subject: `Call ${n}`,
-  Status: closed ? "Completed" : "Not Started",
-  ActivityDate,
-  StartDateTime: null,
-  TaskSubtype: "Call",
-  IsClosed: closed,
-});
-const event = (n: number, WhoId: SalesforceId, start: string, WhoIds?: SalesforceId[]): ActivityRecord => ({
-  ...activityBase,
-  Id: id("00U", n),
-  Type: "Event",
-  WhoId,
-  Subject: `Meeting ${n}`,
-  Status: null,
-  ActivityDate: start.slice(0, 10),
-  StartDateTime: start,
-  TaskSubtype: null,
-  IsClosed: null,
-  ...(WhoIds === undefined ? {} : { WhoIds }),
-});
+const opportunity = testOpportunity({ Id: OPP, Name: "Renewal", AccountId: ACC, OwnerId: USER });
+const contact = (Id: SalesforceId, Name: string, AccountId: SalesforceId | null = ACC): ContactRecord =>
+  testContact({ Id, AccountId, LastName: Name, Email: `${Name.toLowerCase()}@example.com` });
+const task = (n: number, WhoId: SalesforceId, ActivityDate: string, closed = true): ActivityRecord =>
+  testTask({
+    Id: id("00T", n),
+    WhoId,
+    OwnerId: USER,
+    Subject: `Call ${n}`,
+    Status: closed ? "Completed" : "Not Started",
+    ActivityDate,
+    IsClosed: closed,
+  });
+const event = (n: number, WhoId: SalesforceId, start: string, WhoIds?: SalesforceId[]): ActivityRecord =>
+  testEvent({
+    Id: id("00U", n),
+    WhoId,
+    OwnerId: USER,
+    Subject: `Meeting ${n}`,
+    StartDateTime: start,
+    ...(WhoIds === undefined ? {} : { WhoIds }),
+  });
 const email = (n: number, address: string, at: string): Interaction => ({
   id: `interaction-${n}`,
   email: address,

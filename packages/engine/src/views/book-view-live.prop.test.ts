@@ -16,6 +16,7 @@ import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
 import type { ActivityRecord, ContactRecord } from "../model/records.js";
 import { type SalesforceId, to18 } from "../model/salesforce-id.js";
 import type { Intent, ReceiptStatus } from "../model/schemas.js";
+import { testContact, testOpportunity } from "../testing/record-factories.js";
 import { createBookView } from "./book-view.js";
 
 const RUNS = Number(process.env.TANDEM_PROP_RUNS ?? 60);
@@ -106,19 +107,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 function contact(n: number, account: number, name: number, email: number, title: boolean): ContactRecord {
-  const last = `${NAMES[name] ?? "Ada"}`;
-  return {
+  return testContact({
     Id: contactId(n),
     AccountId: ACCOUNTS[account] ?? null,
-    FirstName: null,
-    LastName: last,
-    Name: last,
+    LastName: `${NAMES[name] ?? "Ada"}`,
     Title: title ? "CFO" : null,
     Email: EMAILS[email] ?? null,
-    Phone: null,
-    MobilePhone: null,
-    SystemModstamp: STAMP,
-  };
+  });
 }
 
 function activity(o: Extract<Op, { op: "activity" }>): ActivityRecord {
@@ -250,20 +245,15 @@ function seedDoc(): Y.Doc {
   doc.transact(() => {
     for (const a of ACCOUNTS) if (a !== null) m.accounts.set(a, { Id: a, Name: `Account ${a}` });
     for (let n = 0; n < OPPS; n++)
-      m.opportunities.set(oppId(n), {
-        Id: oppId(n),
-        Name: `Deal ${n}`,
-        AccountId: ACCOUNTS[n % ACCOUNTS.length] ?? null,
-        Amount: 100,
-        StageName: "Prospecting",
-        CloseDate: "2026-06-30",
-        Probability: 10,
-        Description: null,
-        ForecastCategoryName: "Pipeline",
-        IsClosed: false,
-        OwnerId: USER,
-        SystemModstamp: STAMP,
-      });
+      m.opportunities.set(
+        oppId(n),
+        testOpportunity({
+          Id: oppId(n),
+          Name: `Deal ${n}`,
+          AccountId: ACCOUNTS[n % ACCOUNTS.length] ?? null,
+          OwnerId: USER,
+        }),
+      );
     for (let n = 0; n < CONTACTS; n++) m.contacts.set(contactId(n), contact(n, n % 2, n % NAMES.length, 0, false));
   }, SALESFORCE_ORIGIN);
   return doc;

@@ -8,29 +8,24 @@ import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { bookMaps, SALESFORCE_ORIGIN } from "../doc/layout.js";
 import type { ContactRecord } from "../model/records.js";
-import { type SalesforceId, to18 } from "../model/salesforce-id.js";
+import { testContact, testId, testOpportunity } from "../testing/record-factories.js";
 import { createBookView } from "./book-view.js";
 import type { ContactView } from "./types.js";
 
-const id = (prefix: string, n: number): SalesforceId => to18(`${prefix}${String(n).padStart(12, "0")}`);
+const id = testId;
 const ACC = id("001", 1);
-const STAMP = "2026-01-01T00:00:00.000Z";
 const NOW = new Date("2026-03-10T12:00:00.000Z");
 const CONTACTS = 300;
 const OPPS = 5;
 
-const contact = (n: number, Title: string | null = null): ContactRecord => ({
-  Id: id("003", n),
-  AccountId: ACC,
-  FirstName: null,
-  LastName: `Contact ${String(n).padStart(4, "0")}`,
-  Name: `Contact ${String(n).padStart(4, "0")}`,
-  Title,
-  Email: `c${n}@big.example`,
-  Phone: null,
-  MobilePhone: null,
-  SystemModstamp: STAMP,
-});
+const contact = (n: number, Title: string | null = null): ContactRecord =>
+  testContact({
+    Id: id("003", n),
+    AccountId: ACC,
+    LastName: `Contact ${String(n).padStart(4, "0")}`,
+    Title,
+    Email: `c${n}@big.example`,
+  });
 
 /** One account, 300 contacts, five opportunities each with its own role. */
 function seed(): Y.Doc {
@@ -40,20 +35,10 @@ function seed(): Y.Doc {
     m.accounts.set(ACC, { Id: ACC, Name: "Big" });
     for (let n = 1; n <= CONTACTS; n++) m.contacts.set(id("003", n), contact(n));
     for (let o = 1; o <= OPPS; o++) {
-      m.opportunities.set(id("006", o), {
-        Id: id("006", o),
-        Name: `Deal ${o}`,
-        AccountId: ACC,
-        Amount: 100,
-        StageName: "Prospecting",
-        CloseDate: "2026-06-30",
-        Probability: 10,
-        Description: null,
-        ForecastCategoryName: "Pipeline",
-        IsClosed: false,
-        OwnerId: id("005", 1),
-        SystemModstamp: STAMP,
-      });
+      m.opportunities.set(
+        id("006", o),
+        testOpportunity({ Id: id("006", o), Name: `Deal ${o}`, AccountId: ACC, OwnerId: id("005", 1) }),
+      );
       m.contactRoles.set(id("00K", o), {
         Id: id("00K", o),
         OpportunityId: id("006", o),
