@@ -4,7 +4,7 @@
  */
 export { type ApiVersion, LATEST_API_VERSION, listApiVersions } from "./api/versions.js";
 export type { ApiCallStats } from "./control/api-usage.js";
-export type { EmulatorControl, EmulatorUser, IssuedToken } from "./control/emulator-control.js";
+export type { EmulatorControl, EmulatorStats, EmulatorUser, IssuedToken } from "./control/emulator-control.js";
 export type { FaultKind, FaultSpec } from "./control/faults.js";
 export type { DatasetName } from "./data/seed.js";
 export { readSalesforceId, to15, to18 } from "./ids/salesforce-id.js";
@@ -21,3 +21,17 @@ export {
 export { createEmulator, type Emulator, type EmulatorOptions } from "./server/create-emulator.js";
 export { DataFileError } from "./server/persistence.js";
 export { type SharingDefaults, TYPICAL_SHARING } from "./store/org.js";
+export type { StreamingStats } from "./streaming/bayeux-server.js";
+export type {
+  ChangeEventData,
+  ChangeEventHeader,
+  ChangeEventPayload,
+  ChangeType,
+  GapChangeType,
+  RecordChangeType,
+} from "./streaming/change-events.js";
+export {
+  type GapEventSpec,
+  StreamingInputError,
+  type StreamingOptions,
+} from "./streaming/streaming-service.js";

@@ -21,6 +21,7 @@ const card = (
   title: kind,
   closeDate: "2026-04-01",
   amount,
+  nextMeeting: null,
 });
 
 const rows = [row("o1", "Acme renewal", "Prospecting"), row("o2", "Globex expansion", "Negotiation/Review")];

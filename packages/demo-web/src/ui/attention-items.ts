@@ -4,8 +4,15 @@
  *
  * Invariant: pure; one item per conflicted or failed intent of the snapshot, conflicts first.
  */
-import type { BookSnapshot, Intent, IntentView, OpportunityView } from "@tandem/engine";
-import { FIELD_LABEL } from "./opportunity/field-text.js";
+import {
+  type BookSnapshot,
+  fieldInfo,
+  type Intent,
+  type IntentView,
+  type OpportunityView,
+  type OrgView,
+} from "@tandem/engine";
+import { fieldLabel } from "./opportunity/field-text.js";
 
 /** One change that needs the user. */
 export interface AttentionItem {
@@ -21,14 +28,13 @@ export interface AttentionItem {
 
 const ACTIVITY_LABEL = { call: "Call", email: "Email", meeting: "Meeting", note: "Note" } as const;
 
-function fieldLabel(field: string): string {
-  return (FIELD_LABEL as Record<string, string | undefined>)[field] ?? field;
-}
-
-function describe(intent: Intent): string {
+function describe(intent: Intent, org: OrgView): string {
   switch (intent.kind) {
-    case "editField":
-      return intent.sobject === "Contact" ? `Contact's ${fieldLabel(intent.field)}` : fieldLabel(intent.field);
+    case "editField": {
+      // A configured field by its describe label ("Next Step", not "NextStep").
+      const label = fieldLabel(intent.field, fieldInfo(org, intent.sobject, intent.field) ?? undefined);
+      return intent.sobject === "Contact" ? `Contact's ${label}` : label;
+    }
     case "logActivity": {
       const label = ACTIVITY_LABEL[intent.activity.type];
       return intent.activity.subject === undefined ? label : `${label}: ${intent.activity.subject}`;
@@ -60,8 +66,8 @@ function opportunityOf(intent: Intent, opportunities: readonly OpportunityView[]
   }
 }
 
-function item(view: IntentView, kind: AttentionItem["kind"], opportunities: readonly OpportunityView[]): AttentionItem {
-  const opp = opportunityOf(view.intent, opportunities);
+function item(view: IntentView, kind: AttentionItem["kind"], snapshot: BookSnapshot): AttentionItem {
+  const opp = opportunityOf(view.intent, snapshot.opportunities);
   const detail =
     kind === "conflict"
       ? "Someone changed it in Salesforce too: choose which value to keep."
@@ -69,7 +75,7 @@ function item(view: IntentView, kind: AttentionItem["kind"], opportunities: read
   return {
     intentId: view.intent.id,
     kind,
-    what: describe(view.intent),
+    what: describe(view.intent, snapshot.org),
     opportunity: opp === undefined ? null : { id: opp.id, name: opp.record.Name },
     detail,
   };
@@ -78,7 +84,7 @@ function item(view: IntentView, kind: AttentionItem["kind"], opportunities: read
 /** The open conflicts, then the failed changes, of `snapshot`. */
 export function attentionItems(snapshot: BookSnapshot): AttentionItem[] {
   return [
-    ...snapshot.conflicts.map((v) => item(v, "conflict", snapshot.opportunities)),
-    ...snapshot.failed.map((v) => item(v, "failed", snapshot.opportunities)),
+    ...snapshot.conflicts.map((v) => item(v, "conflict", snapshot)),
+    ...snapshot.failed.map((v) => item(v, "failed", snapshot)),
   ];
 }

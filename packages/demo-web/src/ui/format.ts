@@ -33,6 +33,25 @@ export function formatDateTime(iso: string | null, locale = "en-US", timeZone?: 
   }).format(date);
 }
 
+/**
+ * Formats a meeting's start as a weekday, a date and a time ("Thu, Dec 10, 10:00 AM"), in
+ * `timeZone` when given, else the browser's.
+ */
+export function formatMeetingTime(iso: string, locale = "en-US", timeZone?: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    weekday: "short",
+    month: "short",
+    day: "numeric",
+    hour: "numeric",
+    minute: "2-digit",
+    ...(timeZone === undefined ? {} : { timeZone }),
+  })
+    .format(date)
+    .replace(/\u202f/g, " ");
+}
+
 /** Formats a probability percentage, `null` as "—". */
 export function formatPercent(value: number | null): string {
   return value === null ? "—" : `${Math.round(value)}%`;

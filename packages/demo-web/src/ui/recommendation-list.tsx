@@ -1,8 +1,8 @@
 /**
  * Recommendation cards from the engine (no recent interaction, close date passed, closing
  * soon, no Key contact, new Key contact from email), ranked most urgent first, each linking to
- * its opportunity and offering one-tap fixes: move a passed close date two weeks on, or log a
- * call. On the pipeline they follow the table's stage filter and search and show a few (one
+ * its opportunity, saying when its next meeting is, and offering one-tap fixes: move a passed
+ * close date two weeks on, or log a call. On the pipeline they follow the table's stage filter and search and show a few (one
  * per deal) until "Show all".
  */
 import { type BookSnapshot, bookRecommendations, type Recommendation, rankRecommendations } from "@tandem/engine";
@@ -19,7 +19,12 @@ import { formatDate } from "./format.js";
 import { LogActivityDialog } from "./log-activity-dialog.js";
 import { fieldErrorText } from "./opportunity/field-text.js";
 import { LoggedToast } from "./opportunity/logged-toast.js";
-import { RECOMMENDATION_HINT, recommendationFixes, recommendationTitle } from "./recommendation-text.js";
+import {
+  nextMeetingText,
+  RECOMMENDATION_HINT,
+  recommendationFixes,
+  recommendationTitle,
+} from "./recommendation-text.js";
 import { routeHref } from "./use-hash-route.js";
 
 const ICON: Record<Recommendation["kind"], string> = {
@@ -118,6 +123,12 @@ export function RecommendationList({ snapshot, opportunityId, visible }: Recomme
                   </a>
                 )}
                 <p className="muted small">{RECOMMENDATION_HINT[card.kind]}</p>
+                {card.nextMeeting !== null && (
+                  <p className="reco-next-meeting small" data-testid="reco-next-meeting">
+                    <span aria-hidden="true">◷ </span>
+                    {nextMeetingText(card.nextMeeting)}
+                  </p>
+                )}
                 <div className="reco-fixes">
                   {recommendationFixes(card.kind).map((fix) =>
                     fix === "move-close-date" ? (

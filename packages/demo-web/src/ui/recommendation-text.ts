@@ -1,11 +1,12 @@
 /**
  * How a recommendation card reads: its title with dates in the table's format ("Nov 20, 2026",
- * not the engine's "2026-11-20"), its hint, and which one-tap fixes it offers.
+ * not the engine's "2026-11-20"), its hint, the opportunity's next meeting, and which one-tap
+ * fixes it offers.
  *
  * Invariant: pure; the same card gives the same words.
  */
-import type { Recommendation, RecommendationKind } from "@tandem/engine";
-import { formatDate } from "./format.js";
+import type { NextMeeting, Recommendation, RecommendationKind } from "@tandem/engine";
+import { formatDate, formatMeetingTime } from "./format.js";
 
 /** A one-tap fix a card offers. */
 export type RecommendationFix = "move-close-date" | "log-call";
@@ -37,4 +38,15 @@ export function recommendationTitle(card: Recommendation, fallback: string): str
 /** The one-tap fixes of a card: a passed close date can be moved; every card can log a call. */
 export function recommendationFixes(kind: RecommendationKind): readonly RecommendationFix[] {
   return kind === "close-date-passed" ? ["move-close-date", "log-call"] : ["log-call"];
+}
+
+/**
+ * The card's line about the opportunity's next meeting ("Next meeting: Thu, Dec 10, 10:00 AM
+ * with Ada Lovelace"), or `null` when none is scheduled. Times are in `timeZone` when given,
+ * else the browser's.
+ */
+export function nextMeetingText(next: NextMeeting | null, timeZone?: string): string | null {
+  if (next === null) return null;
+  const when = formatMeetingTime(next.at, "en-US", timeZone);
+  return next.contactName === null ? `Next meeting: ${when}` : `Next meeting: ${when} with ${next.contactName}`;
 }

@@ -12,6 +12,7 @@ import {
   type ActivityItem,
   type BookSnapshot,
   type ContactView,
+  type FieldNote,
   type IntentView,
   type Interaction,
   isClosedStage,
@@ -27,12 +28,14 @@ import {
   recordUrl,
   stageRank,
 } from "@tandem/engine";
-
-/** The opportunity fields a user may edit from the detail screen. */
-export const EDITABLE_OPPORTUNITY_FIELDS = ["StageName", "CloseDate", "Amount", "Probability", "Description"] as const;
-
-/** One editable opportunity field. */
-export type EditableField = (typeof EDITABLE_OPPORTUNITY_FIELDS)[number];
+import {
+  contactExtraFields,
+  type ExtraFieldValue,
+  type FieldSpec,
+  opportunityFieldSpecs,
+  recordTypeIdOf,
+  recordTypeName,
+} from "./field-specs.js";
 
 /** One row of the pipeline table, pending edits applied. */
 export interface PipelineRow {
@@ -82,6 +85,8 @@ export interface ContactRow {
   readonly evidence: readonly Evidence[];
   /** The user's manual override ("auto" when none). */
   readonly override: "key" | "other" | "auto";
+  /** The contact's configured extra fields (e.g. Lead Source), shown read-only. */
+  readonly extra: readonly ExtraFieldValue[];
 }
 
 /** Where the last interaction came from, in the terms the user knows (not the engine's `InteractionSource`). */
@@ -159,6 +164,12 @@ export interface OpportunityDetail {
   readonly pending: ReadonlyMap<string, EditView>;
   /** Conflicted or failed edits the user has to act on. */
   readonly problems: readonly EditView[];
+  /** The Details card's fields: the shape's editable ones, then the configured extra ones. */
+  readonly fields: readonly FieldSpec[];
+  /** The name of the opportunity's record type ("Renewal"), `null` when it has none the book knows. */
+  readonly recordType: string | null;
+  /** Configured fields the sync leaves out (of any object), with why. */
+  readonly fieldNotes: readonly FieldNote[];
 }
 
 /** One recommendation card. */
@@ -169,6 +180,8 @@ export interface RecommendationCard {
   readonly opportunityId: string;
   readonly opportunityName: string;
   readonly title: string;
+  /** The opportunity's next meeting, `null` when none is scheduled. */
+  readonly nextMeeting: NextMeeting | null;
 }
 
 /** Read-only lookups into the document the views do not carry. */
@@ -190,7 +203,7 @@ export function toReceiptView(receipt: Receipt | null | undefined): ReceiptView 
   };
 }
 
-const NO_ORG: OrgView = { instanceUrl: null, stages: [] };
+const NO_ORG: OrgView = { instanceUrl: null, stages: [], timeZone: "UTC", fields: {}, recordTypes: {}, fieldNotes: [] };
 
 /** A pipeline row from an engine opportunity view, with the org's stages for its stage order. */
 export function toPipelineRow(o: OpportunityView, org: OrgView = NO_ORG): PipelineRow {
@@ -237,7 +250,7 @@ function toEvidence(e: KeyEvidence, lookups: BookLookups): Evidence {
   }
 }
 
-function toContactRow(c: ContactView, lookups: BookLookups): ContactRow {
+function toContactRow(c: ContactView, lookups: BookLookups, org: OrgView): ContactRow {
   return {
     id: c.contact.Id,
     name: c.contact.Name,
@@ -248,6 +261,7 @@ function toContactRow(c: ContactView, lookups: BookLookups): ContactRow {
     tier: c.tier,
     evidence: c.evidence.map((e) => toEvidence(e, lookups)),
     override: c.override ?? "auto",
+    extra: contactExtraFields(org, c.contact),
   };
 }
 
@@ -289,8 +303,8 @@ function toEditView(view: IntentView): EditView | null {
 
 /** Everything the opportunity screen shows, from the engine's view of it. */
 export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lookups: BookLookups): OpportunityDetail {
-  const keyContacts = o.keyContacts.map((c) => toContactRow(c, lookups));
-  const otherContacts = o.otherContacts.map((c) => toContactRow(c, lookups));
+  const keyContacts = o.keyContacts.map((c) => toContactRow(c, lookups, snapshot.org));
+  const otherContacts = o.otherContacts.map((c) => toContactRow(c, lookups, snapshot.org));
   const names = new Map<string, string>();
   for (const c of [...keyContacts, ...otherContacts]) names.set(c.id, c.name);
   const activities = o.activities.map(
@@ -367,6 +381,9 @@ export function opportunityDetail(o: OpportunityView, snapshot: BookSnapshot, lo
     salesforceUrl: recordUrl(snapshot.org, o.id),
     pending,
     problems,
+    fields: opportunityFieldSpecs(snapshot.org, o.record),
+    recordType: recordTypeName(snapshot.org, "Opportunity", recordTypeIdOf(o.record)),
+    fieldNotes: snapshot.org.fieldNotes,
   };
 }
 
@@ -392,6 +409,7 @@ export function recommendationCards(cards: readonly Recommendation[], snapshot: 
       opportunityId: c.opportunityId,
       opportunityName,
       title: withoutName(c.title, opportunityName),
+      nextMeeting: c.nextMeeting,
     };
   });
 }

@@ -149,8 +149,18 @@ export async function startOrg(options: { dataset?: "small" | "medium"; seed?: s
   };
 }
 
+/** Options of {@link startServer}. */
+export interface StartServerOptions {
+  /** Fields synced beyond the shapes, as the CLI's `--fields` takes them (`Opportunity.NextStep,…`). */
+  readonly fields?: string | undefined;
+}
+
 /** Starts the Tandem server CLI against an org, serving the client built into `webDir`. */
-export async function startServer(org: RunningOrg, webDir: string): Promise<RunningServer> {
+export async function startServer(
+  org: RunningOrg,
+  webDir: string,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "tandem-e2e-"));
   const args = [
     ...TSX,
@@ -163,6 +173,7 @@ export async function startServer(org: RunningOrg, webDir: string): Promise<Runn
     org.url,
     "--static-dir",
     webDir,
+    ...(options.fields === undefined ? [] : ["--fields", options.fields]),
   ];
   const env = { ...process.env, SF_CLIENT_ID: org.clientId, SF_CLIENT_SECRET: org.clientSecret };
   const { child, ready } = startWithReadyLine(args, env, "tandem-server");

@@ -2,7 +2,8 @@
  * The tests' own view of the emulated org, over its REST API (as another Salesforce client
  * would see it): OAuth password grant, SOQL queries, record updates.
  *
- * Invariant: read-only except {@link updateRecord}; never goes through Tandem.
+ * Invariant: read-only except {@link updateRecord} and {@link createRecord}; never goes through
+ * Tandem.
  */
 import type { OrgUser, RunningOrg } from "./harness.js";
 
@@ -77,4 +78,20 @@ export async function createRecord(
   if (!response.ok) throw new Error(`create failed: ${response.status} ${await response.text()}`);
   const body = (await response.json()) as { id: string };
   return body.id;
+}
+
+/** The values a record type allows for a picklist field, as the org's UI API gives them. */
+export async function recordTypePicklist(
+  session: OrgSession,
+  sobject: string,
+  recordTypeId: string,
+  field: string,
+): Promise<string[]> {
+  const response = await fetch(
+    `${session.instanceUrl}/services/data/${VERSION}/ui-api/object-info/${sobject}/picklist-values/${recordTypeId}/${field}`,
+    { headers: { authorization: `Bearer ${session.accessToken}` } },
+  );
+  if (!response.ok) throw new Error(`picklist values failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { values: Array<{ value: string }> };
+  return body.values.map((v) => v.value);
 }

@@ -1,10 +1,12 @@
 /**
  * The control API under `/_emulator` (the package README): stats, faults, clock, the daily API limit,
- * token revocation and expiry, minting tokens for tests, field permissions per profile, and users'
- * profiles, permission sets and time zones. None of it counts as API usage.
+ * token revocation and expiry, minting tokens for tests, field permissions per profile, users'
+ * profiles, permission sets and time zones, and change events and streaming clients on demand.
+ * None of it counts as API usage.
  */
 import { Hono } from "hono";
 import { SetupInputError } from "../security/security-admin.js";
+import { StreamingInputError } from "../streaming/streaming-service.js";
 import type { EmulatorControl } from "./emulator-control.js";
 import { FaultSpecError } from "./faults.js";
 
@@ -93,7 +95,42 @@ export function createControlRoutes(control: EmulatorControl): Hono {
     return c.json(issued);
   });
   registerSetupRoutes(app, control);
+  registerStreamingRoutes(app, control);
   return app;
+}
+
+/** `/_emulator/change-events/*` and `/_emulator/streaming/*`: CDC events and clients on demand. */
+function registerStreamingRoutes(app: Hono, control: EmulatorControl): void {
+  const streamingError = (error: unknown): Response => {
+    if (error instanceof StreamingInputError) return bad(error.message);
+    throw error;
+  };
+  app.post("/_emulator/change-events/gap", async (c) => {
+    const body = await readJson(c.req.raw);
+    if (body instanceof Response) return body;
+    const { object, recordIds, changeType } = body;
+    if (typeof object !== "string" || typeof changeType !== "string" || !Array.isArray(recordIds)) {
+      return bad("object and changeType (strings) and recordIds (array) are required");
+    }
+    try {
+      return c.json(
+        control.publishGapEvent({ object, recordIds: recordIds.map(String), changeType: changeType as never }),
+      );
+    } catch (error) {
+      return streamingError(error);
+    }
+  });
+  app.post("/_emulator/change-events/overflow", async (c) => {
+    const body = await readJson(c.req.raw);
+    if (body instanceof Response) return body;
+    if (typeof body.object !== "string") return bad("object (string) is required");
+    try {
+      return c.json(control.publishOverflowEvent(body.object));
+    } catch (error) {
+      return streamingError(error);
+    }
+  });
+  app.post("/_emulator/streaming/disconnect-all", (c) => c.json({ dropped: control.dropStreamingClients() }));
 }
 
 function setupError(error: unknown): Response {

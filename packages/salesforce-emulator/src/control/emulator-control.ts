@@ -10,6 +10,9 @@ import type {
   UserSetupChange,
   UserSetupView,
 } from "../security/security-admin.js";
+import type { StreamingStats } from "../streaming/bayeux-server.js";
+import type { ChangeEventData } from "../streaming/change-events.js";
+import type { GapEventSpec } from "../streaming/streaming-service.js";
 import type { ApiCallStats } from "./api-usage.js";
 import type { FaultKind, FaultSpec } from "./faults.js";
 
@@ -31,10 +34,16 @@ export interface IssuedToken {
   readonly issued_at: string;
 }
 
+/** The control API's stats: API calls, daily usage, and the Streaming API's own counts. */
+export interface EmulatorStats extends ApiCallStats {
+  /** CometD requests and change events; never counted as API calls (Salesforce meters them apart). */
+  readonly streaming: StreamingStats;
+}
+
 /** Controls a running emulator. */
 export interface EmulatorControl {
-  /** API calls per route and in total (OAuth and control calls excluded), and daily usage. */
-  stats(): ApiCallStats;
+  /** API calls per route and in total (OAuth, control and streaming calls excluded), and daily usage. */
+  stats(): EmulatorStats;
   /** Resets the per-route totals. */
   resetStats(): void;
   /** Injects a fault for the next `count` matching calls; answers its id. */
@@ -82,6 +91,17 @@ export interface EmulatorControl {
    * @throws SetupInputError for an unknown user, profile or permission set or an invalid time zone.
    */
   updateUserSetup(user: string, change: UserSetupChange): UserSetupView;
+  /**
+   * Publishes a gap change event (ids, no field data) on the object's channels.
+   *
+   * @throws StreamingInputError for an object without change events, no ids or a bad type.
+   * @example control.publishGapEvent({ object: "Opportunity", recordIds: [id], changeType: "GAP_UPDATE" })
+   */
+  publishGapEvent(spec: GapEventSpec): ChangeEventData;
+  /** Publishes a GAP_OVERFLOW change event (no ids) for an object. */
+  publishOverflowEvent(object: string): ChangeEventData;
+  /** Forgets every Streaming API client (as a network loss would); answers how many there were. */
+  dropStreamingClients(): number;
   /** Writes the data file now (no-op without one). */
   save(): void;
 }

@@ -1,7 +1,7 @@
 /**
  * The programmatic control handle of a running emulator (`Emulator.control`, also served by the
- * `/_emulator` routes): stats, faults, the clock, the API limit, tokens, field-level security and
- * users' profiles and time zones, bound to one org.
+ * `/_emulator` routes): stats, faults, the clock, the API limit, tokens, field-level security,
+ * users' profiles and time zones, and change events on demand, bound to one org.
  *
  * Invariant: every change to state the data file keeps (the clock, refresh tokens, setup) is saved
  * before the call returns.
@@ -18,6 +18,7 @@ import {
   updateUserSetup,
 } from "../security/security-admin.js";
 import type { Org } from "../store/org.js";
+import type { StreamingService } from "../streaming/streaming-service.js";
 
 /** What the control handle drives. */
 export interface ControlHandleOptions {
@@ -25,6 +26,7 @@ export interface ControlHandleOptions {
   readonly usage: ApiUsage;
   readonly faults: FaultInjector;
   readonly tokens: TokenStore;
+  readonly streaming: StreamingService;
   /** The emulator's URL, once it listens. */
   readonly baseUrl: () => string;
   /** Appends the changes to the data file's journal (no-op without one). */
@@ -35,13 +37,13 @@ export interface ControlHandleOptions {
 
 /** Creates the control handle. */
 export function createControlHandle(options: ControlHandleOptions): EmulatorControl {
-  const { org, usage, faults, tokens, save } = options;
+  const { org, usage, faults, tokens, streaming, save } = options;
   const findUser = (user: string) =>
     org.users.find(
       (u) => u.id === user || u.id.slice(0, 15) === user || u.username.toLowerCase() === user.toLowerCase(),
     );
   return {
-    stats: () => usage.stats(),
+    stats: () => ({ ...usage.stats(), streaming: streaming.stats() }),
     resetStats: () => usage.resetStats(),
     addFault: (spec) => faults.add(spec),
     clearFaults: () => faults.clear(),
@@ -98,6 +100,9 @@ export function createControlHandle(options: ControlHandleOptions): EmulatorCont
       save();
       return view;
     },
+    publishGapEvent: (spec) => streaming.publishGap(spec),
+    publishOverflowEvent: (object) => streaming.publishOverflow(object),
+    dropStreamingClients: () => streaming.dropClients(),
     save: () => options.compact(),
   };
 }

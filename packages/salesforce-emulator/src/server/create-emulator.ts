@@ -1,8 +1,8 @@
 /**
  * `createEmulator(options)`: composes the emulated org (seeded or loaded from a data file),
- * OAuth, the data API (`data-routes.ts`), fault injection (`fault-middleware.ts`), API
- * accounting, the control API (`control-handle.ts`) and persistence (`persistence.ts`) into one
- * Hono app served on 127.0.0.1.
+ * OAuth, the data API (`data-routes.ts`), the Streaming API with change data capture
+ * (`../streaming/`), fault injection (`fault-middleware.ts`), API accounting, the control API
+ * (`control-handle.ts`) and persistence (`persistence.ts`) into one Hono app served on 127.0.0.1.
  *
  * Invariants: every `/services/data/vNN.N` response carries `Content-Type:
  * application/json;charset=UTF-8` and `Sforce-Limit-Info`; only authenticated data API calls
@@ -25,6 +25,8 @@ import { SalesforceApiError } from "../schema/errors.js";
 import type { ExternalIdFieldOption } from "../schema/objects.js";
 import { QueryCursors } from "../soql/query-cursors.js";
 import { type Org, type SharingDefaults, TYPICAL_SHARING } from "../store/org.js";
+import { createStreamingRoutes } from "../streaming/streaming-routes.js";
+import { type StreamingOptions, StreamingService } from "../streaming/streaming-service.js";
 import { createPrng } from "../util/prng.js";
 import { Clock } from "../util/time.js";
 import { createControlHandle } from "./control-handle.js";
@@ -60,6 +62,8 @@ export interface EmulatorOptions {
   readonly externalIdFields?: readonly ExternalIdFieldOption[] | undefined;
   /** Base time source (default `Date.now`); the org clock adds its advance offset. */
   readonly now?: (() => number) | undefined;
+  /** Streaming API timings (`/cometd`): connect hold and client expiry. */
+  readonly streaming?: StreamingOptions | undefined;
 }
 
 /** A running emulator. */
@@ -111,6 +115,9 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   let baseUrl = "";
   const dataApi = createDataApi({ org, cursors, usage, baseUrl: () => baseUrl });
 
+  // A restarted org starts a new event log whose replay ids cannot collide with the old one's.
+  const streaming = new StreamingService(org, options.streaming, loaded ? Math.floor(org.clock.nowMs()) : 1);
+
   const persister = options.dataFile
     ? new OrgPersister(options.dataFile, org, () => ({ externalIdFields, refreshTokens: tokens.refreshTokens() }))
     : undefined;
@@ -124,6 +131,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     usage,
     faults,
     tokens,
+    streaming,
     baseUrl: () => baseUrl,
     save,
     compact: () => persister?.compact(),
@@ -164,7 +172,8 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     }),
   );
 
-  registerDataRoutes(app, { org, tokens, usage, dataApi, save });
+  registerDataRoutes(app, { org, tokens, usage, dataApi, save, changes: streaming.capture });
+  app.route("/", createStreamingRoutes({ org, tokens, streaming }));
 
   if (options.control !== false) app.route("/", createControlRoutes(control));
 
@@ -191,6 +200,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     control,
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
+        streaming.close();
         server.close((error) => {
           try {
             persister?.close();

@@ -16,6 +16,7 @@ import type { ApiUsage } from "../control/api-usage.js";
 import type { TokenStore } from "../oauth/token-store.js";
 import { apiErrors } from "../schema/errors.js";
 import type { Org } from "../store/org.js";
+import type { ChangeCapture } from "../streaming/change-capture.js";
 import type { EmulatorEnv } from "./fault-middleware.js";
 import { errorArray, JSON_TYPE, limitHeader } from "./http-responses.js";
 
@@ -29,11 +30,13 @@ export interface DataRoutesOptions {
   readonly dataApi: DataApi;
   /** Makes the acknowledged changes durable. */
   readonly save: () => void;
+  /** Turns each write call's committed changes into change events (one transaction per call). */
+  readonly changes?: ChangeCapture | undefined;
 }
 
 /** Registers `/services/data` and `/services/data/*` on `app`. */
 export function registerDataRoutes(app: Hono<EmulatorEnv>, options: DataRoutesOptions): void {
-  const { org, tokens, usage, dataApi, save } = options;
+  const { org, tokens, usage, dataApi, save, changes } = options;
   app.get(
     "/services/data",
     () =>
@@ -83,11 +86,22 @@ export function registerDataRoutes(app: Hono<EmulatorEnv>, options: DataRoutesOp
       userId,
     };
     const fault = c.get("fault");
+    const handle = (): ApiResponse => dataApi.handle(req);
     const response: ApiResponse =
-      fault?.kind === "UNABLE_TO_LOCK_ROW" && MUTATING.has(method) ? lockRow(req) : dataApi.handle(req);
+      fault?.kind === "UNABLE_TO_LOCK_ROW" && MUTATING.has(method)
+        ? lockRow(req)
+        : changes && MUTATING.has(method)
+          ? changes.run({ userId, changeOrigin: changeOrigin(version, req.header("sforce-call-options")) }, handle)
+          : handle();
     if (MUTATING.has(method) && response.status < 400) save();
     return toResponse(response, usage);
   });
+}
+
+/** `com/salesforce/api/rest/60.0`, with `;client=X` when `Sforce-Call-Options` names a client. */
+function changeOrigin(version: string, callOptions: string | undefined): string {
+  const client = /(?:^|,)\s*client=([^,]+)/.exec(callOptions ?? "")?.[1]?.trim();
+  return `com/salesforce/api/rest/${version}${client ? `;client=${client}` : ""}`;
 }
 
 function toResponse(response: ApiResponse, usage: ApiUsageView): Response {

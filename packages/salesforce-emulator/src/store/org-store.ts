@@ -15,6 +15,9 @@ export type SfValue = string | number | boolean | null;
 /** A stored record: every field of its object. */
 export type SfRecord = Readonly<Record<string, SfValue>>;
 
+/** Told of a change about to be stored: the object, the id and the record before it. */
+export type StoreObserver = (object: string, id: string, previous: SfRecord | undefined) => void;
+
 interface UndoEntry {
   readonly object: string;
   readonly id: string;
@@ -32,6 +35,7 @@ export class OrgStore {
   #version = 0;
   #changed = new Map<string, string>();
   #tracking = false;
+  #observer: StoreObserver | undefined;
 
   readonly #prefixes = new Map<string, string>();
 
@@ -87,6 +91,7 @@ export class OrgStore {
     const id = String(record.Id);
     const previous = table.get(id);
     this.#undo?.push({ object, id, previous, previousDeletedAt: this.#deletedAt.get(id) });
+    this.#observer?.(object, id, previous);
     table.set(id, record);
     if (this.#tracking) this.#changed.set(id, object);
     if (deletedAtMs === undefined) this.#deletedAt.delete(id);
@@ -100,11 +105,20 @@ export class OrgStore {
     const table = this.#tables.get(object);
     const previous = table?.get(id);
     if (!table || !previous) return;
+    this.#observer?.(object, id, previous);
     table.delete(id);
     if (this.#tracking) this.#changed.set(id, object);
     this.#deletedAt.delete(id);
     this.#reindex(object, id, previous, undefined);
     this.#version++;
+  }
+
+  /**
+   * Sets (or with `undefined` clears) the one observer told of every put or removal, before it
+   * happens, with the record as it was (change data capture keeps the first before-image).
+   */
+  observe(observer: StoreObserver | undefined): void {
+    this.#observer = observer;
   }
 
   /** Starts recording which records change (for a journal); off by default. */

@@ -1,7 +1,8 @@
 /**
  * An opportunity's activity list, newest first as the engine orders it: what Salesforce has
  * and what was logged on a device, each logged one with its receipt, at its time of day when
- * known. Open to-dos (open Tasks) are a separate card: due, not past.
+ * known. Open to-dos (open Tasks) are a separate card: due, not past. A meeting still to come
+ * (the engine lists the window's Events) is marked "Upcoming" (the view refreshes each minute).
  */
 import type { ActivityView, OpenTaskView } from "../../view-model/view-model.js";
 import { dueText, formatDateTime, localDay } from "../format.js";
@@ -14,6 +15,9 @@ const ICON: Record<ActivityView["kind"], string> = {
   note: "✎",
   task: "✓",
 };
+
+/** True when `at` (an ISO datetime) is later than now: a meeting to come. */
+export const isUpcoming = (at: string, nowMs: number = Date.now()): boolean => at.length > 10 && Date.parse(at) > nowMs;
 
 /** The card. */
 export function ActivitiesCard({ activities }: { activities: readonly ActivityView[] }) {
@@ -34,6 +38,11 @@ export function ActivitiesCard({ activities }: { activities: readonly ActivityVi
               <div className="activity-body">
                 <div className="activity-title">
                   <strong data-testid="activity-subject">{a.subject}</strong>
+                  {isUpcoming(a.at) && (
+                    <span className="badge badge-upcoming" data-testid="activity-upcoming">
+                      Upcoming
+                    </span>
+                  )}
                   {a.receipt !== null && <ReceiptBadge receipt={a.receipt} intentId={a.intentId} />}
                 </div>
                 <span className="muted small">

@@ -6,29 +6,33 @@
 
 import type { DeviceInputErrorCode } from "@tandem/engine";
 import { useState } from "react";
-import type { EditableField, EditView } from "../../view-model/view-model.js";
+import type { FieldSpec } from "../../view-model/field-specs.js";
+import type { EditView } from "../../view-model/view-model.js";
 import { useBook } from "../book-context.js";
 import { ReceiptBadge } from "../receipt-badge.js";
-import { FIELD_LABEL, fieldErrorText, showValue } from "./field-text.js";
+import { fieldErrorText, fieldLabel, showValue } from "./field-text.js";
 
 /** Props of {@link ConflictPanel}. */
 export interface ConflictPanelProps {
   readonly edit: EditView;
   /** The opportunity the edit is of. */
   readonly recordId: string;
+  /** The edited field as the Details card shows it (a configured field's label and input). */
+  readonly spec?: FieldSpec | undefined;
 }
 
 /** The panel. */
-export function ConflictPanel({ edit, recordId }: ConflictPanelProps) {
+export function ConflictPanel({ edit, recordId, spec }: ConflictPanelProps) {
   const { device } = useBook();
   const [error, setError] = useState<string | null>(null);
-  const editable = Object.hasOwn(FIELD_LABEL, edit.field) ? (edit.field as EditableField) : null;
   const report = (result: { ok: true } | { ok: false; error: { code: DeviceInputErrorCode; message: string } }) => {
     if (result.ok) setError(null);
-    // The engine's message names the API field; the form's words do not.
-    else setError(editable === null ? result.error.message : fieldErrorText(editable, result.error.code));
+    // The engine's message names the API field; the form's words do not (a field the card
+    // does not describe keeps the engine's message).
+    else if (spec === undefined && fieldLabel(edit.field) === edit.field) setError(result.error.message);
+    else setError(fieldErrorText(edit.field, result.error.code, spec));
   };
-  const label = editable === null ? edit.field : FIELD_LABEL[editable];
+  const label = fieldLabel(edit.field, spec);
   const conflict = edit.receipt.conflict;
   const isConflict = edit.receipt.status === "conflict";
   return (
@@ -38,15 +42,15 @@ export function ConflictPanel({ edit, recordId }: ConflictPanelProps) {
       {isConflict && conflict !== null ? (
         <dl className="conflict-values">
           <dt>You saw</dt>
-          <dd>{showValue(edit.field, conflict.base)}</dd>
+          <dd>{showValue(edit.field, conflict.base, spec?.type)}</dd>
           <dt>You set</dt>
-          <dd data-testid="conflict-mine">{showValue(edit.field, conflict.mine)}</dd>
+          <dd data-testid="conflict-mine">{showValue(edit.field, conflict.mine, spec?.type)}</dd>
           <dt>Salesforce now</dt>
-          <dd data-testid="conflict-theirs">{showValue(edit.field, conflict.theirs)}</dd>
+          <dd data-testid="conflict-theirs">{showValue(edit.field, conflict.theirs, spec?.type)}</dd>
         </dl>
       ) : (
         <p className="small">
-          {label}: you set {showValue(edit.field, edit.value)}.
+          {label}: you set {showValue(edit.field, edit.value, spec?.type)}.
         </p>
       )}
       <div className="row-actions">

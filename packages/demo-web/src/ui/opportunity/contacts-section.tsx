@@ -1,12 +1,14 @@
 /**
  * One of an opportunity's contact lists (Key or Other): each contact with why it is Key, its
  * phone and mobile as tap-to-call (`tel:`) links, and the actions to log an activity with it,
- * promote, demote or reset it to the automatic rule.
+ * promote, demote or reset it to the automatic rule, and its configured extra fields (e.g. Lead
+ * Source), read-only.
  * A tier change is a `setContactTier` intent on the local document.
  */
 import type { ContactRow } from "../../view-model/view-model.js";
 import { useBook } from "../book-context.js";
 import { evidenceText } from "./evidence-text.js";
+import { showValue } from "./field-text.js";
 
 /** Props of {@link ContactsSection}. */
 export interface ContactsSectionProps {
@@ -72,6 +74,22 @@ export function ContactsSection(props: ContactsSectionProps) {
   );
 }
 
+/** The contact's configured extra fields that have a value ("Lead Source Web · Preferred Channel Email"). */
+function ContactExtra({ contact }: { contact: ContactRow }) {
+  const shown = contact.extra.filter((f) => f.value !== null && f.value !== "");
+  if (shown.length === 0) return null;
+  return (
+    <dl className="contact-extra small" data-testid="contact-extra">
+      {shown.map((f) => (
+        <div key={f.name} data-testid={`contact-field-${f.name}`}>
+          <dt>{f.label}</dt>
+          <dd>{showValue(f.name, f.value, f.type)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 function ContactItem({
   contact: c,
   onLog,
@@ -96,6 +114,7 @@ function ContactItem({
               <PhoneLink label="Mobile" number={c.mobile} name={c.name} />
             </span>
           )}
+          <ContactExtra contact={c} />
           {c.tier === "key" && c.evidence.length > 0 && (
             <ul className="evidence" aria-label={`Why ${c.name} is Key`} data-testid="evidence">
               {c.evidence.map((e) => (

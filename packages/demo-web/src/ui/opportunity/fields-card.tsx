@@ -1,64 +1,63 @@
 /**
- * The Details card: the opportunity's editable fields with the pending-edit overlay, the
- * conflicted or failed edits to act on, and the edit form. Saving writes one `editField`
- * intent per changed field, so each change syncs (and can conflict) on its own.
+ * The Details card: the opportunity's fields — the shape's editable ones and every configured
+ * extra field, as the user's describe gives them — with the pending-edit overlay, the record
+ * type, the configured fields the sync leaves out, the conflicted or failed edits to act on,
+ * and the edit form. Saving writes one `editField` intent per changed field, so each change
+ * syncs (and can conflict) on its own.
  *
- * Invariant: a form is all or nothing (issue 25, bug 2): every changed field is checked first
+ * Invariants: a form is all or nothing (issue 25, bug 2): every changed field is checked first
  * (the engine's `editFields`, through `saveDraft`), every field's error shows at once, and the
- * changes are written in one transaction only when all are valid.
+ * changes are written in one transaction only when all are valid. A read-only field (describe
+ * says the user may not edit it) has no control and is never sent (issue 20).
  */
-import type { Device } from "@tandem/engine";
+import type { Device, FieldNote } from "@tandem/engine";
 import { type FormEvent, useState } from "react";
-import {
-  EDITABLE_OPPORTUNITY_FIELDS,
-  type EditableField,
-  type OpportunityDetail,
-  type PipelineRow,
-} from "../../view-model/view-model.js";
+import { draftText, type FieldSpec, parseDraft } from "../../view-model/field-specs.js";
+import type { OpportunityDetail } from "../../view-model/view-model.js";
 import { useBook } from "../book-context.js";
 import { ReceiptBadge } from "../receipt-badge.js";
 import { ConflictPanel } from "./conflict-panel.js";
-import {
-  FIELD_LABEL,
-  fieldErrorText,
-  fieldValue,
-  formErrorSummary,
-  parseInput,
-  STAGES,
-  showValue,
-} from "./field-text.js";
-
-const fields = EDITABLE_OPPORTUNITY_FIELDS;
+import { FieldInput, fieldId, ReadOnlyField, ReadOnlyMarker } from "./field-input.js";
+import { fieldErrorText, formErrorSummary, showValue } from "./field-text.js";
 
 /** The draft text of each field while the form is open. */
 type Draft = Record<string, string>;
 
-/** Each refused field's error, in the form's words. */
-type FieldErrors = Partial<Record<EditableField, string>>;
+/** Each refused field's error, in the form's words, by API name. */
+type FieldErrors = Partial<Record<string, string>>;
+
+const same = (a: unknown, b: unknown): boolean => (a ?? null) === (b ?? null);
 
 /**
- * Saves a draft as one form: the changed fields, or every field's error with nothing written.
+ * Saves a draft as one form: the changed editable fields, or every field's error with nothing
+ * written. Read-only fields are never sent.
  *
  * @remarks Exported for tests; pure apart from the one `device.editFields` call, which writes
  * either all changes or none.
  */
-export function saveDraft(device: Pick<Device, "editFields">, row: PipelineRow, draft: Draft): FieldErrors | null {
-  const changes: Array<{ field: EditableField; value: unknown }> = [];
-  for (const f of fields) {
-    const text = draft[f] ?? "";
-    const value = parseInput(f, text);
+export function saveDraft(
+  device: Pick<Device, "editFields">,
+  recordId: string,
+  fields: readonly FieldSpec[],
+  draft: Draft,
+): FieldErrors | null {
+  const changes: Array<{ spec: FieldSpec; value: unknown }> = [];
+  for (const spec of fields) {
+    if (spec.readOnly) continue;
+    const text = draft[spec.name] ?? draftText(spec);
+    const value = parseDraft(spec, text);
     // Text that is not a number goes to the engine as typed, so it is refused with the rest.
-    if (value === undefined) changes.push({ field: f, value: text });
-    else if (value !== fieldValue(row, f)) changes.push({ field: f, value });
+    if (value === undefined) changes.push({ spec, value: text });
+    else if (!same(value, spec.value)) changes.push({ spec, value });
   }
   const result = device.editFields(
-    changes.map(({ field, value }) => ({ sobject: "Opportunity" as const, recordId: row.id, field, value })),
+    changes.map(({ spec, value }) => ({ sobject: "Opportunity" as const, recordId, field: spec.name, value })),
   );
   if (result.ok) return null;
   const errors: FieldErrors = {};
   for (const e of result.errors) {
-    const field = changes[e.index]?.field;
-    if (field !== undefined) errors[field] ??= fieldErrorText(field, e.error.code);
+    const spec = changes[e.index]?.spec;
+    if (spec !== undefined) errors[spec.name] ??= fieldErrorText(spec.name, e.error.code, spec);
   }
   return errors;
 }
@@ -73,10 +72,7 @@ export function FieldsCard({ detail }: { detail: OpportunityDetail }) {
 
   const start = () => {
     const initial: Draft = {};
-    for (const f of fields) {
-      const v = fieldValue(row, f);
-      initial[f] = v === null || v === undefined ? "" : String(v);
-    }
+    for (const spec of detail.fields) if (!spec.readOnly) initial[spec.name] = draftText(spec);
     setDraft(initial);
     setErrors({});
     setEditing(true);
@@ -84,7 +80,7 @@ export function FieldsCard({ detail }: { detail: OpportunityDetail }) {
 
   const save = (event: FormEvent) => {
     event.preventDefault();
-    const refused = saveDraft(device, row, draft);
+    const refused = saveDraft(device, row.id, detail.fields, draft);
     setErrors(refused ?? {});
     if (refused === null) setEditing(false);
   };
@@ -100,11 +96,16 @@ export function FieldsCard({ detail }: { detail: OpportunityDetail }) {
         )}
       </div>
       {detail.problems.map((e) => (
-        <ConflictPanel key={e.intentId} edit={e} recordId={row.id} />
+        <ConflictPanel
+          key={e.intentId}
+          edit={e}
+          recordId={row.id}
+          spec={detail.fields.find((f) => f.name === e.field)}
+        />
       ))}
       {editing ? (
         <FieldsForm
-          row={row}
+          detail={detail}
           draft={draft}
           errors={errors}
           onChange={setDraft}
@@ -114,41 +115,61 @@ export function FieldsCard({ detail }: { detail: OpportunityDetail }) {
       ) : (
         <FieldList detail={detail} />
       )}
+      <FieldNotes notes={detail.fieldNotes} />
     </section>
   );
 }
 
+function RecordTypeLine({ name }: { name: string | null }) {
+  if (name === null) return null;
+  return (
+    <p className="record-type small" data-testid="record-type">
+      <span className="muted">Record type</span> <strong>{name}</strong>
+    </p>
+  );
+}
+
 function FieldsForm(props: {
-  row: PipelineRow;
+  detail: OpportunityDetail;
   draft: Draft;
   errors: FieldErrors;
   onChange: (draft: Draft) => void;
   onSave: (event: FormEvent) => void;
   onCancel: () => void;
 }) {
-  const { draft, errors } = props;
-  const refused = fields.filter((f) => errors[f] !== undefined);
+  const { draft, errors, detail } = props;
+  const refused = detail.fields.filter((f) => errors[f.name] !== undefined).map((f) => f.name);
   return (
     <form className="stack" onSubmit={props.onSave} aria-label="Edit opportunity" noValidate>
       {refused.length > 0 && (
         <p className="error-text form-error-summary" role="alert" data-testid="form-error-summary">
-          {formErrorSummary(refused)}
+          {formErrorSummary(refused, detail.fields)}
         </p>
       )}
-      {fields.map((f) => {
-        const error = errors[f];
+      <RecordTypeLine name={detail.recordType} />
+      {detail.fields.map((spec) => {
+        if (spec.readOnly) return <ReadOnlyField key={spec.name} spec={spec} />;
+        const error = errors[spec.name];
+        const checkbox = spec.input.kind === "checkbox";
+        const input = (
+          <FieldInput
+            spec={spec}
+            value={draft[spec.name] ?? draftText(spec)}
+            invalid={error !== undefined}
+            onChange={(value) => props.onChange({ ...draft, [spec.name]: value })}
+          />
+        );
         return (
-          <div className={error === undefined ? "field" : "field field-invalid"} key={f}>
-            <label htmlFor={`field-${f}`}>{FIELD_LABEL[f]}</label>
-            <FieldInput
-              field={f}
-              stage={props.row.stage}
-              value={draft[f] ?? ""}
-              invalid={error !== undefined}
-              onChange={(value) => props.onChange({ ...draft, [f]: value })}
-            />
+          <div
+            className={`field${checkbox ? " field-check" : ""}${error === undefined ? "" : " field-invalid"}`}
+            key={spec.name}
+            data-testid={`form-field-${spec.name}`}
+          >
+            {checkbox && input}
+            <label htmlFor={fieldId(spec.name)}>{spec.label}</label>
+            {!checkbox && input}
             {error !== undefined && (
-              <p className="field-error" id={`field-${f}-error`} data-testid={`field-error-${f}`}>
+              <p className="field-error" id={`${fieldId(spec.name)}-error`} data-testid={`field-error-${spec.name}`}>
                 {error}
               </p>
             )}
@@ -167,64 +188,25 @@ function FieldsForm(props: {
   );
 }
 
-function FieldInput(props: {
-  field: EditableField;
-  /** The row's current stage, offered even when it is not a default one. */
-  stage: string;
-  value: string;
-  invalid: boolean;
-  onChange: (value: string) => void;
-}) {
-  const { field: f } = props;
-  const a11y = {
-    "aria-invalid": props.invalid,
-    "aria-describedby": props.invalid ? `field-${f}-error` : undefined,
-  };
-  if (f === "StageName") {
-    return (
-      <select id={`field-${f}`} {...a11y} value={props.value} onChange={(e) => props.onChange(e.target.value)}>
-        {[...new Set([...STAGES, props.stage])].map((s) => (
-          <option key={s} value={s}>
-            {s}
-          </option>
-        ))}
-      </select>
-    );
-  }
-  if (f === "Description") {
-    return (
-      <textarea
-        id={`field-${f}`}
-        {...a11y}
-        rows={3}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-    );
-  }
-  return (
-    <input
-      id={`field-${f}`}
-      {...a11y}
-      type={f === "CloseDate" ? "date" : "text"}
-      inputMode={f === "Amount" || f === "Probability" ? "decimal" : undefined}
-      value={props.value}
-      onChange={(e) => props.onChange(e.target.value)}
-    />
-  );
-}
-
 function FieldList({ detail }: { detail: OpportunityDetail }) {
   const { row } = detail;
   return (
     <dl className="fields">
-      {fields.map((f) => {
-        const pending = detail.pending.get(f);
+      {detail.fields.map((spec) => {
+        const pending = detail.pending.get(spec.name);
         return (
-          <div key={f} className={pending === undefined ? "" : "pending-field"} data-testid={`field-${f}`}>
-            <dt>{FIELD_LABEL[f]}</dt>
+          <div
+            key={spec.name}
+            className={pending === undefined ? "" : "pending-field"}
+            data-testid={`field-${spec.name}`}
+            data-readonly={spec.readOnly ? "true" : undefined}
+          >
+            <dt>
+              {spec.label}
+              {spec.readOnly && <ReadOnlyMarker />}
+            </dt>
             <dd>
-              <span data-testid="field-value">{showValue(f, fieldValue(row, f))}</span>
+              <span data-testid="field-value">{showValue(spec.name, spec.value, spec.type)}</span>
               {pending !== undefined && (
                 <ReceiptBadge receipt={pending.receipt} what="edit" intentId={pending.intentId} />
               )}
@@ -232,10 +214,35 @@ function FieldList({ detail }: { detail: OpportunityDetail }) {
           </div>
         );
       })}
+      {detail.recordType !== null && (
+        <div data-testid="field-RecordType">
+          <dt>Record type</dt>
+          <dd>{detail.recordType}</dd>
+        </div>
+      )}
       <div>
         <dt>Forecast</dt>
         <dd>{row.forecastCategory ?? "—"}</dd>
       </div>
     </dl>
+  );
+}
+
+/** The configured fields the sync leaves out, and why, as a quiet note under the fields. */
+function FieldNotes({ notes }: { notes: readonly FieldNote[] }) {
+  if (notes.length === 0) return null;
+  return (
+    <div className="field-notes small" data-testid="field-notes">
+      <p className="muted">
+        {notes.length === 1 ? "One configured field is" : `${notes.length} configured fields are`} not synced:
+      </p>
+      <ul>
+        {notes.map((n) => (
+          <li key={`${n.sobject}.${n.field}`} data-testid="field-note">
+            {n.message}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -4,7 +4,7 @@
  */
 import type { NextMeeting } from "@tandem/engine";
 import type { LastInteractionSource, LastInteractionSummary } from "../../view-model/view-model.js";
-import { formatDateTime } from "../format.js";
+import { formatDateTime, formatMeetingTime } from "../format.js";
 
 const SOURCE_LABEL: Record<LastInteractionSource, string> = {
   salesforce: "from Salesforce",
@@ -43,7 +43,7 @@ export function LastInteractionCard({
           <strong>{next.subject ?? "Meeting"}</strong>
           {next.contactName !== null && <> with {next.contactName}</>}
           <br />
-          <span className="muted small">{formatDateTime(next.at)}</span>
+          <span className="muted small">{formatMeetingTime(next.at)}</span>
         </p>
       )}
     </section>
