@@ -6,8 +6,9 @@
  * EventRelation when the org has Shared Activities (`IsWhat = false`: contacts and leads, the
  * `WhoId` included), else by `WhoId` — the latest Task and Event per contact not after
  * `now` (child subqueries, by `WhoId`), and, incrementally, the relations changed since the
- * watermark (a contact added to an activity changes its `WhoIds`). Round 2: the full rows of
- * what is new or changed, and with Shared Activities every contact relation of those rows.
+ * watermark (a contact added to an activity changes its `WhoIds`) — one read per object for all
+ * chunks, kept to the Key contacts by the caller. Round 2: the full rows of what is new or
+ * changed, with Shared Activities each with its contact relations (a child subquery).
  *
  * Invariants: planning does no IO and reads no clock; every `IN (…)` list is split so each
  * request URL stays within `maxUrlLength`; only escaped literals and checked ids reach SOQL.
@@ -25,8 +26,8 @@ export type ActivityEndpoints = Pick<SalesforceClient, "queryUrlPrefixLength">;
 /** What each round-1 read answers. */
 export type ActivityRead1 = "task" | "event" | "latest" | "taskRelations" | "eventRelations";
 
-/** What each round-2 read answers. */
-export type ActivityRead2 = "Task" | "Event" | "taskRelations" | "eventRelations";
+/** What each round-2 read answers (with Shared Activities, rows carry their relations as children). */
+export type ActivityRead2 = "Task" | "Event";
 
 /** A round of reads and, per read, what it answers. */
 export interface ActivityRound<K> {
@@ -44,9 +45,24 @@ export interface ActivityPlanOptions {
 
 /** The relation object, its activity id field, and the activity's date fields, per object. */
 const OBJECTS = {
-  Task: { relation: "TaskRelation", activityId: "TaskId", child: "Tasks", date: "ActivityDate" },
-  Event: { relation: "EventRelation", activityId: "EventId", child: "Events", date: "StartDateTime" },
+  Task: {
+    relation: "TaskRelation",
+    relations: "TaskRelations",
+    activityId: "TaskId",
+    child: "Tasks",
+    date: "ActivityDate",
+  },
+  Event: {
+    relation: "EventRelation",
+    relations: "EventRelations",
+    activityId: "EventId",
+    child: "Events",
+    date: "StartDateTime",
+  },
 } as const;
+
+/** The child relationship under which a round-2 row of `sobject` lists its contact relations. */
+export const RELATIONS_CHILD = { Task: OBJECTS.Task.relations, Event: OBJECTS.Event.relations } as const;
 
 /** The window on `sobject`'s date field: a Task by its (UTC) day, an Event by its start. */
 function windowConditions(sobject: "Task" | "Event", start: Date, end: Date | undefined): string[] {
@@ -129,29 +145,28 @@ export function planActivityRound1(
     ),
   );
   if (options.shared) {
+    // One read per object for every chunk: relations changed since the watermark are few, and
+    // the caller keeps those of its contacts (`RelationId`) rather than asking per chunk.
     for (const sobject of ["Task", "Event"] as const) {
       const mark = request.watermarks[sobject];
       if (mark === undefined) continue;
       const { relation, activityId } = OBJECTS[sobject];
       const since = soqlDateTime(new Date(Date.parse(mark) - options.overlapMs));
-      add(
-        sobject === "Task" ? "taskRelations" : "eventRelations",
-        chunk("RelationId", (c) =>
-          select({
-            fields: [activityId, "SystemModstamp"],
-            from: relation,
-            where: [c, "IsWhat = false", `SystemModstamp > ${since}`],
-          }),
-        ),
-      );
+      add(sobject === "Task" ? "taskRelations" : "eventRelations", [
+        select({
+          fields: [activityId, "RelationId", "SystemModstamp"],
+          from: relation,
+          where: ["IsWhat = false", `SystemModstamp > ${since}`],
+        }),
+      ]);
     }
   }
   return { reads, kinds };
 }
 
 /**
- * Plans round 2: the full rows of `tasks` and `events`, and with Shared Activities their
- * contact relations (for `WhoIds`).
+ * Plans round 2: the full rows of `tasks` and `events`, with Shared Activities each with its
+ * contact relations as a child subquery (for `WhoIds`; no separate relation reads).
  */
 export function planActivityRound2(
   tasks: ReadonlyArray<SalesforceId>,
@@ -173,26 +188,16 @@ export function planActivityRound2(
       kinds.push(kind);
     }
   };
-  add(
-    "Task",
-    byIds(tasks, "Id", (c) => select({ fields: readings.task.fields, from: "Task", where: [c] })),
-  );
-  add(
-    "Event",
-    byIds(events, "Id", (c) => select({ fields: readings.event.fields, from: "Event", where: [c] })),
-  );
-  if (options.shared) {
+  for (const [sobject, ids] of [
+    ["Task", tasks],
+    ["Event", events],
+  ] as const) {
+    const reading = sobject === "Task" ? readings.task : readings.event;
+    const relations = `(SELECT RelationId FROM ${OBJECTS[sobject].relations} WHERE IsWhat = false)`;
+    const fields = options.shared ? [...reading.fields, relations] : reading.fields;
     add(
-      "taskRelations",
-      byIds(tasks, "TaskId", (c) =>
-        select({ fields: ["TaskId", "RelationId"], from: "TaskRelation", where: [c, "IsWhat = false"] }),
-      ),
-    );
-    add(
-      "eventRelations",
-      byIds(events, "EventId", (c) =>
-        select({ fields: ["EventId", "RelationId"], from: "EventRelation", where: [c, "IsWhat = false"] }),
-      ),
+      sobject,
+      byIds(ids, "Id", (c) => select({ fields, from: sobject, where: [c] })),
     );
   }
   return { reads, kinds };

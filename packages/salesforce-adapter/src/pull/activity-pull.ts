@@ -6,8 +6,9 @@
  * activity lists its contacts in `WhoIds` (its `WhoId` first).
  *
  * Round 1 (one composite call per ≤ 5 queries, see `activity-plan.ts`): ids and SystemModstamps
- * only. Round 2 (only when something is new or changed): the full rows of those activities,
- * with their contact relations. So an unchanged poll reads ids only, a promoted contact's
+ * only (the relations changed since the watermark in one read per object for all chunks).
+ * Round 2 (only when something is new or changed): the full rows of those activities, each with
+ * its contact relations as a child subquery. So an unchanged poll reads ids only, a promoted contact's
  * history joins at once, and a deleted activity (or one that left the window) is reported
  * removed. An org without Shared Activities answers the relation reads `INVALID_TYPE`: the pull
  * then relates by `WhoId` alone and leaves `WhoIds` out.
@@ -26,7 +27,13 @@ import { readSalesforceId } from "@tandem/engine";
 import { Effect, Result } from "effect";
 import { type ReadOutcome, runReads } from "../client/batch-reads.js";
 import type { SalesforceClient } from "../client/salesforce-client.js";
-import { type ActivityRead1, type ActivityRound, planActivityRound1, planActivityRound2 } from "./activity-plan.js";
+import {
+  type ActivityRead1,
+  type ActivityRound,
+  planActivityRound1,
+  planActivityRound2,
+  RELATIONS_CHILD,
+} from "./activity-plan.js";
 import { activityReadings } from "./extra-fields.js";
 import type { PullOptions } from "./pull-options.js";
 import { idOrNull, isoDateTime, modstampOf } from "./records.js";
@@ -80,7 +87,7 @@ function rowsByKind<K>(
  * Round 1's answer: the activities in the book now, and per activity the latest change of its
  * relations (read through the overlap; the caller keeps those above its watermark).
  */
-function readRound1(rows: ReadonlyArray<readonly [ActivityRead1, Row]>) {
+function readRound1(rows: ReadonlyArray<readonly [ActivityRead1, Row]>, whoIds: ReadonlySet<SalesforceId>) {
   const seen = new Map<SalesforceId, Seen>();
   const relationStamps = new Map<SalesforceId, string>();
   for (const [kind, row] of rows) {
@@ -91,7 +98,9 @@ function readRound1(rows: ReadonlyArray<readonly [ActivityRead1, Row]>) {
       });
     } else if (kind === "taskRelations" || kind === "eventRelations") {
       const activityId = idOrNull(row, kind === "taskRelations" ? "TaskId" : "EventId");
-      if (activityId === null) continue;
+      const relationId = idOrNull(row, "RelationId");
+      // The relation read spans the org: keep the relations of the Key contacts.
+      if (activityId === null || relationId === null || !whoIds.has(relationId)) continue;
       const stamp = modstampOf(row);
       const previous = relationStamps.get(activityId);
       if (previous === undefined || stamp > previous) relationStamps.set(activityId, stamp);
@@ -147,7 +156,7 @@ export function pullActivities(
       rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
     }
     if (Result.isFailure(rows1)) return yield* Effect.fail(rows1.failure);
-    const { seen, relationStamps } = readRound1(rows1.success);
+    const { seen, relationStamps } = readRound1(rows1.success, new Set(request.whoIds));
 
     // Round 2: full rows of what is new to the mirror, changed since the watermark, or whose
     // relations changed since it. A mirrored activity is news only above its watermark; a
@@ -169,15 +178,13 @@ export function pullActivities(
     const activities = new Map<SalesforceId, ActivityRecord>();
     const relations = new Map<SalesforceId, SalesforceId[]>();
     for (const [kind, row] of rows2.success) {
-      if (kind === "Task" || kind === "Event") {
-        const record = (kind === "Task" ? readings.task : readings.event).read(row);
-        activities.set(record.Id, record);
-        continue;
-      }
-      const activityId = idOrNull(row, kind === "taskRelations" ? "TaskId" : "EventId");
-      const relationId = idOrNull(row, "RelationId");
-      if (activityId === null || relationId === null) continue;
-      relations.set(activityId, [...(relations.get(activityId) ?? []), relationId]);
+      const record = (kind === "Task" ? readings.task : readings.event).read(row);
+      activities.set(record.Id, record);
+      const contacts = childRows(row, RELATIONS_CHILD[kind]).map((child) => idOrNull(child, "RelationId"));
+      relations.set(
+        record.Id,
+        contacts.filter((id): id is SalesforceId => id !== null),
+      );
     }
     const records = [...activities.values()].map((record) =>
       shared ? { ...record, WhoIds: whoIdsOf(record.WhoId, relations.get(record.Id) ?? []) } : record,

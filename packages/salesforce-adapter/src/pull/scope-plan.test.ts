@@ -59,17 +59,19 @@ const nothingFound: ScopeRound2Input = {
   contactRoleDeletesKnown: true,
   missingRoleContacts: [],
   rolesMoved: false,
+  roleContactsKnown: false,
+  contactsAwaitRoles: false,
 };
 
+const ROLE_CONTACT_IDS = `SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN (SELECT Id FROM Opportunity WHERE ${SCOPE})`;
+
 describe("round 1 of a scope pull", () => {
-  it("reads the whole scope in five queries when nothing is mirrored yet", () => {
+  it("reads the whole scope in four queries when nothing is mirrored yet", () => {
     const plan = planScopeRound1(request({}), options, endpoints);
     expect(plan.full).toEqual({ opportunities: true, accounts: true, contacts: true, contactRoles: true });
-    expect(plan.reads).toHaveLength(5);
-    // Role-linked contacts are in scope wherever they work: every role's ContactId, each poll.
-    expect(soqlOf(plan.reads[plan.roleContacts])).toBe(
-      `SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN (SELECT Id FROM Opportunity WHERE ${SCOPE})`,
-    );
+    expect(plan.reads).toHaveLength(4);
+    // The full role read names every role-linked contact: no separate ContactId listing.
+    expect(plan.roleContacts).toBeUndefined();
     expect(plan.reads.every((spec) => spec.kind === "query" && spec.includeDeleted !== true)).toBe(true);
     expect(soqlOf(plan.reads[plan.opportunities])).toMatch(/^SELECT Id, Name, .* FROM Opportunity WHERE OwnerId = /);
     expect(soqlOf(plan.reads[plan.opportunities])).toContain(SCOPE);
@@ -124,8 +126,9 @@ describe("round 1 of a scope pull", () => {
       expect(read?.start).toEqual(start);
       expect(urlOf(plan.reads[read?.index ?? -1])).toBe(expectedUrl(object));
     }
-    // Opportunities, count, accounts, contacts, roles, role contacts, then the three getDeleted calls.
-    expect(plan.reads).toHaveLength(9);
+    // Opportunities, count, accounts, contacts, roles, then the three getDeleted calls.
+    expect(plan.reads).toHaveLength(8);
+    expect(plan.roleContacts).toBeUndefined();
   });
 
   it("leaves getDeleted out when the window is older than Salesforce keeps deletes", () => {
@@ -148,6 +151,8 @@ describe("round 1 of a scope pull", () => {
     expect(plan.contactDeletes).toBeUndefined();
     expect(plan.opportunityDeletes).toBeDefined();
     expect(plan.contactRoleDeletes).toBeDefined();
+    // Contacts in full, roles not: the role-linked contacts must be listed to pull those elsewhere.
+    expect(soqlOf(plan.reads[plan.roleContacts ?? -1])).toBe(ROLE_CONTACT_IDS);
   });
 });
 
@@ -189,6 +194,28 @@ describe("round 2 of a scope pull", () => {
     // A deleted role of an opportunity that left still has to be seen: queryAll.
     expect(plan.reads[plan.groups.exitContactRoles[0] ?? -1]).toMatchObject({ includeDeleted: true });
     expect(plan.groups.reconcileContacts).toEqual([]);
+    // A contact at the exiting account stays if a role brings it; the new opportunity's roles bring theirs.
+    expect(soql("roleContactIds")).toEqual([ROLE_CONTACT_IDS]);
+    expect(soql("newRoleContacts")).toEqual([
+      expect.stringMatching(
+        `FROM Contact WHERE Id IN \\(SELECT ContactId FROM OpportunityContactRole WHERE OpportunityId IN \\('${opp}'\\)\\)$`,
+      ),
+    ]);
+  });
+
+  it("lists the role-linked contacts only when an exit or a contact outside the scope's accounts needs them", () => {
+    const mirrored = { ...NONE, contactIds: new Set(ids("003", 2)) };
+    const listing = (found: ScopeRound2Input) => {
+      const plan = planScopeRound2(request(WATERMARKS, mirrored), found, options, endpoints);
+      return plan.groups.roleContactIds.map((index) => soqlOf(plan.reads[index]));
+    };
+    expect(listing(nothingFound)).toEqual([]);
+    expect(listing({ ...nothingFound, contactsAwaitRoles: true })).toEqual([ROLE_CONTACT_IDS]);
+    expect(listing({ ...nothingFound, rolesMoved: true })).toEqual([ROLE_CONTACT_IDS]);
+    // Round 1 already named them all (a full role or contact pull).
+    expect(listing({ ...nothingFound, contactsAwaitRoles: true, rolesMoved: true, roleContactsKnown: true })).toEqual(
+      [],
+    );
   });
 
   it("splits long id lists so every request URL stays within the budget", () => {
@@ -233,6 +260,7 @@ describe("round 2 of a scope pull", () => {
       exitingAccounts: [account],
       contactDeletesKnown: false,
       contactRoleDeletesKnown: false,
+      roleContactsKnown: true,
     };
     const { Contact: _c, OpportunityContactRole: _r, ...oppAndAccount } = WATERMARKS;
     const plan = planScopeRound2(request(oppAndAccount, mirrored), found, options, endpoints);
@@ -255,6 +283,8 @@ describe("role-linked contacts and field selections in a scope plan (issue 20)",
     expect(soql("reconcileContacts")).toEqual([
       `SELECT Id FROM Contact WHERE AccountId IN (SELECT AccountId FROM Opportunity WHERE ${SCOPE})`,
     ]);
+    // A contact only a role brought is present only if some role still names it.
+    expect(soql("roleContactIds")).toEqual([ROLE_CONTACT_IDS]);
     // Nothing moved, getDeleted covered the window: no contact listing.
     const quiet = planScopeRound2(request(WATERMARKS, mirrored), nothingFound, options, endpoints);
     expect(quiet.groups.reconcileContacts).toEqual([]);

@@ -48,8 +48,12 @@ export interface ScopeRound1Plan {
   readonly accounts: number;
   readonly contacts: number;
   readonly contactRoles: number;
-  /** The `ContactId` of every role of the scope's opportunities (role-linked contacts are in scope). */
-  readonly roleContacts: number;
+  /**
+   * The `ContactId` of every role of the scope's opportunities (role-linked contacts are in
+   * scope), read here only when contacts are pulled in full and roles are not: a full role pull
+   * names them all, and otherwise round 2 reads them when something shows they can matter.
+   */
+  readonly roleContacts: number | undefined;
   /** Absent when the object is pulled in full or its window is older than getDeleted keeps. */
   readonly opportunityDeletes: DeletedRead | undefined;
   readonly contactDeletes: DeletedRead | undefined;
@@ -75,6 +79,14 @@ export interface ScopeRound2Input {
   readonly contactRoleDeletesKnown: boolean;
   /** Contacts a role brings into the scope that are neither mirrored nor read yet (whatever their account). */
   readonly missingRoleContacts: ReadonlyArray<SalesforceId>;
+  /** Whether round 1 named every role-linked contact (a full pull of contacts or of roles). */
+  readonly roleContactsKnown: boolean;
+  /**
+   * Whether a mirrored contact changed since its delivery, works outside the scope's accounts and
+   * no role read so far names it: it stays only if a role brings it, so the role-linked contacts
+   * must be listed.
+   */
+  readonly contactsAwaitRoles: boolean;
   /**
    * Whether a role changed, was deleted or left with its opportunity: a contact only a role
    * brought may have left, so the scope's contact ids are listed to find it.
@@ -84,6 +96,8 @@ export interface ScopeRound2Input {
 
 /** The groups of round 2, in the order their outcomes are read. */
 export const ROUND2_GROUPS = [
+  "roleContactIds",
+  "newRoleContacts",
   "opportunities",
   "accounts",
   "cascadeContacts",
@@ -120,6 +134,15 @@ export function scopeSoql(userId: SalesforceId) {
     /** Sub-select of the scope's account ids. */
     accountIds: `SELECT AccountId FROM Opportunity WHERE ${condition}`,
   };
+}
+
+/** The `ContactId` of every role of the scope's opportunities. */
+function roleContactIdsSoql(scope: ReturnType<typeof scopeSoql>): string {
+  return select({
+    fields: ["ContactId"],
+    from: "OpportunityContactRole",
+    where: [`OpportunityId IN (${scope.opportunityIds})`],
+  });
 }
 
 /** Which objects a request pulls in full. */
@@ -247,14 +270,8 @@ export function planScopeRound1(
       ],
     }),
   });
-  const roleContacts = slot({
-    kind: "query",
-    soql: select({
-      fields: ["ContactId"],
-      from: "OpportunityContactRole",
-      where: [`OpportunityId IN (${scope.opportunityIds})`],
-    }),
-  });
+  const roleContacts =
+    full.contacts && !full.contactRoles ? slot({ kind: "query", soql: roleContactIdsSoql(scope) }) : undefined;
   const incremental: ReadonlyArray<ScopeObject> = [
     ...(full.opportunities ? [] : (["Opportunity"] as const)),
     ...(full.contacts ? [] : (["Contact"] as const)),
@@ -283,7 +300,9 @@ export function planScopeRound1(
  * @remarks Records that entered the scope are read whatever their age (so are the contacts
  * and roles that cascade in with new accounts and opportunities); the contacts and roles of
  * what left are listed by id; where getDeleted could not cover the window and something is
- * mirrored, the scope's contact or role ids are listed in full to reconcile. An object pulled
+ * mirrored, the scope's contact or role ids are listed in full to reconcile. The role-linked
+ * contact ids are listed only when round 1 could not name them and an exit or a contact outside
+ * the scope's accounts depends on them (so an unchanged poll stays one call). An object pulled
  * in full needs none of this. An empty plan means round 2 is skipped.
  */
 export function planScopeRound2(
@@ -303,7 +322,26 @@ export function planScopeRound2(
       baseUrlLength: endpoints.queryUrlPrefixLength,
       maxUrlLength: options.maxUrlLength,
     });
+  const exitContacts = full.contacts ? [] : found.exitingAccounts;
+  const reconcileContacts =
+    !full.contacts && (!found.contactDeletesKnown || found.rolesMoved) && request.mirrored.contactIds.size > 0;
+  // The role-linked contacts matter only to decide an exit or a contact outside the scope's accounts.
+  const listRoleContacts =
+    !found.roleContactsKnown && (found.contactsAwaitRoles || exitContacts.length > 0 || reconcileContacts);
   const groups: Record<Round2Group, ReadonlyArray<number>> = {
+    roleContactIds: listRoleContacts ? slots([roleContactIdsSoql(scope)]) : [],
+    // The contacts the roles of new opportunities bring (a cascade that round 1 could not name).
+    newRoleContacts: found.roleContactsKnown
+      ? []
+      : slots(
+          byIds(found.newOpportunities, "OpportunityId", (c) =>
+            select({
+              fields: readings.contact.fields,
+              from: "Contact",
+              where: [`Id IN (SELECT ContactId FROM OpportunityContactRole WHERE ${c})`],
+            }),
+          ),
+        ),
     opportunities: slots(
       byIds(found.missingOpportunities, "Id", (c) =>
         select({ fields: readings.opportunity.fields, from: "Opportunity", where: [c, scope.condition] }),
@@ -319,11 +357,9 @@ export function planScopeRound2(
             select({ fields: readings.contact.fields, from: "Contact", where: [c] }),
           ),
         ),
-    exitContacts: full.contacts
-      ? []
-      : slots(
-          byIds(found.exitingAccounts, "AccountId", (c) => select({ fields: ["Id"], from: "Contact", where: [c] })),
-        ),
+    exitContacts: slots(
+      byIds(exitContacts, "AccountId", (c) => select({ fields: ["Id"], from: "Contact", where: [c] })),
+    ),
     roleContacts: slots(
       byIds(found.missingRoleContacts, "Id", (c) =>
         select({ fields: readings.contact.fields, from: "Contact", where: [c] }),
@@ -344,10 +380,9 @@ export function planScopeRound2(
           ),
           true,
         ),
-    reconcileContacts:
-      !full.contacts && (!found.contactDeletesKnown || found.rolesMoved) && request.mirrored.contactIds.size > 0
-        ? slots([select({ fields: ["Id"], from: "Contact", where: [`AccountId IN (${scope.accountIds})`] })])
-        : [],
+    reconcileContacts: reconcileContacts
+      ? slots([select({ fields: ["Id"], from: "Contact", where: [`AccountId IN (${scope.accountIds})`] })])
+      : [],
     reconcileContactRoles:
       !full.contactRoles && !found.contactRoleDeletesKnown && request.mirrored.contactRoleIds.size > 0
         ? slots([

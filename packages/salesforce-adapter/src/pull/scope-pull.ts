@@ -10,13 +10,14 @@
  * - every account in scope (a semi-join; one page up to 2,000), so the account scope is exact;
  * - contacts: in full, those at the scope's accounts; incrementally, every visible contact
  *   changed since the watermark through queryAll, plus getDeleted;
- * - contact roles of the scope's opportunities, in full or changed since (queryAll), plus getDeleted;
- * - the ContactId of every role of the scope's opportunities (a role brings its contact into the
- *   scope wherever it works).
+ * - contact roles of the scope's opportunities, in full or changed since (queryAll), plus getDeleted
+ *   (a role brings its contact into the scope wherever it works: the roles read name some).
  * Round 2 (only when the scope moved): the opportunities, accounts, contacts and roles that
  * entered it (cascades and role-linked contacts, whatever their age), the contacts and roles of
  * what left it, and full id reconciles where getDeleted could not cover the window or a
- * mirrored role changed or went away (a contact only that role brought leaves).
+ * mirrored role changed or went away (a contact only that role brought leaves). The ContactId of
+ * every role of the scope is listed (in round 1 for a full contact pull, else here) only when an
+ * exit or a changed contact outside the scope's accounts depends on it.
  *
  * This file is the small IO driver: `scope-plan.ts` plans each round's reads as data,
  * `runReads` runs them, and `scope-read.ts` turns their rows into the pull, one read at a time in
@@ -82,9 +83,9 @@ export function pullScope(
       reading.reconcileOpportunities(yield* client.queryAll(plan.opportunityReconcile));
     }
     reading.readAccounts(yield* rowsAt(round1, [plan.accounts]));
-    reading.readRoleContacts(yield* rowsAt(round1, [plan.roleContacts]));
-    reading.readContacts(yield* rowsAt(round1, [plan.contacts]));
+    if (plan.roleContacts !== undefined) reading.readRoleContacts(yield* rowsAt(round1, [plan.roleContacts]));
     reading.readContactRoles(yield* rowsAt(round1, [plan.contactRoles]));
+    reading.readContacts(yield* rowsAt(round1, [plan.contacts]));
     reading.readDeletes(deletesOf(round1, plan.contactDeletes), deletesOf(round1, plan.contactRoleDeletes));
 
     const plan2 = planScopeRound2(request, reading.round2Input(), options, client);

@@ -100,8 +100,8 @@ function definedEntry(key: ScopeObject, value: string | undefined): Watermarks {
  * The state of one scope pull while its rows are read.
  *
  * @remarks Call in this order: `readOpportunities` (then `reconcileOpportunities` when
- * `opportunityCountDisagrees`), `readAccounts`, `readRoleContacts`, `readContacts`,
- * `readContactRoles`, `readDeletes`, `round2Input`, `readRound2` per group, `result`.
+ * `opportunityCountDisagrees`), `readAccounts`, `readRoleContacts` (when planned),
+ * `readContactRoles`, `readContacts`, `readDeletes`, `round2Input`, `readRound2` per group, `result`.
  */
 export class ScopeReading {
   private readonly opportunities: Collected<OpportunityRecord>;
@@ -115,6 +115,12 @@ export class ScopeReading {
   private readonly contacts: Collected<ContactRecord>;
   /** Contacts a role of an in-scope opportunity brings in, wherever they work. */
   private readonly roleContacts = new Set<SalesforceId>();
+  /** Whether `roleContacts` is every role-linked contact (else only those changed roles name). */
+  private roleContactsKnown: boolean;
+  /** Changed contacts outside the scope's accounts, in scope only if a role not read yet brings them. */
+  private readonly awaitingRoles: Row[] = [];
+  /** Whether one of `awaitingRoles` is a mirrored contact that changed since it was delivered. */
+  private awaitingNews = false;
   private rolesMoved = false;
   private readonly removedContacts = new Set<SalesforceId>();
   private readonly roles = new Collected<ContactRoleRecord>(toContactRole);
@@ -129,6 +135,7 @@ export class ScopeReading {
     const readings = scopeReadings(request.fields);
     this.opportunities = new Collected<OpportunityRecord>(readings.opportunity.read);
     this.contacts = new Collected<ContactRecord>(readings.contact.read);
+    this.roleContactsKnown = full.contactRoles;
   }
 
   /** Opportunities: the scope now, and what changed, entered or left. */
@@ -202,23 +209,40 @@ export class ScopeReading {
       const contactId = idOrNull(row, "ContactId");
       if (contactId !== null) this.roleContacts.add(contactId);
     }
+    this.roleContactsKnown = true;
   }
 
   /** Contacts at the scope's accounts or brought by a role; changed ones elsewhere or deleted are exits. */
   readContacts(rows: ReadonlyArray<Row>): void {
-    const mirrored = this.request.mirrored.contactIds;
     for (const row of rows) {
       const accountId = idOrNull(row, "AccountId");
       const contactId = rowId(row);
-      const inScope =
-        row.IsDeleted !== true &&
-        ((accountId !== null && this.scopeAccounts.has(accountId)) || this.roleContacts.has(contactId));
-      if (inScope && isNews(row, mirrored, this.request.watermarks.Contact)) this.contacts.add(row);
-      else if (inScope) this.contacts.seen(row);
-      else {
+      const atScopeAccount = accountId !== null && this.scopeAccounts.has(accountId);
+      if (row.IsDeleted !== true && !atScopeAccount && !this.roleContactsKnown && !this.roleContacts.has(contactId)) {
+        // Decided by the role-linked contacts when they are listed. Only a mirrored contact
+        // that changed (it moved, or a role brings it) needs the listing: one not mirrored is
+        // brought only by a role that changed (named above) or came with a new opportunity
+        // (read in round 2); one re-read through the overlap was in scope when delivered, and
+        // what could take it out (a role moved, its account left) lists them anyway.
         this.contacts.seen(row);
-        if (mirrored.has(contactId)) this.removedContacts.add(contactId);
-      }
+        this.awaitingRoles.push(row);
+        if (
+          this.request.mirrored.contactIds.has(contactId) &&
+          isNews(row, this.request.mirrored.contactIds, this.request.watermarks.Contact)
+        )
+          this.awaitingNews = true;
+      } else this.readContact(row, row.IsDeleted !== true && (atScopeAccount || this.roleContacts.has(contactId)));
+    }
+  }
+
+  private readContact(row: Row, inScope: boolean): void {
+    const mirrored = this.request.mirrored.contactIds;
+    if (inScope && isNews(row, mirrored, this.request.watermarks.Contact)) this.contacts.add(row);
+    else if (inScope) this.contacts.seen(row);
+    else {
+      this.contacts.seen(row);
+      const contactId = rowId(row);
+      if (mirrored.has(contactId)) this.removedContacts.add(contactId);
     }
   }
 
@@ -232,6 +256,9 @@ export class ScopeReading {
       if (!this.full.contactRoles && mirrored.has(rowId(row)) && (row.IsDeleted === true || news))
         this.rolesMoved = true;
       if (row.IsDeleted !== true) {
+        // A role of an in-scope opportunity brings its contact in.
+        const contactId = idOrNull(row, "ContactId");
+        if (contactId !== null) this.roleContacts.add(contactId);
         if (news) this.roles.add(row);
         else this.roles.seen(row);
       } else {
@@ -274,6 +301,8 @@ export class ScopeReading {
           !this.contacts.byId.has(contactId) && (this.full.contacts || !mirrored.contactIds.has(contactId)),
       ),
       rolesMoved: this.rolesMoved || this.removedOpps.size > 0,
+      roleContactsKnown: this.roleContactsKnown,
+      contactsAwaitRoles: this.awaitingNews,
     };
   }
 
@@ -281,6 +310,17 @@ export class ScopeReading {
   readRound2(group: Round2Group, rows: ReadonlyArray<Row>): void {
     const mirrored = this.request.mirrored;
     switch (group) {
+      case "roleContactIds":
+        this.readRoleContacts(rows);
+        for (const row of this.awaitingRoles.splice(0)) this.readContact(row, this.roleContacts.has(rowId(row)));
+        return;
+      case "newRoleContacts":
+        for (const row of rows) {
+          const contactId = rowId(row);
+          this.roleContacts.add(contactId);
+          if (isNews(row, mirrored.contactIds, this.request.watermarks.Contact)) this.contacts.add(row);
+        }
+        return;
       case "opportunities":
         for (const row of rows) {
           const record = this.opportunities.add(row);
