@@ -40,4 +40,12 @@ export {
 export type { IdempotencyConfig } from "./push/idempotency.js";
 export { chunkByUrlLength, select, soqlId } from "./soql/builder.js";
 export { soqlDate, soqlDateTime, soqlString } from "./soql/literal.js";
+export { type ChangeEvent, readChangeEvent } from "./streaming/change-event.js";
+export {
+  ChangeStreamError,
+  type ChangeStreamFailure,
+  type ChangeSubscription,
+  type SubscribeChangesOptions,
+  subscribeChanges,
+} from "./streaming/subscribe-changes.js";
 export { createUsageTracker, parseLimitInfo, type UsageTracker } from "./usage/usage-tracker.js";

@@ -55,4 +55,15 @@ describe("parseCliArgs", () => {
     expect(() => parseCliArgs(["--fields", "Opportunity.StageName"])).toThrow(/synced already/);
     expect(() => parseCliArgs(["--fields", "Opportunity.Next-Step"])).toThrow(/not an API name/);
   });
+
+  it("takes push's integration user from --cdc-user or TANDEM_CDC_USER, and its safety-net schedule", () => {
+    expect(parseCliArgs(["--cdc-user", "005000000000001AAA"]).cdcUser).toBe("005000000000001AAA");
+    expect(parseCliArgs([], { TANDEM_CDC_USER: "admin@example.com" })).toMatchObject({
+      cdcUser: "admin@example.com",
+      cdcSafetyNetMin: 60,
+    });
+    expect(parseCliArgs([]).cdcUser).toBeUndefined();
+    expect(parseCliArgs(["--cdc-safety-net-min", "30"]).cdcSafetyNetMin).toBe(30);
+    expect(() => parseCliArgs(["--cdc-safety-net-min", "0"])).toThrow(CliError);
+  });
 });

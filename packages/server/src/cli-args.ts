@@ -29,6 +29,13 @@ export interface CliArgs {
    * or `TANDEM_FIELDS`); undefined when not given.
    */
   readonly extraFields: ExtraFieldConfig | undefined;
+  /**
+   * The integration user of push, the org's change subscriber (`--cdc-user`, or `TANDEM_CDC_USER`):
+   * a Salesforce user id, or (embedded emulator only) a username; undefined without push.
+   */
+  readonly cdcUser: string | undefined;
+  /** The workers' schedule while push is live, in minutes (`--cdc-safety-net-min`). Default 60. */
+  readonly cdcSafetyNetMin: number;
 }
 
 /**
@@ -71,7 +78,10 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       memory = true;
       continue;
     }
-    const m = /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store|redis|fields)(?:=(.*))?$/.exec(a);
+    const m =
+      /^--(port|host|data-dir|key-file|salesforce|static-dir|public-url|store|redis|fields|cdc-user|cdc-safety-net-min)(?:=(.*))?$/.exec(
+        a,
+      );
     if (!m?.[1]) throw new CliError(`unknown argument ${a}`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) throw new CliError(`--${m[1]} needs a value`);
@@ -97,6 +107,9 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
       throw new CliError("--redis needs --store postgres://… (instances share their rooms' logs)");
   }
   const fields = values.fields ?? (env.TANDEM_FIELDS || undefined);
+  const cdcSafetyNetMin = Number(values["cdc-safety-net-min"] ?? "60");
+  if (!Number.isFinite(cdcSafetyNetMin) || cdcSafetyNetMin <= 0)
+    throw new CliError(`bad --cdc-safety-net-min ${values["cdc-safety-net-min"]}`);
   return {
     port,
     host: values.host ?? "127.0.0.1",
@@ -109,5 +122,7 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
     storeUrl,
     redisUrl,
     extraFields: fields === undefined ? undefined : parseFieldList(fields),
+    cdcUser: values["cdc-user"] ?? (env.TANDEM_CDC_USER || undefined),
+    cdcSafetyNetMin,
   };
 }

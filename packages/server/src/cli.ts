@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import { createEmulator } from "@tandem/salesforce-emulator";
 import { loadOrCreateKeyFile } from "./auth/key-file.js";
 import type { OrgConfig } from "./auth/org-config.js";
-import { CliError, parseCliArgs, parseFieldList } from "./cli-args.js";
+import { type CliArgs, CliError, parseCliArgs, parseFieldList } from "./cli-args.js";
 import { openRedisBus } from "./cluster/redis-bus.js";
 import type { ReadinessCheck } from "./http/health.js";
 import { BusMetrics } from "./obs/bus-metrics.js";
@@ -25,6 +25,8 @@ import { startTandemServer } from "./server.js";
 import { openFileStore } from "./store/file-store.js";
 import { createMemoryStore } from "./store/memory-store.js";
 import { openPostgresStore, postgresPoolMetrics } from "./store/pg-store.js";
+import { createFileReplayStore, createMemoryReplayStore } from "./sync/change-subscriber.js";
+import type { PushOptions } from "./sync/push-options.js";
 
 /**
  * How long a book's worker lease lasts unless renewed (ms). Renewed every third of it, so an
@@ -35,6 +37,8 @@ const LEASE_TTL_MS = 15_000;
 interface EmbeddedOrg {
   readonly org: OrgConfig;
   readonly users: unknown;
+  /** The id of a user of the emulated org, by username. */
+  readonly userIdOf: (username: string) => string | undefined;
   readonly demoUsers: ReadonlyArray<{ readonly username: string; readonly name: string }>;
   close(): Promise<void>;
 }
@@ -48,6 +52,7 @@ async function embeddedEmulator(dataFile: string | undefined): Promise<EmbeddedO
     // As the emulator's own ready line lists them: id, username, password, name.
     users: emu.users.map((u) => ({ id: u.id, username: u.username, password: u.password, name: u.name })),
     demoUsers: emu.users.map((u) => ({ username: u.username, name: u.name })),
+    userIdOf: (username) => emu.users.find((u) => u.username === username)?.id,
     close: () => emu.close(),
   };
 }
@@ -56,6 +61,23 @@ async function embeddedEmulator(dataFile: string | undefined): Promise<EmbeddedO
 const DEMO_EXTRA_FIELDS = parseFieldList(
   "Opportunity.NextStep,Opportunity.Type,Opportunity.LeadSource,Opportunity.Competitor__c,Opportunity.Budget_Confirmed__c,Opportunity.Next_Step_Date__c,Contact.LeadSource,Contact.Preferred_Channel__c",
 );
+
+/** Push (`--cdc-user`): the integration user's id and the replay id's file in the data directory. */
+function pushOptions(
+  args: CliArgs,
+  embedded: EmbeddedOrg | undefined,
+  dataDir: string | undefined,
+): PushOptions | undefined {
+  const user = args.cdcUser;
+  if (user === undefined) return undefined;
+  const userId = /^005[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/.test(user) ? user : embedded?.userIdOf(user);
+  if (userId === undefined) throw new CliError("--cdc-user takes the integration user's Salesforce id (005…)");
+  return {
+    userId,
+    replay: dataDir ? createFileReplayStore(join(dataDir, "cdc-replay.json")) : createMemoryReplayStore(),
+    safetyNetMs: args.cdcSafetyNetMin * 60_000,
+  };
+}
 
 async function main(): Promise<void> {
   const args = parseCliArgs(process.argv.slice(2), process.env);
@@ -98,6 +120,7 @@ async function main(): Promise<void> {
   }
   const here = dirname(fileURLToPath(import.meta.url));
   const staticDir = args.staticDir ?? resolve(here, "../../demo-web/dist");
+  const push = pushOptions(args, embedded, dataDir);
   const server = await startTandemServer({
     store,
     org,
@@ -112,7 +135,7 @@ async function main(): Promise<void> {
     extraMetrics,
     peers: bus ? { bus, metrics: busMetrics } : undefined,
     // The embedded demo org shows the configurable fields unless told otherwise.
-    sync: { extraFields: args.extraFields ?? (embedded ? DEMO_EXTRA_FIELDS : undefined) },
+    sync: { extraFields: args.extraFields ?? (embedded ? DEMO_EXTRA_FIELDS : undefined), push },
     leases: shared
       ? {
           owner: instanceId,

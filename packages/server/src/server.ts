@@ -36,8 +36,9 @@ import { type ConnectionInfo, Relay, type RelayLimits } from "./relay/relay.js";
 import { type PeerInstances, RoomRegistry } from "./relay/room-registry.js";
 import type { Store } from "./store/store.js";
 import type { WorkerLeases } from "./sync/lease-keeper.js";
+import { type PushHandle, type PushOptions, pushOf, safetyNetTrigger, startPush } from "./sync/push-options.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
-import { SyncSupervisor, type SyncSupervisorOptions } from "./sync/sync-supervisor.js";
+import { SyncSupervisor, type SyncSupervisorOptions, type WorkerTokens } from "./sync/sync-supervisor.js";
 
 /** Options of {@link startTandemServer}. */
 export interface TandemServerOptions {
@@ -124,6 +125,8 @@ export interface SyncOptions {
   readonly random?: (() => number) | undefined;
   /** Builds a user's Salesforce port (tests); default the jsforce adapter. */
   readonly createPort?: SyncSupervisorOptions["createPort"];
+  /** Push: the org's change subscriber (not run when scaled out). */
+  readonly push?: PushOptions | undefined;
 }
 
 /** A running server. */
@@ -141,6 +144,8 @@ export interface TandemServer {
   revokeUser(orgId: string, userId: string): Promise<void>;
   /** The sync workers, unless started with `sync: false`. */
   readonly sync: SyncSupervisor | undefined;
+  /** Push (the change subscriber), when configured. */
+  readonly push: PushHandle | undefined;
   /** Subscribes to admitted connections. */
   onConnect(listener: (info: ConnectionInfo) => void): () => void;
   /** Stops accepting, closes sockets (1001), commits what is queued and unloads rooms. Does not close the store. */
@@ -197,34 +202,18 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
 
   const syncMetrics = new SyncMetrics();
   const sync = o.sync === false ? undefined : (o.sync ?? {});
+  const pushOptions = pushOf(sync?.push, o.leases !== undefined, logger);
+  const workerTokens = workerTokensOf(auth, o.store);
   const supervisor =
     sync === undefined
       ? undefined
-      : new SyncSupervisor({
-          rooms: {
-            lease: (room, fence) => rooms.lease(room, fence),
-            flush: () => rooms.flush(),
-            listen: (l) => rooms.listen(l),
-            loadedDoc: (room) => rooms.get(room)?.doc,
-          },
-          tokens: {
-            get: (orgId, userId, options) => auth.workerTokens(orgId, userId, options),
-            save: (orgId, userId, tokens) => auth.rememberTokens(orgId, userId, tokens),
-            owners: () => o.store.listTokenOwners(),
-            revoke: (orgId, userId, reason) => auth.revokeUser(orgId, userId, reason),
-          },
-          org: o.org,
+      : createSupervisor(o, sync, {
+          rooms,
+          tokens: workerTokens,
           clock,
-          random: sync.random ?? Math.random,
           logger,
           metrics: syncMetrics,
-          roomOf,
-          trigger: sync.trigger,
-          activityWindowDays: sync.activityWindowDays,
-          extraFields: sync.extraFields,
-          apiVersion: sync.apiVersion,
-          createPort: sync.createPort,
-          leases: o.leases,
+          push: pushOptions,
         });
   if (supervisor) {
     auth.onLogin((orgId, userId) => supervisor.ensure(orgId, userId));
@@ -288,11 +277,15 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   const app = new Hono();
   app.use("*", securityHeaders(publicUrl.replace(/^http/, "ws")));
   app.route("/", createHealthRoutes(o.readiness));
+  let push: PushHandle | undefined;
   app.get("/metrics", (c) =>
     c.text(
-      [metrics.render(), ...(supervisor ? [syncMetrics.render()] : []), ...(o.extraMetrics ?? []).map((f) => f())].join(
-        "",
-      ),
+      [
+        metrics.render(),
+        ...(supervisor ? [syncMetrics.render()] : []),
+        push?.subscriber()?.render() ?? "",
+        ...(o.extraMetrics ?? []).map((f) => f()),
+      ].join(""),
       200,
       { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
     ),
@@ -300,7 +293,18 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   app.route("/", createAuthRoutes({ auth, logger, publicUrl }));
   const demoUsers = (o.demoUsers ?? []).map((u) => ({ username: u.username, name: u.name }));
   app.get("/api/demo-users", (c) => c.json({ users: demoUsers }));
-  if (supervisor) app.route("/", createSyncRoutes({ auth, rooms, supervisor, publicUrl }));
+  if (supervisor)
+    app.route(
+      "/",
+      createSyncRoutes({
+        auth,
+        rooms,
+        supervisor,
+        publicUrl,
+        // `push` starts below; the status reads it when asked.
+        push: () => push?.subscriber()?.status() ?? null,
+      }),
+    );
   if (o.staticDir) app.use("*", staticFiles(o.staticDir));
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
@@ -311,6 +315,19 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   if (supervisor) {
     const resumed = await supervisor.resume();
     if (resumed > 0) logger.log("info", "sync.resumed", { workers: resumed });
+    if (pushOptions) {
+      push = await startPush({
+        options: pushOptions,
+        supervisor,
+        tokens: workerTokens,
+        org: o.org,
+        apiVersion: sync?.apiVersion,
+        logger,
+        fallbackScheduleMs: sync?.trigger?.scheduleMs,
+        loadedDoc: (room) => rooms.get(room)?.doc,
+      });
+      auth.onLogin(push.onLogin);
+    }
   }
 
   return {
@@ -325,7 +342,11 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     revokeUser: (orgId, userId) => auth.revokeUser(orgId, userId),
     onConnect: (listener) => relay.onConnect(listener),
     sync: supervisor,
+    get push() {
+      return push;
+    },
     async close() {
+      await push?.close();
       await supervisor?.close();
       relay.close();
       await new Promise<void>((resolve) => {
@@ -349,4 +370,51 @@ function destroyIfSilent(socket: Socket, ms: number): void {
   }, ms);
   timer.unref();
   socket.once("close", () => clearTimeout(timer));
+}
+
+/** The sync workers' view of the stored grants. */
+function workerTokensOf(auth: AuthService, store: Store): WorkerTokens {
+  return {
+    get: (orgId, userId, options) => auth.workerTokens(orgId, userId, options),
+    save: (orgId, userId, tokens) => auth.rememberTokens(orgId, userId, tokens),
+    owners: () => store.listTokenOwners(),
+    revoke: (orgId, userId, reason) => auth.revokeUser(orgId, userId, reason),
+  };
+}
+
+/** The sync supervisor over the server's rooms; with push, the workers' schedule is the safety net. */
+function createSupervisor(
+  o: TandemServerOptions,
+  sync: SyncOptions,
+  d: {
+    readonly rooms: RoomRegistry;
+    readonly tokens: WorkerTokens;
+    readonly clock: Clock;
+    readonly logger: Logger;
+    readonly metrics: SyncMetrics;
+    readonly push: PushOptions | undefined;
+  },
+): SyncSupervisor {
+  const rooms = d.rooms;
+  return new SyncSupervisor({
+    rooms: {
+      lease: (room, fence) => rooms.lease(room, fence),
+      flush: () => rooms.flush(),
+      listen: (l) => rooms.listen(l),
+      loadedDoc: (room) => rooms.get(room)?.doc,
+    },
+    tokens: d.tokens,
+    org: o.org,
+    clock: d.clock,
+    random: sync.random ?? Math.random,
+    logger: d.logger,
+    metrics: d.metrics,
+    roomOf,
+    trigger: d.push ? safetyNetTrigger(sync.trigger, d.push) : sync.trigger,
+    activityWindowDays: sync.activityWindowDays,
+    extraFields: sync.extraFields,
+    apiVersion: sync.apiVersion,
+    createPort: sync.createPort,
+    leases: o.leases,
+  });
 }

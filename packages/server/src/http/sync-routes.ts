@@ -8,11 +8,13 @@
  * not decode is listed with its (cut) key, kind `null` and the receipt that failed it, and a
  * malformed `meta.sync` reads as `null`.
  */
+
 import { bookMaps, byHlc, type Intent, type Receipt, readBookState, readReceiptEntry } from "@tandem/engine";
 import { Hono } from "hono";
 import { getCookie } from "hono/cookie";
 import { type AuthService, roomOf } from "../auth/auth-service.js";
 import type { RoomRegistry } from "../relay/room-registry.js";
+import type { PushStatus } from "../sync/change-subscriber.js";
 import type { SyncSupervisor } from "../sync/sync-supervisor.js";
 import { SESSION_COOKIE } from "./auth-routes.js";
 
@@ -24,6 +26,8 @@ export interface SyncRoutesOptions {
   readonly publicUrl: string;
   /** How many recent intents `/api/status` lists. Default 50. */
   readonly recentIntents?: number | undefined;
+  /** Whether push (Change Data Capture) is live and how far behind; `null` without push. */
+  readonly push?: (() => PushStatus | null) | undefined;
 }
 
 /** One intent with what became of it. */
@@ -86,6 +90,7 @@ export function createSyncRoutes(o: SyncRoutesOptions): Hono {
       return c.json({
         room,
         worker: o.supervisor.status(room),
+        push: o.push?.() ?? null,
         sync: state.meta.sync,
         counts: {
           opportunities: state.opportunities.size,

@@ -162,6 +162,11 @@ export class SyncSupervisor {
     return this.workers.get(room);
   }
 
+  /** The rooms with a worker (the change subscriber maps events onto them). */
+  rooms(): ReadonlyArray<string> {
+    return [...this.workers.keys()];
+  }
+
   /** A device connected to a room. */
   connected(room: string): void {
     this.workers.get(room)?.deviceConnected();
