@@ -278,6 +278,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   app.use("*", securityHeaders(publicUrl.replace(/^http/, "ws")));
   app.route("/", createHealthRoutes(o.readiness));
   let push: PushHandle | undefined;
+  const pushStatus = () => push?.subscriber()?.status() ?? null;
   app.get("/metrics", (c) =>
     c.text(
       [
@@ -291,20 +292,8 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
     ),
   );
   app.route("/", createAuthRoutes({ auth, logger, publicUrl }));
-  const demoUsers = (o.demoUsers ?? []).map((u) => ({ username: u.username, name: u.name }));
-  app.get("/api/demo-users", (c) => c.json({ users: demoUsers }));
-  if (supervisor)
-    app.route(
-      "/",
-      createSyncRoutes({
-        auth,
-        rooms,
-        supervisor,
-        publicUrl,
-        // `push` starts below; the status reads it when asked.
-        push: () => push?.subscriber()?.status() ?? null,
-      }),
-    );
+  app.get("/api/demo-users", (c) => c.json({ users: publicDemoUsers(o.demoUsers) }));
+  if (supervisor) app.route("/", createSyncRoutes({ auth, rooms, supervisor, publicUrl, push: pushStatus }));
   if (o.staticDir) app.use("*", staticFiles(o.staticDir));
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
@@ -380,6 +369,11 @@ function workerTokensOf(auth: AuthService, store: Store): WorkerTokens {
     owners: () => store.listTokenOwners(),
     revoke: (orgId, userId, reason) => auth.revokeUser(orgId, userId, reason),
   };
+}
+
+/** The demo users as `GET /api/demo-users` lists them: usernames and names only. */
+function publicDemoUsers(users: TandemServerOptions["demoUsers"]): Array<{ username: string; name: string }> {
+  return (users ?? []).map((u) => ({ username: u.username, name: u.name }));
 }
 
 /** The sync supervisor over the server's rooms; with push, the workers' schedule is the safety net. */
