@@ -12,6 +12,7 @@ import {
   type ScopePull,
   type Watermarks,
 } from "@tandem/engine";
+import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import { Effect } from "effect";
 import { Connection } from "jsforce";
 import { createAuthorizeUrl, exchangeCode, type SignedInTokens } from "../src/auth/oauth.js";
@@ -185,4 +186,32 @@ export function runnerCycle(
       ...overrides,
     }),
   );
+}
+
+/** An emulated org with one sales rep (a Standard User) signed in, and record creation as them. */
+export interface RepOrg {
+  readonly sf: Emulator;
+  readonly rep: SignedInTokens;
+  readonly conn: Connection;
+  /** Creates a record as the rep; returns its id. */
+  create(sobject: string, fields: Record<string, unknown>): Promise<SalesforceId>;
+}
+
+/** Starts a `small` emulated org with `seed` and signs its first Standard User in. */
+export async function startRepOrg(seed: string): Promise<RepOrg> {
+  const sf = await createEmulator({ port: 0, dataset: "small", seed });
+  const user = sf.users.find((u) => sf.control.userSetup(u.id).profile?.name === "Standard User");
+  if (user === undefined) throw new Error("a rep is needed");
+  const rep = await signIn(sf, user.username);
+  const conn = connectionFor(rep);
+  return {
+    sf,
+    rep,
+    conn,
+    async create(sobject, fields) {
+      const result = (await conn.sobject(sobject).create(fields)) as { id?: string; success?: boolean };
+      if (result.success !== true || result.id === undefined) throw new Error(`create ${sobject} failed`);
+      return result.id as SalesforceId;
+    },
+  };
 }

@@ -5,31 +5,22 @@
  * role moves to another contact, is deleted, or leaves with its opportunity.
  */
 import type { SalesforceId, SalesforcePortError } from "@tandem/engine";
-import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
+import type { Emulator } from "@tandem/salesforce-emulator";
 import { Effect } from "effect";
 import type { Connection } from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SignedInTokens } from "../src/auth/oauth.js";
-import { apiCalls, connectionFor, Mirror, portFor, signIn } from "./harness.js";
+import { apiCalls, Mirror, portFor, type RepOrg, startRepOrg } from "./harness.js";
 
 let sf: Emulator;
 let rep: SignedInTokens;
 let conn: Connection;
+let create: RepOrg["create"];
 
 const run = <A>(effect: Effect.Effect<A, SalesforcePortError>) => Effect.runPromise(effect);
 
-async function create(sobject: string, fields: Record<string, unknown>): Promise<SalesforceId> {
-  const result = (await conn.sobject(sobject).create(fields)) as { id?: string; success?: boolean };
-  if (result.success !== true || result.id === undefined) throw new Error(`create ${sobject} failed`);
-  return result.id as SalesforceId;
-}
-
 beforeAll(async () => {
-  sf = await createEmulator({ port: 0, dataset: "small", seed: "role-contacts" });
-  const user = sf.users.find((u) => sf.control.userSetup(u.id).profile?.name === "Standard User");
-  if (user === undefined) throw new Error("a rep is needed");
-  rep = await signIn(sf, user.username);
-  conn = connectionFor(rep);
+  ({ sf, rep, conn, create } = await startRepOrg("role-contacts"));
 });
 
 afterAll(async () => {
