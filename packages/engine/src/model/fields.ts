@@ -111,7 +111,7 @@ function extraRule(info: FieldInfo): Rule | null {
   const orNull =
     (rule: Rule): Rule =>
     (v) =>
-      v === null ? (info.nillable || info.type === "boolean" ? null : "is required") : rule(v);
+      v === null ? (info.nillable ? null : "is required") : rule(v);
   if (TEXT_TYPES.has(info.type)) return text(info.length ?? 255, !info.nillable);
   if (info.type === "email") return email(info.length ?? 80);
   if (info.type === "picklist") {
