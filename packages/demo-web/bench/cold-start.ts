@@ -1,26 +1,42 @@
 /**
- * `pnpm bench` for the web client: time from navigation to the first pipeline paint, cold from
- * IndexedDB with the network offline (the app shell from the service worker), for the `small`
- * and `medium` books; and the JS heap after that load. Real processes and real Chromium.
+ * `pnpm bench demo-web`: the web client's cold offline start (issue 24), for the small, medium
+ * and large books, this working tree's build side by side with the build of commit ae63854
+ * (before snapshot paint and code splitting), both built in this run and served by the same
+ * server to separate browser contexts (devices). Real processes (the emulated org and the
+ * Tandem server CLIs), real Chromium, the book synced by the server's worker.
  *
- * Prints `BENCH {...}` lines. Run: `npx pnpm@12.4.2 --filter @tandem/demo-web run bench`.
+ * Per book and build: the median of TANDEM_BENCH_RUNS (default 5) cold starts, offline, from
+ * the service worker and IndexedDB, of navigation → first pipeline paint (the goal: ≤ 300 ms
+ * small, ≤ 500 ms medium), → book read from IndexedDB, → the doc's view on screen, the
+ * longest main-thread task until then, a click → opportunity screen once loaded, and the JS
+ * heap. Prints `BENCH {...}` lines (for scripts/bench.mjs) and a side-by-side table.
+ *
+ * TANDEM_BENCH_BOOKS picks the books (default `small,medium,large`).
  */
-import type { Page } from "playwright-core";
-import {
-  buildClient,
-  launchBrowser,
-  type RunningOrg,
-  type RunningServer,
-  signIn,
-  startOrg,
-  startServer,
-  waitForOfflineShell,
-} from "../test/e2e/harness.js";
+import { mkdtempSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildClient, launchBrowser, startOrg, startServer } from "../test/e2e/harness.js";
 import { orgSession, soql } from "../test/e2e/org-api.js";
+import { buildClientAt } from "./baseline-build.js";
+import { measureStart, type StartRun } from "./measure-start.js";
 
-const RUNS = Number(process.env.TANDEM_BENCH_RUNS ?? "3");
-const FIRST_PAINT_MARK = "tandem:first-pipeline-paint";
-const LOCAL_LOADED_MARK = "tandem:local-book-loaded";
+const RUNS = Number(process.env.TANDEM_BENCH_RUNS ?? "5");
+const BOOKS = (process.env.TANDEM_BENCH_BOOKS ?? "small,medium,large").split(",") as ("small" | "medium" | "large")[];
+const BASELINE = "ae63854";
+/** The first sync of a book through the worker (the large one has 5,000 opportunities). */
+const SYNC_TIMEOUT: Record<string, number> = { small: 120_000, medium: 600_000, large: 2_400_000 };
+
+type Metric = keyof StartRun;
+const METRICS: ReadonlyArray<{ key: Metric; label: string; unit: string }> = [
+  { key: "scriptStart", label: "navigation → entry script running", unit: "ms" },
+  { key: "firstPaint", label: "navigation → first pipeline paint", unit: "ms" },
+  { key: "bookRead", label: "navigation → book read from IndexedDB", unit: "ms" },
+  { key: "docView", label: "navigation → doc's view on screen", unit: "ms" },
+  { key: "longestTask", label: "longest task until then", unit: "ms" },
+  { key: "clickToOpportunity", label: "click → opportunity screen", unit: "ms" },
+  { key: "heapMb", label: "JS heap after load", unit: "MB" },
+];
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -28,83 +44,88 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-function bench(name: string, value: number, unit: string, note: string): void {
-  console.log(`BENCH ${JSON.stringify({ suite: "demo-web", name, value: Math.round(value * 10) / 10, unit, note })}`);
+const round = (v: number) => Math.round(v * 10) / 10;
+
+interface Row {
+  readonly book: string;
+  readonly open: number;
+  readonly build: string;
+  readonly runs: readonly StartRun[];
 }
 
-async function waitForRows(page: Page, count: number, timeoutMs: number): Promise<boolean> {
-  try {
-    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="pipeline-row"]').length === n, count, {
-      timeout: timeoutMs,
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function measure(dataset: "small" | "medium", webDir: string): Promise<void> {
-  let org: RunningOrg | undefined;
-  let server: RunningServer | undefined;
+async function measureBook(book: "small" | "medium" | "large", builds: Record<string, string>): Promise<Row[]> {
+  const org = await startOrg({ dataset: book });
+  // One server for both builds: its static directory is a link re-pointed between them.
+  const linkDir = mkdtempSync(join(tmpdir(), "tandem-bench-web-"));
+  const link = join(linkDir, "web");
+  const first = Object.values(builds)[0];
+  if (first === undefined) throw new Error("no builds");
+  symlinkSync(first, link, "dir");
+  const server = await startServer(org, link);
   const browser = await launchBrowser();
+  const rows: Row[] = [];
   try {
-    org = await startOrg({ dataset });
-    server = await startServer(org, webDir);
     const user = org.users[0];
-    if (user === undefined) throw new Error("no users");
+    if (user === undefined) throw new Error("the emulated org has no users");
     const sf = await orgSession(org, user);
-    const expected = (await soql(sf, `SELECT Id FROM Opportunity WHERE OwnerId = '${user.id}' AND IsClosed = false`))
+    const open = (await soql(sf, `SELECT Id FROM Opportunity WHERE OwnerId = '${user.id}' AND IsClosed = false`))
       .length;
-
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-    const page = await context.newPage();
-    await signIn(page, server.url, user);
-    // The server's worker syncs the book from the org; the first sync of a medium book takes a while.
-    if (!(await waitForRows(page, expected, 240_000))) throw new Error(`the pipeline never showed ${expected} rows`);
-    await waitForOfflineShell(page);
-    // Let y-indexeddb write the book before going offline.
-    await page.waitForTimeout(1_500);
-    await context.setOffline(true);
-    await page.close();
-
-    const paints: number[] = [];
-    const loads: number[] = [];
-    const heaps: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const cold = await context.newPage();
-      await cold.goto(server.url);
-      await cold.waitForFunction((mark) => performance.getEntriesByName(mark).length > 0, FIRST_PAINT_MARK, {
-        timeout: 60_000,
+    for (const [build, dir] of Object.entries(builds)) {
+      unlinkSync(link);
+      symlinkSync(dir, link, "dir");
+      const runs = await measureStart({
+        browser,
+        serverUrl: server.url,
+        user,
+        expected: open,
+        runs: RUNS,
+        snapshots: build !== BASELINE,
+        syncTimeoutMs: SYNC_TIMEOUT[book] ?? 600_000,
       });
-      const paint = await cold.evaluate(
-        (mark) => performance.getEntriesByName(mark)[0]?.startTime ?? -1,
-        FIRST_PAINT_MARK,
-      );
-      const loaded = await cold.evaluate(
-        (mark) => performance.getEntriesByName(mark)[0]?.startTime ?? -1,
-        LOCAL_LOADED_MARK,
-      );
-      loads.push(loaded);
-      const rows = await cold.getByTestId("pipeline-row").count();
-      if (rows !== expected) throw new Error(`cold start showed ${rows} rows, expected ${expected}`);
-      const cdp = await context.newCDPSession(cold);
-      await cdp.send("HeapProfiler.collectGarbage");
-      const heap = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
-      await cdp.detach();
-      paints.push(paint);
-      heaps.push(heap.usedSize / (1024 * 1024));
-      await cold.close();
+      rows.push({ book, open, build, runs });
+      for (const { key, label, unit } of METRICS) {
+        const value = round(median(runs.map((r) => r[key])));
+        const note = `${open} open opportunities; median of ${RUNS}; offline cold start`;
+        console.log(
+          `BENCH ${JSON.stringify({ suite: "demo-web", name: `${label} (${book})`, value, unit, peer: build, note })}`,
+        );
+      }
     }
-    const note = `${expected} open opportunities; median of ${RUNS}`;
-    bench(`cold start → first pipeline paint, offline (${dataset})`, median(paints), "ms", note);
-    bench(`cold start → book read from IndexedDB, offline (${dataset})`, median(loads), "ms", note);
-    bench(`JS heap after cold load (${dataset})`, median(heaps), "MB", note);
-    await context.close();
   } finally {
     await browser.close();
-    await server?.stop();
-    await org?.stop();
+    await server.stop();
+    await org.stop();
+    rmSync(linkDir, { recursive: true, force: true });
   }
+  return rows;
 }
 
-for (const dataset of ["small", "medium"] as const) await measure(dataset, buildClient());
+function printTable(rows: readonly Row[], builds: readonly string[]): void {
+  const lines = [
+    `| book | open opps | metric (median of ${RUNS}) | ${builds.join(" | ")} |`,
+    `|---|---|---|${builds.map(() => "---").join("|")}|`,
+  ];
+  for (const book of BOOKS) {
+    const ofBook = rows.filter((r) => r.book === book);
+    if (ofBook.length === 0) continue;
+    for (const { key, label, unit } of METRICS) {
+      const cells = builds.map((b) => {
+        const row = ofBook.find((r) => r.build === b);
+        return row === undefined ? "—" : `${round(median(row.runs.map((r) => r[key])))} ${unit}`;
+      });
+      lines.push(`| ${book} | ${ofBook[0]?.open ?? "?"} | ${label} | ${cells.join(" | ")} |`);
+    }
+  }
+  console.log(`\n${lines.join("\n")}\n`);
+}
+
+const builds: Record<string, string> = { [BASELINE]: buildClientAt(BASELINE), "working tree": buildClient() };
+const all: Row[] = [];
+try {
+  for (const book of BOOKS) {
+    all.push(...(await measureBook(book, builds)));
+    printTable(all, Object.keys(builds));
+  }
+} finally {
+  for (const dir of Object.values(builds)) rmSync(dir, { recursive: true, force: true });
+}

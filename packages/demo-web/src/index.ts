@@ -19,4 +19,4 @@ export {
   toggleSort,
 } from "./pipeline/pipeline-query.js";
 export { type SyncStatusInput, type SyncStatusText, syncStatusText } from "./sync/status-text.js";
-export { formatAmount, formatDate, formatDateTime, formatPercent } from "./ui/format.js";
+export { formatAmount, formatDate, formatDateTime, formatPercent } from "./text/format.js";

@@ -27,6 +27,7 @@ export {
   readOrgInfo,
   readReceiptEntry,
   readReceiptValue,
+  readScopeContinuation,
   readSyncStatus,
   readWatermarks,
 } from "./doc/book-decode.js";
@@ -157,6 +158,8 @@ export {
   RecordTypeInfoSchema,
   type ResolveConflictIntent,
   ResolveConflictIntentSchema,
+  type ScopeContinuation,
+  ScopeContinuationSchema,
   type SetContactTierIntent,
   SetContactTierIntentSchema,
   type ShapeRecord,

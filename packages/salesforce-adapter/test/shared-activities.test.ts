@@ -2,7 +2,8 @@
  * Shared Activities through this adapter against the emulator (issue 20): a Task or Event
  * relates more contacts than its WhoId through TaskRelation / EventRelation; it is pulled for
  * any of them, lists them all in `WhoIds` (WhoId first, contacts only), follows a contact
- * added or removed, and a quiet poll stays one call.
+ * added (to a mirrored activity, or to one that thereby joins the book) or removed, and a quiet
+ * poll stays one call.
  */
 import type { ActivityPullRequest, SalesforcePortError } from "@tandem/engine";
 import type { Emulator } from "@tandem/salesforce-emulator";
@@ -60,6 +61,14 @@ describe("shared activities (issue 20)", () => {
       EndDateTime: new Date(Date.parse(start) + 3_600_000).toISOString(),
     });
     await create("EventRelation", { EventId: event, RelationId: bob });
+    // Ada's alone for now: not in Bob's book.
+    const aside = await create("Task", {
+      WhoId: ada,
+      WhatId: opp,
+      Subject: "Pricing",
+      Status: "Completed",
+      ActivityDate: day,
+    });
 
     const port = portFor(sf, rep, { now: () => sf.control.now() });
     const request = (over: Partial<ActivityPullRequest>): ActivityPullRequest => ({
@@ -79,14 +88,21 @@ describe("shared activities (issue 20)", () => {
     expect(byId.get(event)?.WhoIds).toEqual([ada, bob]);
     // Ada's own pull finds them by WhoId too, each once.
     const adas = await run(port.pullActivities(request({ whoIds: [ada, bob] })));
-    expect(adas.activities.map((a) => a.Id).sort()).toEqual([task, event].sort());
+    expect(adas.activities.map((a) => a.Id).sort()).toEqual([task, event, aside].sort());
 
     const mirrored = new Set([task, event]);
     sf.control.advanceClock(1_000);
     await create("TaskRelation", { TaskId: task, RelationId: carol });
-    const added = await run(port.pullActivities(request({ watermarks: first.watermarks, mirroredIds: mirrored })));
-    expect(added.activities.map((a) => [a.Id, a.WhoIds])).toEqual([[task, [ada, bob, carol]]]);
-    expect(added.removedIds).toEqual([]);
+    const carolAdded = await run(port.pullActivities(request({ watermarks: first.watermarks, mirroredIds: mirrored })));
+    expect(carolAdded.activities.map((a) => [a.Id, a.WhoIds])).toEqual([[task, [ada, bob, carol]]]);
+    expect(carolAdded.removedIds).toEqual([]);
+
+    // Bob is added to Ada's Task: it joins Bob's book, as new.
+    sf.control.advanceClock(1_000);
+    await create("TaskRelation", { TaskId: aside, RelationId: bob });
+    const added = await run(port.pullActivities(request({ watermarks: carolAdded.watermarks, mirroredIds: mirrored })));
+    expect(added.activities.map((a) => [a.Id, a.WhoIds])).toEqual([[aside, [ada, bob]]]);
+    mirrored.add(aside);
 
     const before = await apiCalls(sf.url);
     const quiet = await run(port.pullActivities(request({ watermarks: added.watermarks, mirroredIds: mirrored })));

@@ -36,7 +36,7 @@ import { type ConnectionInfo, Relay, type RelayLimits } from "./relay/relay.js";
 import { type PeerInstances, RoomRegistry } from "./relay/room-registry.js";
 import type { Store } from "./store/store.js";
 import type { WorkerLeases } from "./sync/lease-keeper.js";
-import { type PushHandle, type PushOptions, pushOf, safetyNetTrigger, startPush } from "./sync/push-options.js";
+import { type PushHandle, type PushOptions, pushSetupOf, safetyNetTrigger, startPush } from "./sync/push-options.js";
 import { SyncMetrics } from "./sync/sync-metrics.js";
 import { SyncSupervisor, type SyncSupervisorOptions, type WorkerTokens } from "./sync/sync-supervisor.js";
 
@@ -125,7 +125,7 @@ export interface SyncOptions {
   readonly random?: (() => number) | undefined;
   /** Builds a user's Salesforce port (tests); default the jsforce adapter. */
   readonly createPort?: SyncSupervisorOptions["createPort"];
-  /** Push: the org's change subscriber (not run when scaled out). */
+  /** Push: the org's change subscriber (scaled out: on the instance holding the org's push lease). */
   readonly push?: PushOptions | undefined;
 }
 
@@ -202,7 +202,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
 
   const syncMetrics = new SyncMetrics();
   const sync = o.sync === false ? undefined : (o.sync ?? {});
-  const pushOptions = pushOf(sync?.push, o.leases !== undefined, logger);
+  const pushSetup = pushSetupOf(sync?.push, { leases: o.leases, bus: o.peers?.bus, store: o.store }, logger);
   const workerTokens = workerTokensOf(auth, o.store);
   const supervisor =
     sync === undefined
@@ -213,7 +213,7 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
           clock,
           logger,
           metrics: syncMetrics,
-          push: pushOptions,
+          push: pushSetup?.options,
         });
   if (supervisor) {
     auth.onLogin((orgId, userId) => supervisor.ensure(orgId, userId));
@@ -278,13 +278,13 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   app.use("*", securityHeaders(publicUrl.replace(/^http/, "ws")));
   app.route("/", createHealthRoutes(o.readiness));
   let push: PushHandle | undefined;
-  const pushStatus = () => push?.subscriber()?.status() ?? null;
+  const pushStatus = () => push?.status() ?? null;
   app.get("/metrics", (c) =>
     c.text(
       [
         metrics.render(),
         ...(supervisor ? [syncMetrics.render()] : []),
-        push?.subscriber()?.render() ?? "",
+        push?.render() ?? "",
         ...(o.extraMetrics ?? []).map((f) => f()),
       ].join(""),
       200,
@@ -304,16 +304,15 @@ export async function startTandemServer(o: TandemServerOptions): Promise<TandemS
   if (supervisor) {
     const resumed = await supervisor.resume();
     if (resumed > 0) logger.log("info", "sync.resumed", { workers: resumed });
-    if (pushOptions) {
+    if (pushSetup) {
       push = await startPush({
-        options: pushOptions,
+        ...pushSetup,
         supervisor,
         tokens: workerTokens,
         org: o.org,
         apiVersion: sync?.apiVersion,
         logger,
         fallbackScheduleMs: sync?.trigger?.scheduleMs,
-        loadedDoc: (room) => rooms.get(room)?.doc,
       });
       auth.onLogin(push.onLogin);
     }

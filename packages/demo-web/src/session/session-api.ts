@@ -1,6 +1,6 @@
 /**
  * The client side of the server's session API (packages/server/README.md, "Endpoints"): who is signed in, the demo users,
- * sync tickets, sign out (this device, or everywhere). Also remembers the last session on this
+ * sync tickets, sign out (this device, or everywhere), and the push state of `/api/status`. Also remembers the last session on this
  * device so a cold start can open the book from IndexedDB before the network answers, and a
  * sign-out made offline until the server confirms it.
  *
@@ -165,6 +165,78 @@ export async function sendPendingSignOut(storage: Storage, base = ""): Promise<b
   if ((await signOut(scope, base)) === "offline") return false;
   rememberSignOutRequest(storage, null);
   return true;
+}
+
+/**
+ * The server's push state as `GET /api/status` reports it (`push`): whether its org-level
+ * Change Data Capture subscriber is live, and how late the last event it handled arrived.
+ */
+export interface PushState {
+  /** `null` on a server instance standing by while push runs on another. */
+  readonly live: boolean | null;
+  readonly eventsHandled: number;
+  /** Commit time of the last handled event (ms since the epoch), or `null`. */
+  readonly lastCommitAt: number | null;
+  /** Handled-at minus commit time of the last handled event (ms), or `null`. */
+  readonly lagMs: number | null;
+  readonly lastError: string | null;
+}
+
+/** What `GET /api/status` says about push: `null` when the server has no change subscriber. */
+export type StatusResult =
+  | { readonly kind: "ok"; readonly push: PushState | null }
+  | { readonly kind: "signed-out" }
+  | { readonly kind: "offline"; readonly reason: string };
+
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const isCountOrNull = (v: unknown): v is number | null => v === null || isCount(v);
+
+/** Reads `/api/status`'s `push` field; other fields (e.g. a `role`) are ignored, a malformed one is `undefined`. */
+export function readPushState(value: unknown): PushState | null | undefined {
+  if (value === null) return null;
+  if (typeof value !== "object" || value === undefined) return undefined;
+  const v = value as Record<string, unknown>;
+  if ((typeof v.live !== "boolean" && v.live !== null) || !isCount(v.eventsHandled)) return undefined;
+  if (!isCountOrNull(v.lastCommitAt) || !isCountOrNull(v.lagMs)) return undefined;
+  if (v.lastError !== null && typeof v.lastError !== "string") return undefined;
+  return {
+    live: v.live,
+    eventsHandled: v.eventsHandled,
+    lastCommitAt: v.lastCommitAt,
+    lagMs: v.lagMs,
+    lastError: v.lastError,
+  };
+}
+
+/**
+ * Asks the server for the book's status (`GET /api/status`) and returns its push state.
+ *
+ * @remarks Same-origin with the session cookie, like every call here. Offline (the browser
+ * says so) it does not try. A 401 is `signed-out`; a network failure, another status or an
+ * answer without a readable `push` is `offline`, never an exception.
+ */
+export async function fetchStatus(base = ""): Promise<StatusResult> {
+  if (typeof navigator !== "undefined" && !navigator.onLine) return { kind: "offline", reason: "offline" };
+  let response: Response;
+  try {
+    response = await fetch(`${base}/api/status`, {
+      credentials: "same-origin",
+      headers: { accept: "application/json" },
+    });
+  } catch (cause) {
+    return { kind: "offline", reason: cause instanceof Error ? cause.message : String(cause) };
+  }
+  if (response.status === 401) return { kind: "signed-out" };
+  if (!response.ok) return { kind: "offline", reason: `server answered ${response.status}` };
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    return { kind: "offline", reason: "/api/status did not answer JSON" };
+  }
+  const push = readPushState(typeof body === "object" && body !== null ? (body as { push?: unknown }).push : undefined);
+  if (push === undefined) return { kind: "offline", reason: "unexpected /api/status answer" };
+  return { kind: "ok", push };
 }
 
 /** The URL that starts the OAuth login for a user. */

@@ -9,9 +9,15 @@
  * browser's offline event closes the socket and the online event reopens it at once; a socket
  * closed because its session ended (4001), or a ticket refused for the same reason (401), marks
  * the connection signed out and it stops reconnecting until {@link BookConnection.resume}.
+ *
+ * The IndexedDB store stays small: y-indexeddb appends every update (and one more at each
+ * load) and merges them only at 500, so a book opened in many sessions is read as hundreds of
+ * updates. Once loaded, and whenever the log has grown past `compactAfter` updates, the log is
+ * compacted, at idle, to one update holding the whole doc (y-indexeddb's `storeState`): the
+ * store holds at most about `compactAfter` updates however many sessions came before.
  */
 import { shareRecordStrings } from "@tandem/engine";
-import { IndexeddbPersistence } from "y-indexeddb";
+import { IndexeddbPersistence, storeState } from "y-indexeddb";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import type { SyncTicket } from "../session/session-api.js";
@@ -33,6 +39,9 @@ export const SESSION_ENDED_CODE = 4001;
 
 /** The status bar's words for a device whose session ended. */
 export const SIGNED_OUT_TEXT = "Signed out — sign in again";
+
+/** How many updates the book's IndexedDB log may hold before it is compacted (by default). */
+export const COMPACT_AFTER_UPDATES = 24;
 
 /** The User Timing mark set when the book has been read from IndexedDB. */
 export const LOCAL_LOADED_MARK = "tandem:local-book-loaded";
@@ -56,6 +65,17 @@ export interface BookConnectionOptions {
   readonly fetchTicket: () => Promise<SyncTicket>;
   /** Window to listen to online/offline events on; defaults to the global one. */
   readonly target?: Window | undefined;
+  /** Compact the IndexedDB log once it holds more updates than this; default {@link COMPACT_AFTER_UPDATES}. */
+  readonly compactAfter?: number | undefined;
+}
+
+function whenIdle(fn: () => void): () => void {
+  if (typeof requestIdleCallback === "function") {
+    const id = requestIdleCallback(fn, { timeout: 5_000 });
+    return () => cancelIdleCallback(id);
+  }
+  const id = setTimeout(fn, 500);
+  return () => clearTimeout(id);
 }
 
 /** A book document kept in IndexedDB and in sync with the relay. */
@@ -73,6 +93,9 @@ export class BookConnection {
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #ticketInFlight = false;
   #closed = false;
+  #cancelCompaction: (() => void) | null = null;
+  #compacting: Promise<void> = Promise.resolve();
+  readonly #onUpdate = () => this.#compactIfLong();
   readonly #onOnline = () => {
     this.#set({ online: true });
     this.#attempt = 0;
@@ -105,6 +128,8 @@ export class BookConnection {
       // A User Timing mark the cold-start benchmark reads: the local book is in memory.
       if (performance.getEntriesByName(LOCAL_LOADED_MARK).length === 0) performance.mark(LOCAL_LOADED_MARK);
       this.#set({ localLoaded: true });
+      this.#compactIfLong();
+      this.doc.on("update", this.#onUpdate);
     });
     this.#provider = new WebsocketProvider(options.syncUrl, options.room, this.doc, { connect: false });
     this.#provider.on("status", ({ status }) => {
@@ -140,6 +165,18 @@ export class BookConnection {
     });
     this.#target.addEventListener("online", this.#onOnline);
     this.#target.addEventListener("offline", this.#onOffline);
+  }
+
+  /** Schedules a compaction of the IndexedDB log, at idle, once it has grown too long. */
+  #compactIfLong(): void {
+    const limit = this.#options.compactAfter ?? COMPACT_AFTER_UPDATES;
+    if (this.#closed || this.#cancelCompaction !== null || this.#persistence._dbsize <= limit) return;
+    this.#cancelCompaction = whenIdle(() => {
+      this.#cancelCompaction = null;
+      if (this.#closed) return;
+      // One update with the whole doc replaces the log (y-indexeddb deletes the older keys).
+      this.#compacting = this.#compacting.then(() => storeState(this.#persistence, true));
+    });
   }
 
   /** The current state. */
@@ -235,7 +272,12 @@ export class BookConnection {
     if (this.#retryTimer !== null) clearTimeout(this.#retryTimer);
     this.#target.removeEventListener("online", this.#onOnline);
     this.#target.removeEventListener("offline", this.#onOffline);
+    this.doc.off("update", this.#onUpdate);
+    this.#cancelCompaction?.();
+    this.#cancelCompaction = null;
     this.#provider.destroy();
+    // A compaction under way finishes before the database closes.
+    await this.#compacting;
     await this.#persistence.destroy();
     this.doc.destroy();
   }

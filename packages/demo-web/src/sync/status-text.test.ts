@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { relativeTime, type SyncStatusInput, syncStatusText } from "./status-text.js";
+import type { PushState } from "../session/session-api.js";
+import { pushStatusText, relativeTime, type SyncStatusInput, syncStatusText } from "./status-text.js";
 
 const now = new Date("2026-11-27T12:00:00Z");
 const base: SyncStatusInput = {
@@ -60,5 +61,46 @@ describe("sync status text", () => {
     expect(relativeTime("2026-11-27T11:59:50Z", now)).toBe("just now");
     expect(relativeTime("2026-11-27T09:00:00Z", now)).toBe("3 h ago");
     expect(relativeTime("2026-11-20T09:00:00Z", now)).toBe("2026-11-20");
+  });
+});
+
+describe("push indicator text", () => {
+  const live: PushState = {
+    live: true,
+    eventsHandled: 4,
+    lastCommitAt: 1_700_000_000_000,
+    lagMs: 800,
+    lastError: null,
+  };
+
+  it("says live updates, without a lag while it is 5 s or less", () => {
+    expect(pushStatusText(live, true)).toEqual({ tone: "live", text: "Live updates" });
+    expect(pushStatusText({ ...live, lagMs: 5_000 }, true)?.text).toBe("Live updates");
+    expect(pushStatusText({ ...live, lagMs: null, eventsHandled: 0, lastCommitAt: null }, true)?.text).toBe(
+      "Live updates",
+    );
+  });
+
+  it("says how far behind live updates are once the lag passes 5 s", () => {
+    expect(pushStatusText({ ...live, lagMs: 5_001 }, true)?.text).toBe("Live updates · 5 s behind");
+    expect(pushStatusText({ ...live, lagMs: 12_400 }, true)?.text).toBe("Live updates · 12 s behind");
+    expect(pushStatusText({ ...live, lagMs: 185_000 }, true)?.text).toBe("Live updates · 3 min behind");
+    expect(pushStatusText({ ...live, lagMs: 3 * 3_600_000 }, true)?.text).toBe("Live updates · 3 h behind");
+  });
+
+  it("says push is paused, and the 5-minute pull checks instead, while the subscriber is down", () => {
+    expect(pushStatusText({ ...live, live: false, lastError: "handshake failed" }, true)).toEqual({
+      tone: "paused",
+      text: "Live updates paused — checking every 5 min",
+    });
+    // A lag left over from before the outage is not "behind": nothing is live to be behind.
+    expect(pushStatusText({ ...live, live: false, lagMs: 60_000 }, true)?.text).not.toMatch(/behind/);
+  });
+
+  it("shows nothing without a change subscriber, before the server answered, or offline", () => {
+    expect(pushStatusText(null, true)).toBeNull();
+    expect(pushStatusText(undefined, true)).toBeNull();
+    expect(pushStatusText(live, false)).toBeNull();
+    expect(pushStatusText({ ...live, live: false }, false)).toBeNull();
   });
 });

@@ -1,8 +1,10 @@
 /**
- * The words of the always-visible sync status bar, from the connection state and `meta.sync`.
+ * The words of the always-visible sync status bar, from the connection state and `meta.sync`,
+ * and of its push indicator, from the server's `GET /api/status` `push` field (issue 23).
  *
  * Invariant: pure; the same inputs always give the same sentence; time is a parameter.
  */
+import type { PushState } from "../session/session-api.js";
 
 /** What the status bar knows. */
 export interface SyncStatusInput {
@@ -92,4 +94,45 @@ export function syncStatusText(input: SyncStatusInput, now: Date): SyncStatusTex
     problems: input.problems === 0 ? null : `${input.problems} need${input.problems === 1 ? "s" : ""} attention`,
     loading,
   };
+}
+
+/** Lag above this (ms) is worth saying ("12 s behind"); below it, push is as good as instant. */
+export const PUSH_LAG_SHOWN_MS = 5_000;
+
+/** The push indicator's words and tone. */
+export interface PushStatusText {
+  readonly tone: "live" | "paused";
+  readonly text: string;
+}
+
+/** "12 s" up to two minutes, then "3 min", then "2 h". */
+function lagText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 120) return `${min} min`;
+  return `${Math.round(min / 60)} h`;
+}
+
+/**
+ * The status bar's push indicator: "Live updates" (with "· N s behind" once the last event
+ * arrived more than {@link PUSH_LAG_SHOWN_MS} after its commit), "Live updates paused —
+ * checking every 5 min" while the subscriber is down, or `null` (show nothing) when the server
+ * has no change subscriber (`push: null`), has not answered yet (`undefined`), or the device
+ * cannot reach it (`reachable` false: offline, or its connection to the server is down, when
+ * the last answer may no longer hold).
+ *
+ * @remarks Pure. The 5 minutes are the worker's incremental pull, which takes over whenever
+ * push is not live.
+ * @example
+ * pushStatusText({ live: true, eventsHandled: 3, lastCommitAt: 0, lagMs: 12_000, lastError: null }, true)
+ * // → { tone: "live", text: "Live updates · 12 s behind" }
+ */
+export function pushStatusText(push: PushState | null | undefined, reachable: boolean): PushStatusText | null {
+  if (!reachable || push === null || push === undefined) return null;
+  // `null`: this server instance stands by for push, which runs on another one; it cannot say.
+  if (push.live === null) return null;
+  if (!push.live) return { tone: "paused", text: "Live updates paused — checking every 5 min" };
+  const behind = push.lagMs !== null && push.lagMs > PUSH_LAG_SHOWN_MS ? ` · ${lagText(push.lagMs)} behind` : "";
+  return { tone: "live", text: `Live updates${behind}` };
 }

@@ -7,7 +7,11 @@
  * by the book screen, which first warns about unsent changes) ends the server session and
  * deletes this book's local database; made offline, the request is kept and sent before
  * anything else once the server can be reached, so the session never silently comes back. A
- * sign-in deletes any other user's book left on this device.
+ * sign-in deletes any other user's book left on this device. Each book's view snapshot
+ * (`snapshot/`) goes with it: deleted with the book, after its writer has stopped.
+ *
+ * This is the app chunk's root, loaded by `ui/start.tsx` (it brings Yjs and the engine),
+ * which may have opened and read the remembered book already while it showed the snapshot.
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
@@ -21,17 +25,24 @@ import {
   type SignOutScope,
   sendPendingSignOut,
 } from "../session/session-api.js";
+import { deleteViewSnapshots } from "../snapshot/snapshot-store.js";
 import { BookConnection, deleteDatabase } from "../sync/book-connection.js";
 import { BookContext, type BookHandle, createBookHandle, disposeBookHandle } from "./book-context.js";
 import { BookScreen } from "./book-screen.js";
 import { SignIn } from "./sign-in.js";
+import type { AppProps } from "./start.js";
 
 type Phase =
   | { readonly kind: "checking" }
   | { readonly kind: "signed-out"; readonly notice: string | null }
   | { readonly kind: "book"; readonly handle: BookHandle };
 
-function openBook(me: Me): BookHandle {
+/**
+ * Opens a book on this device: its connection (reading IndexedDB at once) and the engine's
+ * view over it. `ui/start.tsx` calls it before rendering the app, to hand over only once
+ * the book has been read.
+ */
+export function openBook(me: Me): BookHandle {
   const connection = new BookConnection({
     room: me.room,
     syncUrl: `${window.location.origin.replace(/^http/, "ws")}/sync`,
@@ -42,6 +53,7 @@ function openBook(me: Me): BookHandle {
 
 /** This device keeps only the signed-in user's book: other books' databases are deleted. */
 async function deleteOtherBooks(room: string): Promise<void> {
+  await deleteViewSnapshots({ except: room });
   if (typeof indexedDB.databases !== "function") return;
   const databases = await indexedDB.databases();
   for (const { name } of databases) {
@@ -56,14 +68,17 @@ const SESSION_ENDED_NOTICE =
   "You were signed out of Tandem on this device, from another device or by Salesforce. Sign in again to continue; changes not sent yet stay on this device.";
 
 async function closeBook(handle: BookHandle, wipe: boolean): Promise<void> {
-  disposeBookHandle(handle);
-  if (wipe) await handle.connection.wipe();
-  else await handle.connection.close();
+  await disposeBookHandle(handle);
+  if (wipe) {
+    await handle.connection.wipe();
+    await deleteViewSnapshots({ room: handle.me.room });
+  } else await handle.connection.close();
 }
 
-/** The root component. */
-export function App() {
+/** The root component of the app chunk. */
+export function App({ opened = null }: AppProps) {
   const [phase, setPhase] = useState<Phase>(() => {
+    if (opened !== null) return { kind: "book", handle: opened };
     const remembered = rememberedSession(window.localStorage);
     return remembered === null ? { kind: "checking" } : { kind: "book", handle: openBook(remembered) };
   });

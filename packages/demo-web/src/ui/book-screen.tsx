@@ -3,17 +3,39 @@
  * always-visible sync status bar, and the current screen (pipeline, opportunity, or the list of
  * changes that need attention). Signing out warns first while changes are not sent yet
  * (`sign-out.tsx`).
+ *
+ * With a view snapshot, the app is rendered only once the book has been read (`ui/start.tsx`); without
+ * one, until the book has been read everything that needs the doc waits: the opportunity and
+ * attention screens show "Opening your book…", the calendar import and sign-out buttons are
+ * disabled. The opportunity screen and the calendar import are chunks of their own, loaded
+ * when the app is idle after the book has loaded (or when first needed).
  */
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { type ReactNode, Suspense, useEffect, useState, useSyncExternalStore } from "react";
 import type { SignOutScope } from "../session/session-api.js";
+import { AppBarFrame } from "./app-bar-frame.js";
 import { ATTENTION_HASH, AttentionList } from "./attention-list.js";
-import { useBook } from "./book-context.js";
-import { CalendarImportDialog } from "./calendar-import-dialog.js";
-import { OpportunityView } from "./opportunity/opportunity-view.js";
+import { useBook, useLocalLoaded } from "./book-context.js";
 import { PipelineView } from "./pipeline-view.js";
+import { preloadable } from "./preloadable.js";
 import { SignOutDialog, SignOutWaiting, useSignOut } from "./sign-out.js";
+import { BookLoading } from "./start.js";
 import { StatusBar } from "./status-bar.js";
 import { routeHref, useHashRoute } from "./use-hash-route.js";
+
+/** The User Timing mark of the first frame of the pipeline painted from the doc's view. */
+export const DOC_VIEW_PAINT_MARK = "tandem:doc-view-paint";
+
+const Opportunity = preloadable(() => import("./opportunity/opportunity-view.js").then((m) => m.OpportunityView));
+const CalendarImport = preloadable(() => import("./calendar-import-dialog.js").then((m) => m.CalendarImportDialog));
+
+function whenIdle(fn: () => void): () => void {
+  if (typeof requestIdleCallback === "function") {
+    const id = requestIdleCallback(fn, { timeout: 2_000 });
+    return () => cancelIdleCallback(id);
+  }
+  const id = setTimeout(fn, 200);
+  return () => clearTimeout(id);
+}
 
 function subscribeHash(listener: () => void): () => void {
   window.addEventListener("hashchange", listener);
@@ -25,8 +47,27 @@ function useAttentionRoute(): boolean {
   return useSyncExternalStore(subscribeHash, () => window.location.hash === ATTENTION_HASH);
 }
 
+/**
+ * Moves focus to the screen's heading when it mounts, so keyboard and screen-reader users
+ * follow navigation. Inside the screen's Suspense boundary (keyed by route), it mounts with
+ * the screen itself, also when that screen's chunk had to load first.
+ */
+function FocusHeading({ routeKey }: { routeKey: string }) {
+  useEffect(() => {
+    document.querySelector<HTMLElement>(`main[data-route="${routeKey}"] h1`)?.focus();
+  }, [routeKey]);
+  return null;
+}
+
+/** Props of {@link BookScreen}. */
+export interface BookScreenProps {
+  readonly onSignOut: (scope: SignOutScope) => Promise<void>;
+}
+
 /** The signed-in app. */
-export function BookScreen({ onSignOut }: { onSignOut: (scope: SignOutScope) => Promise<void> }) {
+export function BookScreen({ onSignOut }: BookScreenProps) {
+  const { me } = useBook();
+  const loaded = useLocalLoaded();
   const route = useHashRoute();
   const attention = useAttentionRoute();
   const [importing, setImporting] = useState(false);
@@ -34,62 +75,43 @@ export function BookScreen({ onSignOut }: { onSignOut: (scope: SignOutScope) => 
 
   const routeKey = attention ? ATTENTION_HASH : routeHref(route);
   useEffect(() => {
-    // Move focus to the new screen's heading so keyboard and screen-reader users follow navigation.
-    document.querySelector<HTMLElement>(`main[data-route="${routeKey}"] h1`)?.focus();
-  }, [routeKey]);
+    if (!loaded) return;
+    // The doc's view has replaced the snapshot: mark it, then load the other screens' chunks.
+    requestAnimationFrame(() => {
+      if (performance.getEntriesByName(DOC_VIEW_PAINT_MARK).length === 0) performance.mark(DOC_VIEW_PAINT_MARK);
+    });
+    return whenIdle(() => {
+      void Opportunity.preload();
+      void CalendarImport.preload();
+    });
+  }, [loaded]);
+
+  let screen: ReactNode;
+  if (attention) screen = loaded ? <AttentionList /> : <BookLoading route={ATTENTION_HASH} />;
+  else if (route.screen === "pipeline") screen = <PipelineView />;
+  else if (!loaded) screen = <BookLoading route={routeKey} />;
+  else screen = <Opportunity.Component id={route.id} />;
 
   return (
     <div className="app">
-      <AppBar onImport={() => setImporting(true)} busy={signOut.busy} onSignOut={signOut.ask} />
+      <AppBarFrame
+        userName={me.name}
+        onImport={loaded ? () => setImporting(true) : undefined}
+        busy={signOut.busy}
+        onSignOut={loaded ? signOut.ask : undefined}
+      />
       <StatusBar />
       {signOut.request?.waiting === true && <SignOutWaiting flow={signOut} />}
-      {attention ? (
-        <AttentionList />
-      ) : route.screen === "pipeline" ? (
-        <PipelineView />
-      ) : (
-        <OpportunityView id={route.id} />
+      <Suspense fallback={<BookLoading route={routeKey} />}>
+        {screen}
+        <FocusHeading key={`${routeKey}:${loaded}`} routeKey={routeKey} />
+      </Suspense>
+      {importing && (
+        <Suspense fallback={null}>
+          <CalendarImport.Component onClose={() => setImporting(false)} />
+        </Suspense>
       )}
-      {importing && <CalendarImportDialog onClose={() => setImporting(false)} />}
       {signOut.request !== null && !signOut.request.waiting && <SignOutDialog flow={signOut} />}
     </div>
-  );
-}
-
-function AppBar(props: { onImport: () => void; busy: boolean; onSignOut: (scope: SignOutScope) => void }) {
-  const { me } = useBook();
-  return (
-    <header className="app-bar">
-      <a className="brand" href={routeHref({ screen: "pipeline" })}>
-        <span className="brand-mark" aria-hidden="true">
-          T
-        </span>
-        Tandem
-      </a>
-      <nav className="app-actions" aria-label="Account">
-        <button type="button" onClick={props.onImport} data-testid="open-ics">
-          Import calendar
-        </button>
-        <span className="user" data-testid="user-name">
-          <span className="avatar" aria-hidden="true">
-            {me.name.slice(0, 1)}
-          </span>
-          <span className="user-label">{me.name}</span>
-        </span>
-        <button type="button" disabled={props.busy} onClick={() => props.onSignOut("device")} data-testid="sign-out">
-          Sign out
-        </button>
-        <button
-          type="button"
-          className="sign-out-everywhere"
-          disabled={props.busy}
-          onClick={() => props.onSignOut("everywhere")}
-          title="Sign out on all your devices and end Tandem's access to Salesforce"
-          data-testid="sign-out-everywhere"
-        >
-          Sign out everywhere
-        </button>
-      </nav>
-    </header>
   );
 }

@@ -6,8 +6,8 @@
 import { type BookSnapshot, bookMaps, normalizeEmail } from "@tandem/engine";
 import { type ChangeEvent, useEffect, useRef, useState } from "react";
 import { IcsParseError, importIcs } from "../calendar/ics-import.js";
+import { formatDateTime } from "../text/format.js";
 import { useBook } from "./book-context.js";
-import { formatDateTime } from "./format.js";
 
 /** One contact that became Key through the import. */
 interface Promotion {

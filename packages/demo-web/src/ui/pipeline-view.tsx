@@ -2,6 +2,10 @@
  * The pipeline: the open opportunities of the book in a sortable table (cards on phones), a
  * stage filter and a search box, all over the local document so they work offline; the
  * recommendation cards above it, following the same filter and search.
+ *
+ * On a phone (`styles.css`, max-width 760px) the table's header row is hidden, so a "Sort by"
+ * select (hidden on wider screens) sorts instead, and each card is one tap target: its
+ * opportunity link covers the whole card.
  */
 import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import {
@@ -9,28 +13,68 @@ import {
   type PipelineQuery,
   queryPipeline,
   type SortColumn,
+  type SortOrder,
   stagesOf,
   toggleSort,
   totalAmount,
 } from "../pipeline/pipeline-query.js";
+import { formatAmount, formatDate, formatPercent } from "../text/format.js";
 import { pipelineRows } from "../view-model/view-model.js";
 import { useSnapshot } from "./book-context.js";
-import { formatAmount, formatDate, formatPercent } from "./format.js";
 import { RecommendationList } from "./recommendation-list.js";
 import { routeHref } from "./use-hash-route.js";
 
 /** The User Timing mark set when the pipeline first shows rows. */
 export const FIRST_PAINT_MARK = "tandem:first-pipeline-paint";
 
-const COLUMNS: ReadonlyArray<{ column: SortColumn; label: string; numeric?: boolean }> = [
-  { column: "name", label: "Opportunity" },
-  { column: "accountName", label: "Account" },
-  { column: "amount", label: "Amount", numeric: true },
-  { column: "stage", label: "Stage" },
-  { column: "closeDate", label: "Close date" },
-  { column: "probability", label: "Probability", numeric: true },
-  { column: "forecastCategory", label: "Forecast" },
+/** The table's columns; `ways` words the two directions for the phone's sort select. */
+const COLUMNS: ReadonlyArray<{
+  column: SortColumn;
+  label: string;
+  numeric?: boolean;
+  ways: readonly [string, string];
+}> = [
+  { column: "name", label: "Opportunity", ways: ["A–Z", "Z–A"] },
+  { column: "accountName", label: "Account", ways: ["A–Z", "Z–A"] },
+  { column: "amount", label: "Amount", numeric: true, ways: ["lowest", "highest"] },
+  { column: "stage", label: "Stage", ways: ["earliest", "furthest"] },
+  { column: "closeDate", label: "Close date", ways: ["soonest", "latest"] },
+  { column: "probability", label: "Probability", numeric: true, ways: ["lowest", "highest"] },
+  { column: "forecastCategory", label: "Forecast", ways: ["A–Z", "Z–A"] },
 ];
+
+/** The sort select's value of an order, e.g. `closeDate:asc`. */
+const sortValue = (sort: SortOrder): string => `${sort.column}:${sort.direction}`;
+
+/** The order of a sort select's value; an unknown one keeps `current`. */
+function parseSortValue(value: string, current: SortOrder): SortOrder {
+  const [column, direction] = value.split(":");
+  const known = COLUMNS.find((c) => c.column === column);
+  if (known === undefined || (direction !== "asc" && direction !== "desc")) return current;
+  return { column: known.column, direction };
+}
+
+/** The phone's "Sort by" select: every column, each way. */
+function SortSelect({ sort, onChange }: { sort: SortOrder; onChange: (sort: SortOrder) => void }) {
+  return (
+    <div className="field sort-field">
+      <label htmlFor="pipeline-sort">Sort by</label>
+      <select
+        id="pipeline-sort"
+        value={sortValue(sort)}
+        onChange={(e) => onChange(parseSortValue(e.target.value, sort))}
+      >
+        {COLUMNS.flatMap(({ column, label, ways }) =>
+          (["asc", "desc"] as const).map((direction) => (
+            <option key={`${column}:${direction}`} value={`${column}:${direction}`}>
+              {label}: {direction === "asc" ? ways[0] : ways[1]}
+            </option>
+          )),
+        )}
+      </select>
+    </div>
+  );
+}
 
 /** The pipeline screen. */
 export function PipelineView() {
@@ -88,6 +132,7 @@ export function PipelineView() {
               ))}
             </select>
           </div>
+          <SortSelect sort={query.sort} onChange={(sort) => setQuery({ ...query, sort })} />
         </div>
       </div>
 

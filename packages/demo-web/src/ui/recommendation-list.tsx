@@ -13,18 +13,18 @@ import {
   type RecommendationSelection,
   selectRecommendations,
 } from "../pipeline/recommendation-query.js";
-import { opportunityDetail, type PipelineRow, pipelineRows, recommendationCards } from "../view-model/view-model.js";
-import { useBook } from "./book-context.js";
-import { formatDate } from "./format.js";
-import { LogActivityDialog } from "./log-activity-dialog.js";
-import { fieldErrorText } from "./opportunity/field-text.js";
-import { LoggedToast } from "./opportunity/logged-toast.js";
+import { formatDate } from "../text/format.js";
 import {
   nextMeetingText,
   RECOMMENDATION_HINT,
   recommendationFixes,
   recommendationTitle,
-} from "./recommendation-text.js";
+} from "../text/recommendation-text.js";
+import { opportunityDetail, type PipelineRow, pipelineRows, recommendationCards } from "../view-model/view-model.js";
+import { useBook } from "./book-context.js";
+import { LogActivityDialog } from "./log-activity-dialog.js";
+import { fieldErrorText } from "./opportunity/field-text.js";
+import { LoggedToast } from "./opportunity/logged-toast.js";
 import { routeHref } from "./use-hash-route.js";
 
 const ICON: Record<Recommendation["kind"], string> = {
@@ -137,7 +137,7 @@ export function RecommendationList({ snapshot, opportunityId, visible }: Recomme
                         type="button"
                         className="small-button"
                         data-testid="reco-move-close-date"
-                        aria-label={`Move the close date to ${moveTo}`}
+                        aria-label={`Move to ${moveTo}: the close date of ${text?.opportunityName ?? card.opportunityId}`}
                         onClick={() => moveCloseDate(card)}
                       >
                         Move to {moveTo}
@@ -148,6 +148,7 @@ export function RecommendationList({ snapshot, opportunityId, visible }: Recomme
                           key={fix}
                           type="button"
                           className="small-button"
+                          aria-label={`Log a call on ${text?.opportunityName ?? card.opportunityId}`}
                           data-testid="reco-log-call"
                           onClick={() => setLogFor({ opportunityId: card.opportunityId, contactId: card.contactId })}
                         >

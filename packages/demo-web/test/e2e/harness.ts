@@ -132,7 +132,9 @@ export function emulatorCli(): string {
 }
 
 /** Starts the emulated org through its CLI. */
-export async function startOrg(options: { dataset?: "small" | "medium"; seed?: string } = {}): Promise<RunningOrg> {
+export async function startOrg(
+  options: { dataset?: "small" | "medium" | "large"; seed?: string } = {},
+): Promise<RunningOrg> {
   const args = [...TSX, emulatorCli(), "--port", "0", "--dataset", options.dataset ?? "small"];
   if (options.seed !== undefined) args.push("--seed", options.seed);
   const { child, ready } = startWithReadyLine(args, process.env, "tandem-emulator");
@@ -280,4 +282,75 @@ export async function waitForOfflineShell(page: Page): Promise<void> {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return join(ARTIFACTS_DIR, name);
+}
+
+/**
+ * The stored view snapshot of a book (`src/snapshot/`) as the page's IndexedDB holds it: its
+ * text parsed, `null` when there is none. Never creates the snapshot database.
+ */
+export async function storedSnapshot(page: Page, room: string): Promise<{ rows: { name: string }[] } | null> {
+  return page.evaluate(async (key) => {
+    const names = (await indexedDB.databases()).map((d) => d.name);
+    if (!names.includes("tandem-view-snapshots")) return null;
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open("tandem-view-snapshots");
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains("snapshots")) return null;
+      const text = await new Promise<unknown>((resolve, reject) => {
+        const get = db.transaction("snapshots").objectStore("snapshots").get(key);
+        get.onsuccess = () => resolve(get.result);
+        get.onerror = () => reject(get.error);
+      });
+      return typeof text === "string" ? (JSON.parse(text) as { rows: { name: string }[] }) : null;
+    } finally {
+      db.close();
+    }
+  }, room);
+}
+
+/** Overwrites the stored view snapshot of a book with `text` (to test that a bad one is ignored). */
+export async function overwriteSnapshot(page: Page, room: string, text: string): Promise<void> {
+  await page.evaluate(
+    async ([key, value]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open("tandem-view-snapshots");
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const tx = db.transaction("snapshots", "readwrite");
+          tx.objectStore("snapshots").put(value, key);
+          tx.oncomplete = () => resolve();
+          tx.onerror = () => reject(tx.error);
+        });
+      } finally {
+        db.close();
+      }
+    },
+    [room, text] as const,
+  );
+}
+
+/** How many updates the y-indexeddb log of a book holds (its `updates` store). */
+export async function updateLogSize(page: Page, room: string): Promise<number> {
+  return page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open(name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    try {
+      return await new Promise<number>((resolve, reject) => {
+        const count = db.transaction("updates").objectStore("updates").count();
+        count.onsuccess = () => resolve(count.result);
+        count.onerror = () => reject(count.error);
+      });
+    } finally {
+      db.close();
+    }
+  }, room);
 }

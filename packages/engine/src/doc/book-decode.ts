@@ -25,6 +25,8 @@ import {
   type Receipt,
   ReceiptSchema,
   ResolveConflictIntentSchema,
+  type ScopeContinuation,
+  ScopeContinuationSchema,
   SetContactTierIntentSchema,
   type SyncStatus,
   SyncStatusSchema,
@@ -85,6 +87,7 @@ const decodeReceipt = Schema.decodeUnknownExit(ReceiptSchema);
 const decodeSync = Schema.decodeUnknownExit(SyncStatusSchema);
 const decodeWatermarks = Schema.decodeUnknownExit(WatermarksSchema);
 const decodeOrgInfo = Schema.decodeUnknownExit(OrgInfoSchema);
+const decodeContinuation = Schema.decodeUnknownExit(ScopeContinuationSchema);
 
 const isObject = (v: unknown): v is Readonly<Record<string, unknown>> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -246,6 +249,13 @@ export function readWatermarks(raw: unknown, notAfterMs = Number.POSITIVE_INFINI
 export function readSyncStatus(raw: unknown): SyncStatus | null {
   if (!isObject(raw)) return null;
   const exit = decodeSync(raw);
+  return Exit.isSuccess(exit) ? exit.value : null;
+}
+
+/** `meta.scopeContinuation` decoded, or `null` when absent, cleared or malformed. */
+export function readScopeContinuation(raw: unknown): ScopeContinuation | null {
+  if (!isObject(raw)) return null;
+  const exit = decodeContinuation(raw);
   return Exit.isSuccess(exit) ? exit.value : null;
 }
 

@@ -44,7 +44,7 @@ export const MIRROR_MAP_NAMES = ["opportunities", "accounts", "contacts", "conta
 export type MirrorMapName = (typeof MIRROR_MAP_NAMES)[number];
 
 /** Keys of `meta`. */
-export type MetaKey = "schemaVersion" | "orgId" | "userId" | "watermarks" | "sync" | "org";
+export type MetaKey = "schemaVersion" | "orgId" | "userId" | "watermarks" | "sync" | "org" | "scopeContinuation";
 
 /** The typed top-level maps of a book document. */
 export interface BookMaps {

@@ -361,6 +361,33 @@ export type OrgInfo = typeof OrgInfoSchema.Type;
 /** `meta.watermarks`: per object, the greatest SystemModstamp mirrored. */
 export const WatermarksSchema = Schema.Record(Schema.String, DateTimeString);
 
+/**
+ * `meta.scopeContinuation`: a first sync that reads a large object through a Bulk API 2.0 query
+ * job, one results page per cycle (docs/protocol.md §2.3). Only the worker writes it; it is decoded on
+ * every read and ignored when malformed (the job is then started again).
+ */
+export const ScopeContinuationSchema = Schema.Struct({
+  kind: Schema.Literal("bulk"),
+  /** The object being read (the scope object above the threshold: contacts at the scope's accounts). */
+  object: Schema.Literal("Contact"),
+  /** The query job's id. */
+  jobId: Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9]{15,18}$/))),
+  /** The locator of the next results page; absent for the first. */
+  locator: Schema.optionalKey(Schema.String.pipe(Schema.check(Schema.isPattern(/^[A-Za-z0-9+/=_.-]{1,200}$/)))),
+  /** The job reads records with `SystemModstamp <= upTo`; the incremental pull goes on from there. */
+  upTo: DateTimeString,
+  /** Records the job holds and records delivered so far (progress). */
+  total: Schema.Finite,
+  read: Schema.Finite,
+  /**
+   * Ids the incremental pull delivered or removed since `upTo`: their page rows are older and are
+   * dropped (bounded by the changes made during the first sync).
+   */
+  skip: Schema.Array(SalesforceIdSchema),
+});
+/** A first sync in progress across cycles. */
+export type ScopeContinuation = typeof ScopeContinuationSchema.Type;
+
 /** Final receipt states: nothing moves a receipt out of these. */
 export const FINAL_STATUSES: ReadonlySet<ReceiptStatus> = new Set([
   "applied",

@@ -18,7 +18,7 @@ import {
   shapeFields,
 } from "../model/record-shapes.js";
 import type { OrgInfo } from "../model/schemas.js";
-import type { ConfigurableObject, ExtraFieldConfig, FieldSelection } from "./salesforce-port.js";
+import type { ConfigurableObject, ExtraFieldConfig, FieldSelection, ObjectFieldSelection } from "./salesforce-port.js";
 
 /** The objects whose fields can be configured, and the shape each one's rows become. */
 export const CONFIGURABLE_OBJECTS: ReadonlyArray<readonly [ConfigurableObject, RecordShape]> = [
@@ -70,7 +70,7 @@ export function checkExtraFieldConfig(config: unknown): string | null {
 export function fieldSelection(org: OrgInfo | null | undefined): FieldSelection {
   const described = org?.fields;
   if (described === undefined) return {};
-  const out: Partial<Record<ConfigurableObject, { extra: string[]; hidden: string[] }>> = {};
+  const out: Partial<Record<ConfigurableObject, ObjectFieldSelection>> = {};
   for (const [object, shape] of CONFIGURABLE_OBJECTS) {
     const infos = described[object];
     if (infos === undefined) continue;
@@ -78,8 +78,12 @@ export function fieldSelection(org: OrgInfo | null | undefined): FieldSelection 
     const hidden = shapeFields(shape, object)
       .filter((f) => f.present && f.nullable && f.apiName !== null && !listed.has(f.apiName))
       .map((f) => f.apiName as string);
-    const extra = infos.filter((f) => f.extra).map((f) => f.name);
-    out[object] = { extra, hidden };
+    const extras = infos.filter((f) => f.extra);
+    out[object] = {
+      extra: extras.map((f) => f.name),
+      hidden,
+      types: Object.fromEntries(extras.map((f) => [f.name, f.type])),
+    };
   }
   return out;
 }

@@ -41,7 +41,7 @@ import type {
   OpportunityRecord,
 } from "../model/records.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
-import type { OrgInfo } from "../model/schemas.js";
+import type { OrgInfo, ScopeContinuation } from "../model/schemas.js";
 
 /** The objects a book pulls, each with its own watermark. */
 export type ScopeObject = "Opportunity" | "Account" | "Contact" | "OpportunityContactRole" | "Task" | "Event";
@@ -75,6 +75,8 @@ export type ExtraFieldConfig = Partial<Readonly<Record<ConfigurableObject, Reado
 export interface ObjectFieldSelection {
   readonly extra: ReadonlyArray<string>;
   readonly hidden: ReadonlyArray<string>;
+  /** Describe's type of each extra field (`boolean`, `double`, `date` …), for reads that carry text (Bulk CSV). */
+  readonly types?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Per object, what a pull reads beyond its shape; an object not listed reads its shape alone. */
@@ -94,6 +96,11 @@ export interface ScopePullRequest {
   readonly mirrored: MirroredIds;
   /** Fields beyond the shapes (and shape fields hidden from the user); absent: the shapes. */
   readonly fields?: FieldSelection | undefined;
+  /**
+   * A first sync still reading pages (`meta.scopeContinuation`, as the last pull returned it):
+   * the pull goes on with the next page. Absent: none is in progress.
+   */
+  readonly continuation?: ScopeContinuation | undefined;
 }
 
 /** Output of {@link SalesforcePort.pullScope}: upserts, removals and the new watermarks. */
@@ -112,6 +119,13 @@ export interface ScopePull {
   readonly watermarks: Watermarks;
   /** True when this was a full pull of every object (first run, or a watermark too old). */
   readonly full: boolean;
+  /**
+   * Set when a first sync reads an object in pages across cycles (a Bulk API 2.0 job, for an
+   * object above the port's threshold): the pages still to read. The caller keeps it
+   * (`meta.scopeContinuation`), hands it to the next pull, and runs that pull soon. The records
+   * delivered so far are upserts like any other; the object's watermark is already set.
+   */
+  readonly continuation?: ScopeContinuation | undefined;
 }
 
 /** Input of {@link SalesforcePort.pullActivities}. */

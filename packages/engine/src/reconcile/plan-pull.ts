@@ -7,8 +7,10 @@
  * - a value deep-equal to the mirrored one is never planned, nor a delete of an absent id;
  * - a pulled opportunity owned by someone else, or closed, leaves the scope, and with it
  *   (cascade) every account, contact and contact role nothing left in scope references;
- * - with Key contacts given, a mirrored activity of anyone else leaves the book;
- * - watermarks never move backwards; the sync status is written only when it changed.
+ * - with Key contacts given, a mirrored activity related (`WhoId` or a shared `WhoIds` entry)
+ *   to no Key contact leaves the book;
+ * - watermarks never move backwards; the sync status and a paged first sync's continuation
+ *   are written only when they changed.
  */
 
 import { jsonEqual } from "../doc/json-equal.js";
@@ -132,6 +134,14 @@ function planScope(mirror: MirrorChanges, state: BookState, scope: ScopePull, us
   for (const id of removedRoles) mirror.remove("contactRoles", id);
 }
 
+/** True when the activity relates one of `keys`: its `WhoId` or, shared, any of its `WhoIds`. */
+function relatesKey(
+  a: { readonly WhoId: string | null; readonly WhoIds?: ReadonlyArray<string> | undefined },
+  keys: ReadonlySet<string>,
+): boolean {
+  return (a.WhoId !== null && keys.has(a.WhoId)) || (a.WhoIds ?? []).some((w) => keys.has(w));
+}
+
 function planActivities(
   mirror: MirrorChanges,
   state: BookState,
@@ -143,14 +153,14 @@ function planActivities(
   if (acts !== undefined) {
     for (const a of acts.activities) {
       if (removedActivities.has(a.Id)) continue;
-      if (keys !== undefined && (a.WhoId === null || !keys.has(a.WhoId))) continue;
+      if (keys !== undefined && !relatesKey(a, keys)) continue;
       upActivities.add(a.Id);
       mirror.upsert("activities", a);
     }
   }
   if (keys !== undefined) {
     for (const [id, a] of state.activities.entries()) {
-      if (!upActivities.has(id) && (a.WhoId === null || !keys.has(a.WhoId))) removedActivities.add(id);
+      if (!upActivities.has(id) && !relatesKey(a, keys)) removedActivities.add(id);
     }
   }
   for (const id of removedActivities) mirror.remove("activities", id);
@@ -165,6 +175,11 @@ function planMeta(b: PlanBuilder, state: BookState, pulled: Pulled): void {
     }
   }
   if (!jsonEqual(marks, state.meta.watermarks)) b.meta.push({ key: "watermarks", value: marks as Watermarks });
+  // A first sync reading pages across cycles keeps where it stands; the last page clears it.
+  if (pulled.scope !== undefined) {
+    const next = pulled.scope.continuation ?? null;
+    if (!jsonEqual(next, state.meta.scopeContinuation ?? null)) b.meta.push({ key: "scopeContinuation", value: next });
+  }
   if (pulled.sync !== undefined && !jsonEqual(pulled.sync, state.meta.sync))
     b.meta.push({ key: "sync", value: pulled.sync });
 }

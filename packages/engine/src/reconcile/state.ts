@@ -22,6 +22,7 @@ import {
   readIntentEntry,
   readOrgInfo,
   readReceiptEntry,
+  readScopeContinuation,
   readSyncStatus,
   readWatermarks,
 } from "../doc/book-decode.js";
@@ -34,7 +35,7 @@ import type {
   ContactRoleRecord,
   OpportunityRecord,
 } from "../model/records.js";
-import type { Intent, Interaction, OrgInfo, Receipt, SyncStatus } from "../model/schemas.js";
+import type { Intent, Interaction, OrgInfo, Receipt, ScopeContinuation, SyncStatus } from "../model/schemas.js";
 import type { Watermarks } from "../port/salesforce-port.js";
 
 /** What the planner reads from a book. */
@@ -57,6 +58,8 @@ export interface BookState {
     readonly userId: string | null;
     /** `meta.org` (time zone, field describe, record types), or absent/`null` when the book has none. */
     readonly org?: OrgInfo | null | undefined;
+    /** `meta.scopeContinuation`: a first sync still reading pages, or absent/`null`. */
+    readonly scopeContinuation?: ScopeContinuation | null | undefined;
   };
 }
 
@@ -120,6 +123,7 @@ export function readBookState(doc: Y.Doc, options: ReadBookStateOptions = {}): B
   const orgId = maps.meta.get("orgId");
   const userId = maps.meta.get("userId");
   const org = readOrgInfo(maps.meta.get("org"));
+  const scopeContinuation = readScopeContinuation(maps.meta.get("scopeContinuation"));
   let invalid: Map<string, string> | undefined;
   return {
     opportunities: mirrorTable(maps.opportunities as Y.Map<unknown>, "opportunities"),
@@ -164,6 +168,7 @@ export function readBookState(doc: Y.Doc, options: ReadBookStateOptions = {}): B
       orgId: typeof orgId === "string" ? orgId : null,
       userId: typeof userId === "string" ? userId : null,
       org,
+      scopeContinuation,
     },
   };
 }

@@ -56,7 +56,13 @@ export function pullCycle(
     const before = ctx.state();
     const fields = fieldSelection(before.meta.org);
     const scope = yield* retry.retrying(
-      port.pullScope({ userId, watermarks: before.meta.watermarks, mirrored: mirroredIdsOf(before), fields }),
+      port.pullScope({
+        userId,
+        watermarks: before.meta.watermarks,
+        mirrored: mirroredIdsOf(before),
+        fields,
+        continuation: before.meta.scopeContinuation ?? undefined,
+      }),
     );
     const removedScope = new Set<string>([
       ...scope.removed.opportunityIds,

@@ -23,7 +23,7 @@
  */
 import { Data, Effect } from "effect";
 import type * as Y from "yjs";
-import { readOrgInfo, readWatermarks } from "../doc/book-decode.js";
+import { readOrgInfo, readScopeContinuation, readWatermarks } from "../doc/book-decode.js";
 import { bookMaps, type MetaKey } from "../doc/layout.js";
 import { type BookVersionTooNewError, openBook } from "../doc/version.js";
 import type { SalesforceId } from "../model/salesforce-id.js";
@@ -152,6 +152,11 @@ export interface CycleReport {
   readonly failed: number;
   readonly conflicts: number;
   readonly apiUsage: { readonly used: number; readonly max: number; readonly callsMade: number };
+  /**
+   * A first sync is reading a large object in pages (`meta.scopeContinuation`): run the next
+   * cycle now rather than at the schedule.
+   */
+  readonly more: boolean;
 }
 
 function recordCounts(doc: Y.Doc): NonNullable<SyncStatus["records"]> {
@@ -355,6 +360,7 @@ function skippedReport(usage: ApiUsage): CycleReport {
     failed: 0,
     conflicts: 0,
     apiUsage: usage,
+    more: false,
   };
 }
 
@@ -384,5 +390,6 @@ function cycleReport(ctx: CycleContext, pulled: CyclePull, p: Plan): CycleReport
     planned: { upserts: p.upserts.length, deletes: p.deletes.length, writes: p.writes.length },
     ...ctx.counts,
     apiUsage: ctx.port.usage(),
+    more: readScopeContinuation(bookMaps(ctx.doc).meta.get("scopeContinuation")) !== null,
   };
 }

@@ -48,4 +48,16 @@ describe("trigger policy", () => {
     expect(nextRunAt(run(done(0, false)), C)).toBe(15_000);
     expect(nextRunAt(run([...done(0, false), ...done(15_000, false)]), C)).toBe(15_000 + 30_000);
   });
+
+  it("runs the next cycle at once while a first sync has pages left, and backs off when one fails", () => {
+    const more: TriggerEvent[] = [
+      { type: "cycleStarted", at: 0 },
+      { type: "cycleFinished", at: 1_000, ok: true, more: true },
+    ];
+    expect(nextRunAt(run(more), C)).toBe(1_000);
+    const failed = run([...more, { type: "cycleStarted", at: 1_000 }, { type: "cycleFinished", at: 2_000, ok: false }]);
+    expect(nextRunAt(failed, C)).toBe(2_000 + 15_000);
+    const last = run([...more, { type: "cycleStarted", at: 1_000 }, { type: "cycleFinished", at: 2_000, ok: true }]);
+    expect(nextRunAt(last, C)).toBe(2_000 + 300_000);
+  });
 });

@@ -49,6 +49,8 @@ export interface TriggerState {
   readonly devicesConnected: number;
   readonly lastDeviceSeenAt: number | null;
   readonly usageRatio: number;
+  /** The last cycle left pages of a first sync to read: run again as soon as possible. */
+  readonly moreDue?: boolean | undefined;
 }
 
 /** Something that happened. */
@@ -62,6 +64,8 @@ export type TriggerEvent =
       readonly at: number;
       readonly ok: boolean;
       readonly apiUsage?: { readonly used: number; readonly max: number } | undefined;
+      /** The cycle's report said `more` (a first sync reading pages): the next one runs at once. */
+      readonly more?: boolean | undefined;
     };
 
 /** The state before anything happened: the first cycle is due at once. */
@@ -113,6 +117,8 @@ export function reduceTrigger(state: TriggerState, event: TriggerEvent, config: 
         running: false,
         lastCycleAt: event.at,
         failures: event.ok ? 0 : state.failures + 1,
+        // A failed cycle keeps what it was doing; its retry backs off as usual.
+        moreDue: event.ok ? event.more === true : state.moreDue,
         usageRatio: usage !== undefined && usage.max > 0 ? usage.used / usage.max : state.usageRatio,
       };
     }
@@ -130,7 +136,8 @@ export function scheduleInterval(state: TriggerState, config: TriggerConfig): nu
  * When the next cycle should start (ms since epoch); `null` while one is running.
  *
  * @remarks A value at or before now means "run now". The earliest of: the debounced intents,
- * a device connect after quiet, a retry after failure, the (stretched) schedule.
+ * a device connect after quiet, a first sync with pages left, a retry after failure, the
+ * (stretched) schedule.
  */
 export function nextRunAt(state: TriggerState, config: TriggerConfig): number | null {
   if (state.running) return null;
@@ -140,6 +147,7 @@ export function nextRunAt(state: TriggerState, config: TriggerConfig): number | 
     candidates.push(Math.min(state.lastIntentAt + config.debounceMs, state.firstIntentAt + config.maxDebounceMs));
   }
   if (state.connectDue) candidates.push(state.lastCycleAt);
+  if (state.moreDue === true && state.failures === 0) candidates.push(state.lastCycleAt);
   const interval = scheduleInterval(state, config);
   if (state.failures > 0) {
     candidates.push(state.lastCycleAt + Math.min(interval, config.retryMs * 2 ** (state.failures - 1)));

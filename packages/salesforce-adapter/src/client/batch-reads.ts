@@ -3,8 +3,9 @@
  * Salesforce allows: bundled into composite requests of at most 25 subrequests, at most 5 of
  * them queries, with every query's `nextRecordsUrl` pages followed in later bundles.
  *
- * Invariants: each read gets exactly one outcome (all its records, or its error); a query's
- * pages are fetched in order and each record is returned once; with `useComposite: false`
+ * Invariants: each read gets exactly one outcome (all its records, or its error, or with
+ * `stopAbove` its first page marked truncated); a query's pages are fetched in order and each
+ * record is returned once; with `useComposite: false`
  * (or a single pending read) reads go out as plain GETs.
  */
 import type { SalesforcePortError } from "@tandem/engine";
@@ -19,12 +20,26 @@ import {
 
 /** One read to run. */
 export type ReadSpec =
-  | { readonly kind: "query"; readonly soql: string; readonly includeDeleted?: boolean | undefined }
+  | {
+      readonly kind: "query";
+      readonly soql: string;
+      readonly includeDeleted?: boolean | undefined;
+      /**
+       * When the query's `totalSize` is above this, only its first page is read and the outcome
+       * is `truncated` (the caller reads it another way, e.g. a Bulk API 2.0 job).
+       */
+      readonly stopAbove?: number | undefined;
+    }
   | { readonly kind: "get"; readonly url: string };
 
 /** The outcome of a read: a query's records, or a GET's body. */
 export type ReadOutcome =
-  | { readonly kind: "query"; readonly records: ReadonlyArray<Readonly<Record<string, unknown>>> }
+  | {
+      readonly kind: "query";
+      readonly records: ReadonlyArray<Readonly<Record<string, unknown>>>;
+      /** Set when `stopAbove` stopped the read after its first page: the query's `totalSize`. */
+      readonly truncated?: number | undefined;
+    }
   | { readonly kind: "get"; readonly body: unknown };
 
 /** Composite limits (Salesforce: 25 subrequests, at most 5 of them query operations). */
@@ -35,6 +50,8 @@ interface Pending {
   readonly index: number;
   readonly url: string;
   readonly isQuery: boolean;
+  /** Only on a query's first page (see `ReadSpec.stopAbove`). */
+  readonly stopAbove?: number | undefined;
 }
 
 function subresponseError(sub: CompositeSubresponse): SalesforcePortError {
@@ -64,9 +81,15 @@ export function runReads(
     const records: Array<Array<Readonly<Record<string, unknown>>>> = specs.map(() => []);
     const bodies: unknown[] = specs.map(() => undefined);
     const errors: Array<SalesforcePortError | undefined> = specs.map(() => undefined);
+    const truncated: Array<number | undefined> = specs.map(() => undefined);
     let pending: Pending[] = specs.map((spec, index) =>
       spec.kind === "query"
-        ? { index, url: client.queryUrl(spec.soql, spec.includeDeleted === true), isQuery: true }
+        ? {
+            index,
+            url: client.queryUrl(spec.soql, spec.includeDeleted === true),
+            isQuery: true,
+            stopAbove: spec.stopAbove,
+          }
         : { index, url: spec.url, isQuery: false },
     );
     const useComposite = options.useComposite ?? true;
@@ -82,6 +105,11 @@ export function runReads(
       }
       const page = asQueryPage(sub.body);
       records[item.index]?.push(...page.records);
+      const total = (sub.body as { totalSize?: unknown } | null)?.totalSize;
+      if (item.stopAbove !== undefined && typeof total === "number" && total > item.stopAbove) {
+        truncated[item.index] = total;
+        return;
+      }
       if (!page.done && page.nextRecordsUrl !== undefined) {
         next.push({ index: item.index, url: page.nextRecordsUrl, isQuery: true });
       }
@@ -122,7 +150,7 @@ export function runReads(
       const error = errors[index];
       if (error !== undefined) return Result.fail(error);
       return spec.kind === "query"
-        ? Result.succeed({ kind: "query", records: records[index] ?? [] })
+        ? Result.succeed({ kind: "query", records: records[index] ?? [], truncated: truncated[index] })
         : Result.succeed({ kind: "get", body: bodies[index] });
     });
   });

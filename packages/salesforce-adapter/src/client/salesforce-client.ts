@@ -1,7 +1,8 @@
 /**
  * One user's scoped jsforce connection and the few request shapes the adapter needs: a single
- * REST call, a paged query, and a composite request. Every call is counted, reads
- * `Sforce-Limit-Info`, and fails with the port's typed errors.
+ * REST call, a paged query, a composite request, and a read whose body is text (Bulk API 2.0
+ * CSV results, with the response headers). Every call is counted, reads `Sforce-Limit-Info`,
+ * and fails with the port's typed errors.
  *
  * Invariants:
  * - jsforce's own retries are off (it would sleep up to ~15 s on a GET 5xx); reads are retried
@@ -17,7 +18,7 @@ import type { HttpRequest, HttpRequestOptions, HttpResponse } from "jsforce";
 import { Connection } from "jsforce";
 import type { OAuthClientConfig, SalesforceTokens } from "../auth/tokens.js";
 import { trimUrl } from "../auth/tokens.js";
-import { isRetryable, toPortError } from "../errors/map-error.js";
+import { fromErrorItems, isRetryable, type SalesforceErrorItem, toPortError } from "../errors/map-error.js";
 import type { UsageTracker } from "../usage/usage-tracker.js";
 
 /** Retry policy for reads (and only reads). */
@@ -58,6 +59,14 @@ export interface ClientResponse {
   readonly body: unknown;
 }
 
+/** A response read as text: HTTP status, the body as Salesforce sent it, and the response headers. */
+export interface TextResponse {
+  readonly status: number;
+  readonly text: string;
+  /** Header names in lower case (`sforce-locator`). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
 /** A subrequest of a composite call and its answer. */
 export interface CompositeSubrequest {
   readonly method: "GET" | "POST" | "PATCH" | "DELETE";
@@ -89,6 +98,12 @@ export interface SalesforceClient {
   readonly send: (request: ClientRequest) => Effect.Effect<ClientResponse, SalesforcePortError>;
   /** One read, retried with jittered backoff on transient failures. */
   readonly read: (request: ClientRequest) => Effect.Effect<ClientResponse, SalesforcePortError>;
+  /**
+   * One read whose body is kept as text (not parsed, whatever its content type), with the
+   * response headers; retried like `read`. Error bodies still map to typed errors by their
+   * `errorCode`.
+   */
+  readonly readText: (request: ClientRequest) => Effect.Effect<TextResponse, SalesforcePortError>;
   /** URL of a query (`all` = queryAll) relative to the instance. */
   readonly queryUrl: (soql: string, all?: boolean) => string;
   /** Runs a query and follows `nextRecordsUrl` to the end. */
@@ -107,10 +122,31 @@ export interface SalesforceClient {
 interface Observation {
   status?: number | undefined;
   retryAfterMs?: number | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: string | undefined;
 }
 
 interface ObservedOptions extends HttpRequestOptions {
   readonly tandemObservation?: Observation | undefined;
+  /** jsforce's own option: parse every body as this content type (`text/plain`: keep it as text). */
+  readonly responseType?: string | undefined;
+}
+
+/** A Salesforce error body (`[{ errorCode, message }]`) read out of raw text, or `undefined`. */
+function errorItemsOf(text: string | undefined): ReadonlyArray<SalesforceErrorItem> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const list = Array.isArray(parsed) ? parsed : [parsed];
+    const items = list.filter(
+      (item): item is SalesforceErrorItem =>
+        typeof item === "object" && item !== null && typeof (item as { errorCode?: unknown }).errorCode === "string",
+    );
+    return items.length > 0 ? items : undefined;
+  } catch {
+    // Not JSON (an HTML error page, a proxy's text): the status decides the error.
+    return undefined;
+  }
 }
 
 function parseRetryAfter(header: string | undefined): number | undefined {
@@ -119,6 +155,34 @@ function parseRetryAfter(header: string | undefined): number | undefined {
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/**
+ * Observes every HTTP request of `conn`: counts it, reads the limit header, and hands the
+ * status, headers and raw body back to the call that made it (through its options object).
+ */
+function observeTransport(conn: Connection, usage: UsageTracker): void {
+  const inner = conn._transport;
+  const observing = Object.create(inner) as typeof inner;
+  observing.httpRequest = (req: HttpRequest, reqOptions?: HttpRequestOptions) => {
+    usage.recordCall();
+    const promise = inner.httpRequest(req, reqOptions);
+    const observation = (reqOptions as ObservedOptions | undefined)?.tandemObservation;
+    promise.then(
+      (res: HttpResponse) => {
+        usage.recordLimitInfo(res.headers["sforce-limit-info"]);
+        if (observation !== undefined) {
+          observation.status = res.statusCode;
+          observation.retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
+          observation.headers = res.headers;
+          observation.body = res.body;
+        }
+      },
+      () => undefined,
+    );
+    return promise;
+  };
+  conn._transport = observing;
 }
 
 /**
@@ -180,27 +244,7 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
     });
   });
 
-  // Observe every HTTP request of this connection: count it, read the limit header, and
-  // hand the status back to the call that made it (through its options object).
-  const inner = conn._transport;
-  const observing = Object.create(inner) as typeof inner;
-  observing.httpRequest = (req: HttpRequest, reqOptions?: HttpRequestOptions) => {
-    usage.recordCall();
-    const promise = inner.httpRequest(req, reqOptions);
-    const observation = (reqOptions as ObservedOptions | undefined)?.tandemObservation;
-    promise.then(
-      (res: HttpResponse) => {
-        usage.recordLimitInfo(res.headers["sforce-limit-info"]);
-        if (observation !== undefined) {
-          observation.status = res.statusCode;
-          observation.retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
-        }
-      },
-      () => undefined,
-    );
-    return promise;
-  };
-  conn._transport = observing;
+  observeTransport(conn, usage);
 
   const retryPolicy = {
     maxAttempts: options.readRetry?.maxAttempts ?? 4,
@@ -208,12 +252,17 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
     maxRateLimitWaitMs: options.readRetry?.maxRateLimitWaitMs ?? 2_000,
   };
 
-  const send = (request: ClientRequest): Effect.Effect<ClientResponse, SalesforcePortError> =>
+  /** One call; `asText` keeps the body as text (jsforce's `responseType`) and maps error bodies itself. */
+  const exchange = (
+    request: ClientRequest,
+    asText: boolean,
+  ): Effect.Effect<{ readonly body: unknown; readonly observation: Observation }, SalesforcePortError> =>
     Effect.suspend(() => {
       const observation: Observation = {};
       const reqOptions: ObservedOptions & { noContentResponse?: unknown } = {
         retry: { maxRetries: 0 },
         tandemObservation: observation,
+        ...(asText ? { responseType: "text/plain" } : {}),
       };
       const headers: Record<string, string> = { ...(request.headers ?? {}) };
       let body: string | undefined;
@@ -229,16 +278,23 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
       };
       return Effect.tryPromise({
         try: () => conn.request<unknown>(httpRequest, reqOptions),
-        catch: (cause) =>
-          toPortError(cause, {
+        catch: (cause) => {
+          const context = {
             method: request.method,
             status: observation.status,
             retryAfterMs: observation.retryAfterMs,
             defaultRetryAfterMs: options.rateLimitRetryAfterMs,
             refreshErrorName: refreshState.errorName,
-          }),
-      }).pipe(Effect.map((responseBody) => ({ status: observation.status ?? 200, body: responseBody })));
+          };
+          // With `responseType` jsforce no longer parses error bodies, so their codes are read here.
+          const items = asText && (observation.status ?? 0) >= 400 ? errorItemsOf(observation.body) : undefined;
+          return items !== undefined ? fromErrorItems(items, context) : toPortError(cause, context);
+        },
+      }).pipe(Effect.map((responseBody) => ({ body: responseBody, observation })));
     });
+
+  const send = (request: ClientRequest): Effect.Effect<ClientResponse, SalesforcePortError> =>
+    exchange(request, false).pipe(Effect.map(({ body, observation }) => ({ status: observation.status ?? 200, body })));
 
   const withReadRetry = <A>(effect: Effect.Effect<A, SalesforcePortError>): Effect.Effect<A, SalesforcePortError> =>
     Effect.gen(function* () {
@@ -259,6 +315,17 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
     });
 
   const read = (request: ClientRequest) => withReadRetry(send(request));
+
+  const readText = (request: ClientRequest): Effect.Effect<TextResponse, SalesforcePortError> =>
+    withReadRetry(
+      exchange(request, true).pipe(
+        Effect.map(({ body, observation }) => ({
+          status: observation.status ?? 200,
+          text: observation.body ?? (typeof body === "string" ? body : ""),
+          headers: observation.headers ?? {},
+        })),
+      ),
+    );
 
   const queryUrl = (soql: string, all = false) =>
     `${apiBase}/${all ? "queryAll" : "query"}?q=${encodeURIComponent(soql)}`;
@@ -301,6 +368,7 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
     queryUrlPrefixLength: `${instanceUrl}${apiBase}/queryAll?q=`.length,
     send,
     read,
+    readText,
     queryUrl,
     queryAll,
     composite,

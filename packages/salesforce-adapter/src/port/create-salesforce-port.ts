@@ -43,6 +43,13 @@ export interface SalesforcePortOptions {
   readonly usage?: UsageTracker | undefined;
   /** The clock (getDeleted's end bound). Default `new Date()`. */
   readonly now?: (() => Date) | undefined;
+  /**
+   * A first sync of more contacts than this reads them with a Bulk API 2.0 query job (README,
+   * "Large first syncs"). Default 10,000; `Infinity`: REST only.
+   */
+  readonly bulkThreshold?: number | undefined;
+  /** Records per Bulk results page; one page is read per pull. Default 50,000. */
+  readonly bulkPageRecords?: number | undefined;
 }
 
 /** The port plus its client, for callers that need the connection (diagnostics, tests). */
@@ -82,6 +89,9 @@ export function createSalesforcePort(options: SalesforcePortOptions): Salesforce
     useComposite: options.useComposite ?? DEFAULT_PULL_OPTIONS.useComposite,
     deletedWindowMs: DEFAULT_PULL_OPTIONS.deletedWindowMs,
     now: options.now ?? DEFAULT_PULL_OPTIONS.now,
+    bulkThreshold: options.bulkThreshold ?? DEFAULT_PULL_OPTIONS.bulkThreshold,
+    bulkPageRecords: options.bulkPageRecords ?? DEFAULT_PULL_OPTIONS.bulkPageRecords,
+    bulkPollMs: DEFAULT_PULL_OPTIONS.bulkPollMs,
   };
   const idempotency = resolveIdempotency(options.idempotency);
   return {

@@ -4,11 +4,12 @@
  * Round 1, per chunk of Key contacts: the ids and SystemModstamps of the Tasks and Events dated
  * in the window (`windowStart`..`windowEnd`) that relate one of them — through TaskRelation /
  * EventRelation when the org has Shared Activities (`IsWhat = false`: contacts and leads, the
- * `WhoId` included), else by `WhoId` — the latest Task and Event per contact not after
- * `now` (child subqueries, by `WhoId`), and, incrementally, the relations changed since the
- * watermark (a contact added to an activity changes its `WhoIds`) — one read per object for all
- * chunks, kept to the Key contacts by the caller. Round 2: the full rows of what is new or
- * changed, with Shared Activities each with its contact relations (a child subquery).
+ * `WhoId` included), each listed with its contact relations' `SystemModstamp` (a child
+ * subquery, so a contact added to a mirrored activity shows without an org-wide read),
+ * else by `WhoId` — and the latest Task and Event per contact not after `now` (child subqueries,
+ * by `WhoId`). So round 1 is three queries per chunk (one composite call for a small book).
+ * Round 2: the full rows of what is new or changed, with Shared Activities each with its contact
+ * relations (a child subquery).
  *
  * Invariants: planning does no IO and reads no clock; every `IN (…)` list is split so each
  * request URL stays within `maxUrlLength`; only escaped literals and checked ids reach SOQL.
@@ -23,8 +24,12 @@ import type { ActivityReadings } from "./extra-fields.js";
 /** What planning needs of the client. */
 export type ActivityEndpoints = Pick<SalesforceClient, "queryUrlPrefixLength">;
 
-/** What each round-1 read answers. */
-export type ActivityRead1 = "task" | "event" | "latest" | "taskRelations" | "eventRelations";
+/**
+ * What each round-1 read answers: the activities in the window (`task`, `event`; with Shared
+ * Activities each row carries its contact relations under {@link RELATIONS_CHILD}), or the
+ * latest activity per contact (`latest`).
+ */
+export type ActivityRead1 = "task" | "event" | "latest";
 
 /** What each round-2 read answers (with Shared Activities, rows carry their relations as children). */
 export type ActivityRead2 = "Task" | "Event";
@@ -39,11 +44,10 @@ export interface ActivityRound<K> {
 export interface ActivityPlanOptions {
   /** The org has Shared Activities (TaskRelation); otherwise activities relate by `WhoId` only. */
   readonly shared: boolean;
-  readonly overlapMs: number;
   readonly maxUrlLength: number;
 }
 
-/** The relation object, its activity id field, and the activity's date fields, per object. */
+/** The relation object and child relationship, its activity id field, and the activity's date field, per object. */
 const OBJECTS = {
   Task: {
     relation: "TaskRelation",
@@ -61,8 +65,13 @@ const OBJECTS = {
   },
 } as const;
 
-/** The child relationship under which a round-2 row of `sobject` lists its contact relations. */
+/** The child relationship under which a row of `sobject` (round 1 with Shared Activities, and round 2) lists its contact relations. */
 export const RELATIONS_CHILD = { Task: OBJECTS.Task.relations, Event: OBJECTS.Event.relations } as const;
+
+/** An activity's contact and lead relations (`IsWhat = false`, the `WhoId`'s included) as a child subquery. */
+function relationsSubquery(sobject: "Task" | "Event", fields: ReadonlyArray<string>): string {
+  return `(SELECT ${fields.join(", ")} FROM ${OBJECTS[sobject].relations} WHERE IsWhat = false)`;
+}
 
 /** The window on `sobject`'s date field: a Task by its (UTC) day, an Event by its start. */
 function windowConditions(sobject: "Task" | "Event", start: Date, end: Date | undefined): string[] {
@@ -84,7 +93,7 @@ function latestSubquery(sobject: "Task" | "Event", now: Date | undefined): strin
  *
  * @example
  * ```ts
- * const round1 = planActivityRound1(request, { shared: true, overlapMs, maxUrlLength }, client);
+ * const round1 = planActivityRound1(request, { shared: true, maxUrlLength }, client);
  * ```
  */
 export function planActivityRound1(
@@ -117,7 +126,8 @@ export function planActivityRound1(
       options.shared
         ? chunk("RelationId", (c) =>
             select({
-              fields: ["Id", "SystemModstamp"],
+              // Each activity's relation stamps: a contact added to it is a change of it.
+              fields: ["Id", "SystemModstamp", relationsSubquery(sobject, ["SystemModstamp"])],
               from: sobject,
               where: [
                 `Id IN (SELECT ${activityId} FROM ${relation} WHERE ${c} AND IsWhat = false)`,
@@ -144,23 +154,6 @@ export function planActivityRound1(
       }),
     ),
   );
-  if (options.shared) {
-    // One read per object for every chunk: relations changed since the watermark are few, and
-    // the caller keeps those of its contacts (`RelationId`) rather than asking per chunk.
-    for (const sobject of ["Task", "Event"] as const) {
-      const mark = request.watermarks[sobject];
-      if (mark === undefined) continue;
-      const { relation, activityId } = OBJECTS[sobject];
-      const since = soqlDateTime(new Date(Date.parse(mark) - options.overlapMs));
-      add(sobject === "Task" ? "taskRelations" : "eventRelations", [
-        select({
-          fields: [activityId, "RelationId", "SystemModstamp"],
-          from: relation,
-          where: ["IsWhat = false", `SystemModstamp > ${since}`],
-        }),
-      ]);
-    }
-  }
   return { reads, kinds };
 }
 
@@ -193,8 +186,7 @@ export function planActivityRound2(
     ["Event", events],
   ] as const) {
     const reading = sobject === "Task" ? readings.task : readings.event;
-    const relations = `(SELECT RelationId FROM ${OBJECTS[sobject].relations} WHERE IsWhat = false)`;
-    const fields = options.shared ? [...reading.fields, relations] : reading.fields;
+    const fields = options.shared ? [...reading.fields, relationsSubquery(sobject, ["RelationId"])] : reading.fields;
     add(
       sobject,
       byIds(ids, "Id", (c) => select({ fields, from: sobject, where: [c] })),

@@ -6,12 +6,20 @@
  * activity lists its contacts in `WhoIds` (its `WhoId` first).
  *
  * Round 1 (one composite call per ≤ 5 queries, see `activity-plan.ts`): ids and SystemModstamps
- * only (the relations changed since the watermark in one read per object for all chunks).
+ * only, with Shared Activities each activity with its contact relations' stamps.
  * Round 2 (only when something is new or changed): the full rows of those activities, each with
- * its contact relations as a child subquery. So an unchanged poll reads ids only, a promoted contact's
- * history joins at once, and a deleted activity (or one that left the window) is reported
- * removed. An org without Shared Activities answers the relation reads `INVALID_TYPE`: the pull
- * then relates by `WhoId` alone and leaves `WhoIds` out.
+ * its contact relations as a child subquery. An activity is changed when its own stamp or one
+ * of its relations' is above the watermark. So an unchanged poll reads ids only (one call for a
+ * small book whose mirror holds what the pulls returned), a contact added to a mirrored
+ * activity updates its `WhoIds`, a promoted contact's history joins at once, and a deleted
+ * activity (or one that left the window) is reported removed. An org without Shared Activities
+ * answers the relation reads `INVALID_TYPE`: the pull then relates by `WhoId` alone and leaves
+ * `WhoIds` out.
+ *
+ * Known limits (the request carries mirrored ids only, not each activity's stamp and
+ * `WhoIds`): a relation removed from an activity that stays in the book is seen only if
+ * Salesforce bumps the activity's own SystemModstamp; a relation added to a contact's latest
+ * activity outside the window likewise (the latest is read by `WhoId`, without relations).
  *
  * Invariants: returns each activity once; removed ids are mirrored ids no longer in the set;
  * watermarks never move backwards.
@@ -41,7 +49,8 @@ import { idOrNull, isoDateTime, modstampOf } from "./records.js";
 type Row = Readonly<Record<string, unknown>>;
 type Outcome = Result.Result<ReadOutcome, SalesforcePortError>;
 
-interface Seen {
+/** An activity round 1 listed: its object and its change stamp (see {@link readActivityListing}). */
+export interface ListedActivity {
   readonly type: "Task" | "Event";
   readonly modstamp: string;
 }
@@ -84,26 +93,33 @@ function rowsByKind<K>(
 }
 
 /**
- * Round 1's answer: the activities in the book now, and per activity the latest change of its
- * relations (read through the overlap; the caller keeps those above its watermark).
+ * Round 1's answer: the activities in the book now, each with its change stamp — the later of
+ * its own SystemModstamp and, with Shared Activities, those of its contact relations (a contact
+ * added to an activity may leave the activity's own stamp as it was).
+ *
+ * @example
+ * ```ts
+ * const listed = readActivityListing([["task", { Id, SystemModstamp, TaskRelations }]]);
+ * ```
  */
-function readRound1(rows: ReadonlyArray<readonly [ActivityRead1, Row]>, whoIds: ReadonlySet<SalesforceId>) {
-  const seen = new Map<SalesforceId, Seen>();
-  const relationStamps = new Map<SalesforceId, string>();
+export function readActivityListing(
+  rows: ReadonlyArray<readonly [ActivityRead1, Row]>,
+): ReadonlyMap<SalesforceId, ListedActivity> {
+  const seen = new Map<SalesforceId, ListedActivity>();
+  const note = (id: unknown, type: "Task" | "Event", modstamp: string) => {
+    const activityId = readSalesforceId(String(id));
+    const previous = seen.get(activityId);
+    // An activity both in the window and the latest of a contact keeps its relations' stamp.
+    if (previous === undefined || modstamp > previous.modstamp) seen.set(activityId, { type, modstamp });
+  };
   for (const [kind, row] of rows) {
     if (kind === "task" || kind === "event") {
-      seen.set(readSalesforceId(String(row.Id)), {
-        type: kind === "task" ? "Task" : "Event",
-        modstamp: modstampOf(row),
-      });
-    } else if (kind === "taskRelations" || kind === "eventRelations") {
-      const activityId = idOrNull(row, kind === "taskRelations" ? "TaskId" : "EventId");
-      const relationId = idOrNull(row, "RelationId");
-      // The relation read spans the org: keep the relations of the Key contacts.
-      if (activityId === null || relationId === null || !whoIds.has(relationId)) continue;
-      const stamp = modstampOf(row);
-      const previous = relationStamps.get(activityId);
-      if (previous === undefined || stamp > previous) relationStamps.set(activityId, stamp);
+      const type = kind === "task" ? "Task" : "Event";
+      const stamp = childRows(row, RELATIONS_CHILD[type]).reduce(
+        (latest, relation) => laterStamp(latest, modstampOf(relation)),
+        modstampOf(row),
+      );
+      note(row.Id, type, stamp);
     } else {
       // The latest activity per contact: the later of its latest Task and latest Event.
       const candidates = [
@@ -111,17 +127,41 @@ function readRound1(rows: ReadonlyArray<readonly [ActivityRead1, Row]>, whoIds: 
         ...childRows(row, "Events").map((r) => ({ r, type: "Event" as const })),
       ].sort((a, b) => (happenedAt(b.r, b.type) > happenedAt(a.r, a.type) ? 1 : -1));
       const top = candidates[0];
-      if (top !== undefined)
-        seen.set(readSalesforceId(String(top.r.Id)), { type: top.type, modstamp: modstampOf(top.r) });
+      if (top !== undefined) note(top.r.Id, top.type, modstampOf(top.r));
     }
   }
-  return { seen, relationStamps };
+  return seen;
 }
 
 /** The later of two ISO 8601 UTC stamps (they compare as strings). */
 function laterStamp(a: string, b: string): string {
   if (a > b) return a;
   return b;
+}
+
+/**
+ * What round 2 reads: the listed activities new to the mirror, or changed (themselves or their
+ * relations) above their object's watermark.
+ *
+ * @remarks The listing is not filtered by stamp, so the threshold is the watermark itself:
+ * with the overlap subtracted, every activity changed in the last `overlapMs` would be re-read
+ * on every poll. A relation's stamp moves its activity's watermark (else it would be re-read
+ * every poll).
+ * @example
+ * ```ts
+ * const { Task, Event } = activitiesToFetch(readActivityListing(rows), request);
+ * ```
+ */
+export function activitiesToFetch(
+  listed: ReadonlyMap<SalesforceId, ListedActivity>,
+  request: Pick<ActivityPullRequest, "watermarks" | "mirroredIds">,
+): { readonly Task: ReadonlyArray<SalesforceId>; readonly Event: ReadonlyArray<SalesforceId> } {
+  const fetch = { Task: [] as SalesforceId[], Event: [] as SalesforceId[] };
+  for (const [activityId, info] of listed) {
+    const threshold = request.watermarks[info.type] ?? "";
+    if (!request.mirroredIds.has(activityId) || info.modstamp > threshold) fetch[info.type].push(activityId);
+  }
+  return fetch;
 }
 
 /** `WhoIds`: the `WhoId` first (when a contact), then the other contact relations, each once. */
@@ -146,7 +186,7 @@ export function pullActivities(
 ): Effect.Effect<ActivityPull, SalesforcePortError> {
   return Effect.gen(function* () {
     const readOptions = { useComposite: options.useComposite };
-    const planOptions = { overlapMs: options.overlapMs, maxUrlLength: options.maxUrlLength };
+    const planOptions = { maxUrlLength: options.maxUrlLength };
     let shared = true;
     let round1 = planActivityRound1(request, { ...planOptions, shared }, client);
     let rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
@@ -156,20 +196,8 @@ export function pullActivities(
       rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
     }
     if (Result.isFailure(rows1)) return yield* Effect.fail(rows1.failure);
-    const { seen, relationStamps } = readRound1(rows1.success, new Set(request.whoIds));
-
-    // Round 2: full rows of what is new to the mirror, changed since the watermark, or whose
-    // relations changed since it. A mirrored activity is news only above its watermark; a
-    // relation's change moves its activity's watermark (else it would be re-read every poll).
-    const fetch = { Task: [] as SalesforceId[], Event: [] as SalesforceId[] };
-    const stampOf = new Map<SalesforceId, Seen>();
-    for (const [activityId, info] of seen) {
-      const threshold = request.watermarks[info.type] ?? "";
-      const relationStamp = relationStamps.get(activityId) ?? "";
-      const modstamp = laterStamp(relationStamp, info.modstamp);
-      stampOf.set(activityId, { type: info.type, modstamp });
-      if (!request.mirroredIds.has(activityId) || modstamp > threshold) fetch[info.type].push(activityId);
-    }
+    const seen = readActivityListing(rows1.success);
+    const fetch = activitiesToFetch(seen, request);
     const readings = activityReadings(request.fields);
     const round2 = planActivityRound2(fetch.Task, fetch.Event, readings, { ...planOptions, shared }, client);
     const outcomes2 = round2.reads.length > 0 ? yield* runReads(client, round2.reads, readOptions) : [];
@@ -193,7 +221,7 @@ export function pullActivities(
     const removedIds = [...request.mirroredIds].filter((activityId) => !seen.has(activityId));
     let maxTask = request.watermarks.Task;
     let maxEvent = request.watermarks.Event;
-    for (const info of stampOf.values()) {
+    for (const info of seen.values()) {
       if (info.type === "Task" && (maxTask === undefined || info.modstamp > maxTask)) maxTask = info.modstamp;
       if (info.type === "Event" && (maxEvent === undefined || info.modstamp > maxEvent)) maxEvent = info.modstamp;
     }

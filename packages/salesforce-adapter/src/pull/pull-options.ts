@@ -14,6 +14,16 @@ export interface PullOptions {
   readonly deletedWindowMs: number;
   /** The clock (for getDeleted's `end`). */
   readonly now: () => Date;
+  /**
+   * A first sync of contacts above this many records reads them through a Bulk API 2.0 query
+   * job instead of REST pages (README, "Large first syncs"). Default 10,000; `Infinity` turns
+   * Bulk off.
+   */
+  readonly bulkThreshold: number;
+  /** Records per Bulk results page, one page per pull (the rest continues next cycle). Default 50,000. */
+  readonly bulkPageRecords: number;
+  /** First wait between polls of a Bulk job's state (ms); it doubles up to 10 s. Default 500. */
+  readonly bulkPollMs: number;
 }
 
 export const DEFAULT_PULL_OPTIONS: PullOptions = {
@@ -22,4 +32,7 @@ export const DEFAULT_PULL_OPTIONS: PullOptions = {
   useComposite: true,
   deletedWindowMs: 15 * 24 * 60 * 60_000,
   now: () => new Date(),
+  bulkThreshold: 10_000,
+  bulkPageRecords: 50_000,
+  bulkPollMs: 500,
 };

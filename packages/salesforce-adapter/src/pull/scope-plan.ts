@@ -21,6 +21,8 @@ export type ScopeEndpoints = Pick<SalesforceClient, "apiBase" | "queryUrl" | "qu
 
 /** The tunables planning reads, with the clock already read. */
 export type ScopePlanOptions = Pick<PullOptions, "overlapMs" | "maxUrlLength" | "deletedWindowMs"> & {
+  /** See `PullOptions.bulkThreshold`; absent: never. */
+  readonly bulkThreshold?: number | undefined;
   readonly now: Date;
 };
 
@@ -136,6 +138,22 @@ export function scopeSoql(userId: SalesforceId) {
   };
 }
 
+/** The contacts at the scope's accounts (a full pull), optionally only those changed up to `upTo`. */
+export function contactsAtScopeAccounts(
+  scope: ReturnType<typeof scopeSoql>,
+  fields: ReadonlyArray<string>,
+  upTo?: Date,
+): string {
+  return select({
+    fields,
+    from: "Contact",
+    where: [
+      `AccountId IN (${scope.accountIds})`,
+      ...(upTo === undefined ? [] : [`SystemModstamp <= ${soqlDateTime(upTo)}`]),
+    ],
+  });
+}
+
 /** The `ContactId` of every role of the scope's opportunities. */
 function roleContactIdsSoql(scope: ReturnType<typeof scopeSoql>): string {
   return select({
@@ -242,11 +260,9 @@ export function planScopeRound1(
     full.contacts
       ? {
           kind: "query",
-          soql: select({
-            fields: readings.contact.fields,
-            from: "Contact",
-            where: [`AccountId IN (${scope.accountIds})`],
-          }),
+          soql: contactsAtScopeAccounts(scope, readings.contact.fields),
+          // A true first sync of many contacts goes through Bulk 2.0 (scope-bulk.ts).
+          stopAbove: request.mirrored.contactIds.size === 0 ? options.bulkThreshold : undefined,
         }
       : {
           kind: "query",

@@ -19,6 +19,10 @@
  * every role of the scope is listed (in round 1 for a full contact pull, else here) only when an
  * exit or a changed contact outside the scope's accounts depends on it.
  *
+ * A true first sync of more contacts than `bulkThreshold` (the REST read's `totalSize` says so
+ * on its first page) reads them through a Bulk API 2.0 job instead, one page per pull, and
+ * returns the rest as the pull's `continuation` (`scope-bulk.ts`).
+ *
  * This file is the small IO driver: `scope-plan.ts` plans each round's reads as data,
  * `runReads` runs them, and `scope-read.ts` turns their rows into the pull, one read at a time in
  * plan order (so the first failing read is the one reported).
@@ -32,6 +36,7 @@ import { Effect, Result } from "effect";
 import { runReads } from "../client/batch-reads.js";
 import type { SalesforceClient } from "../client/salesforce-client.js";
 import type { PullOptions } from "./pull-options.js";
+import { bulkUpTo, type ContactsPage, continueContactsJob, startContactsJob, withSkipped } from "./scope-bulk.js";
 import { type DeletedRead, planScopeRound1, planScopeRound2, ROUND2_GROUPS } from "./scope-plan.js";
 import { countOf, deletedIds, type Outcome, ScopeReading } from "./scope-read.js";
 
@@ -85,7 +90,20 @@ export function pullScope(
     reading.readAccounts(yield* rowsAt(round1, [plan.accounts]));
     if (plan.roleContacts !== undefined) reading.readRoleContacts(yield* rowsAt(round1, [plan.roleContacts]));
     reading.readContactRoles(yield* rowsAt(round1, [plan.contactRoles]));
-    reading.readContacts(yield* rowsAt(round1, [plan.contacts]));
+    // A first sync of many contacts reads them through a Bulk job, a page per pull (scope-bulk.ts).
+    const contactsRead = round1[plan.contacts];
+    let bulk: ContactsPage | undefined;
+    if (
+      contactsRead &&
+      Result.isSuccess(contactsRead) &&
+      contactsRead.success.kind === "query" &&
+      contactsRead.success.truncated
+    ) {
+      const upTo = bulkUpTo(options.now());
+      bulk = yield* startContactsJob(client, request, upTo, options);
+      reading.readContacts(bulk.rows);
+      reading.raiseContactWatermark(upTo.toISOString());
+    } else reading.readContacts(yield* rowsAt(round1, [plan.contacts]));
     reading.readDeletes(deletesOf(round1, plan.contactDeletes), deletesOf(round1, plan.contactRoleDeletes));
 
     const plan2 = planScopeRound2(request, reading.round2Input(), options, client);
@@ -95,6 +113,19 @@ export function pullScope(
       // A group with no reads has nothing to add (a reconcile not planned must not run).
       if (indexes.length > 0) reading.readRound2(group, yield* rowsAt(round2, indexes));
     }
-    return reading.result();
+    // A first sync continuing: the next page, older than what this pull read since `upTo`.
+    const going = request.continuation;
+    if (bulk === undefined && going !== undefined && request.watermarks.Contact !== undefined) {
+      const touched = reading.touchedContactIds();
+      bulk = yield* continueContactsJob(client, request, going, options);
+      reading.readBulkContacts(bulk.rows, new Set([...going.skip, ...touched]));
+      const next = bulk.next;
+      return { ...reading.result(), continuation: next && withSkipped(next, touched) };
+    }
+    if (bulk?.next === undefined) return reading.result();
+    // The first page's pull: contacts round 2 read by REST (role-linked ones) are newer than the job's rows.
+    const paged = new Set(bulk.rows.map((row) => String(row.Id)));
+    const newer = reading.touchedContactIds().filter((contactId) => !paged.has(contactId));
+    return { ...reading.result(), continuation: withSkipped(bulk.next, newer) };
   });
 }

@@ -34,6 +34,8 @@ export type Outcome = Result.Result<ReadOutcome, SalesforcePortError>;
 /** Collects rows by id, keeping the max SystemModstamp seen. */
 class Collected<T> {
   readonly byId = new Map<SalesforceId, T>();
+  /** The id of every row read, kept or not (a deleted or out-of-scope row too). */
+  readonly seenIds = new Set<string>();
   maxModstamp: string | undefined;
   constructor(private readonly convert: (row: Row) => T) {}
   add(row: Row): T {
@@ -43,6 +45,7 @@ class Collected<T> {
     return record;
   }
   seen(row: Row): void {
+    if (typeof row.Id === "string") this.seenIds.add(row.Id);
     if (typeof row.SystemModstamp !== "string") return;
     const stamp = modstampOf(row);
     if (this.maxModstamp === undefined || stamp > this.maxModstamp) this.maxModstamp = stamp;
@@ -126,6 +129,8 @@ export class ScopeReading {
   private readonly roles = new Collected<ContactRoleRecord>(toContactRole);
   private readonly removedRoles = new Set<SalesforceId>();
   private contactDeletesKnown = false;
+  /** Every contact getDeleted named, mirrored or not. */
+  private readonly deletedContactIds = new Set<SalesforceId>();
   private contactRoleDeletesKnown = false;
 
   constructor(
@@ -272,6 +277,7 @@ export class ScopeReading {
   /** getDeleted's answers for contacts and roles; `null` where it could not cover the window. */
   readDeletes(contacts: ReadonlySet<SalesforceId> | null, roles: ReadonlySet<SalesforceId> | null): void {
     this.contactDeletesKnown = contacts !== null;
+    for (const contactId of contacts ?? []) this.deletedContactIds.add(contactId);
     this.contactRoleDeletesKnown = roles !== null;
     const mirrored = this.request.mirrored;
     for (const contactId of contacts ?? []) if (mirrored.contactIds.has(contactId)) this.removedContacts.add(contactId);
@@ -362,6 +368,40 @@ export class ScopeReading {
         return;
       }
     }
+  }
+
+  /**
+   * Rows of a Bulk job's later page (a first sync continuing, `scope-bulk.ts`): contacts as of
+   * the job's `upTo`, so an id this pull (or an earlier one since `upTo`, `skip`) delivered or
+   * removed keeps the newer state; only contacts at the scope's accounts are taken.
+   */
+  readBulkContacts(rows: ReadonlyArray<Row>, skip: ReadonlySet<string>): void {
+    for (const row of rows) {
+      const contactId = rowId(row);
+      if (skip.has(contactId) || this.contacts.seenIds.has(contactId) || this.removedContacts.has(contactId)) continue;
+      const accountId = idOrNull(row, "AccountId");
+      if (accountId !== null && this.scopeAccounts.has(accountId)) this.contacts.add(row);
+    }
+  }
+
+  /**
+   * The contact ids this pull read, delivered or saw deleted so far, in scope or not: a Bulk
+   * page's older row of any of them must not win.
+   */
+  touchedContactIds(): ReadonlyArray<SalesforceId> {
+    return [
+      ...new Set<string>([
+        ...this.contacts.byId.keys(),
+        ...this.contacts.seenIds,
+        ...this.removedContacts,
+        ...this.deletedContactIds,
+      ]),
+    ].map(readSalesforceId);
+  }
+
+  /** Moves the contact watermark up to `stamp` (a Bulk job read everything up to it). */
+  raiseContactWatermark(stamp: string): void {
+    this.contacts.seen({ SystemModstamp: stamp });
   }
 
   /** The pull: upserts in scope, removals, and watermarks that never move backwards. */

@@ -4,7 +4,7 @@
  * are CSV pages (each with its header row, as Salesforce sends them) with `Sforce-Locator` (the
  * literal `null` on the last page) and `Sforce-NumberOfRecords`; `maxRecords` sets the page size.
  *
- * Invariants: child sub-queries, aggregates, GROUP BY and OFFSET are refused as Bulk 2.0
+ * Invariants: a job's rows are fixed when it is created (later writes do not show); child sub-queries, aggregates, GROUP BY and OFFSET are refused as Bulk 2.0
  * refuses them; a job belongs to the user who created it; columns are the canonical SELECT
  * paths (`Account.Name`), every value quoted, null as an empty quoted value.
  */
@@ -113,7 +113,7 @@ export class BulkQueryJobs {
         "Bulk API 2.0 query does not support parent-to-child sub-queries, aggregate functions, GROUP BY, OFFSET or TYPEOF",
       );
     }
-    const execution = executeQuery(
+    const live = executeQuery(
       {
         org: org,
         access,
@@ -123,6 +123,14 @@ export class BulkQueryJobs {
       },
       soql,
     );
+    // A job's results are fixed when it runs, as Salesforce's result files are: later writes
+    // (an update, a delete) do not show in pages read afterwards.
+    const rows = live.page(0, live.rowCount);
+    const execution: QueryExecution = {
+      totalSize: live.totalSize,
+      rowCount: live.rowCount,
+      page: (from, to) => rows.slice(from, to),
+    };
     const def = org.schema.object(parsed?.sObject ?? "");
     const columns = (parsed?.fields ?? []).map((f) => {
       const raw =

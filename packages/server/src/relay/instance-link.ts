@@ -159,6 +159,8 @@ export class InstanceLink {
       this.rooms.relayAwareness(room, m.message);
       return;
     }
+    // Change notices travel on the cluster channel only (see room-bus.ts), never a room's.
+    if (m.kind === "changes") return;
     if (m.version <= s.known || s.ahead.has(m.version)) return;
     this.rooms.applyRemote(room, m.update);
     this.note(room, m.version);

@@ -4,6 +4,11 @@
  * message may be lost (a reconnect, a restart), so what instances commit is always also read
  * back from the shared store (see `instance-link.ts`); the bus only makes it arrive in
  * milliseconds instead of at the next poll.
+ *
+ * One channel is not a room: {@link CLUSTER_CHANNEL}, which every instance joins at start
+ * whether or not it has a room loaded. Push's change notices ({@link ChangeNotice}) travel on
+ * it, so the instance holding a book's worker lease hears of a change to the book even when no
+ * device of the book is connected anywhere.
  */
 
 /** What an instance tells the others about a room. */
@@ -31,7 +36,33 @@ export type BusMessage =
       readonly from: string;
       readonly sentAt: number;
       readonly signal: BookSignal;
+    }
+  | {
+      readonly kind: "changes";
+      readonly from: string;
+      readonly sentAt: number;
+      readonly changes: ChangeNotice;
     };
+
+/**
+ * The channel every instance joins at start (no book's room is named so: rooms are
+ * `book:<org>:<user>`), for messages about books whose rooms may be loaded nowhere.
+ */
+export const CLUSTER_CHANNEL = "cluster";
+
+/**
+ * What push's change subscriber tells every instance about one change event (issue 23): the
+ * changed records, and the owners an opportunity was (re)assigned to, or `all` (an overflow: the
+ * ids are unknown). Each instance then triggers those of its workers that hold their book's
+ * lease and hold one of the records (or belong to one of the owners). No field data travels:
+ * the workers re-read with their own user's token.
+ */
+export interface ChangeNotice {
+  readonly orgId: string;
+  readonly recordIds: readonly string[];
+  readonly ownerIds: readonly string[];
+  readonly all: boolean;
+}
 
 /**
  * What an instance tells the others about a book beyond its document: a device connected (the
@@ -65,7 +96,11 @@ export interface RoomBus {
 export function encodeBusMessage(m: BusMessage): Buffer {
   const from = Buffer.from(m.from, "utf8");
   const payload =
-    m.kind === "update" ? m.update : m.kind === "awareness" ? m.message : Buffer.from(JSON.stringify(m.signal), "utf8");
+    m.kind === "update"
+      ? m.update
+      : m.kind === "awareness"
+        ? m.message
+        : Buffer.from(JSON.stringify(m.kind === "signal" ? m.signal : m.changes), "utf8");
   const head = Buffer.allocUnsafe(4 + from.length + 16);
   head.writeUInt8(1, 0);
   head.writeUInt8(KINDS[m.kind], 1);
@@ -93,10 +128,14 @@ export function decodeBusMessage(b: Buffer): BusMessage | undefined {
     const signal = readSignal(Buffer.from(payload).toString("utf8"));
     return signal ? { kind: "signal", from, sentAt, signal } : undefined;
   }
+  if (kind === 4) {
+    const changes = readChanges(Buffer.from(payload).toString("utf8"));
+    return changes ? { kind: "changes", from, sentAt, changes } : undefined;
+  }
   return undefined;
 }
 
-const KINDS = { update: 1, awareness: 2, signal: 3 } as const;
+const KINDS = { update: 1, awareness: 2, signal: 3, changes: 4 } as const;
 const SIGNALS: ReadonlySet<string> = new Set(["device-connected", "sync-now", "revoked"]);
 
 function readSignal(text: string): BookSignal | undefined {
@@ -108,6 +147,21 @@ function readSignal(text: string): BookSignal | undefined {
       return undefined;
     }
     return { name: name as BookSignal["name"], orgId, userId };
+  } catch {
+    return undefined;
+  }
+}
+
+function readChanges(text: string): ChangeNotice | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== "object" || v === null) return undefined;
+    const { orgId, recordIds, ownerIds, all } = v as Record<string, unknown>;
+    const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((e) => typeof e === "string");
+    if (typeof orgId !== "string" || !strings(recordIds) || !strings(ownerIds) || typeof all !== "boolean") {
+      return undefined;
+    }
+    return { orgId, recordIds, ownerIds, all };
   } catch {
     return undefined;
   }

@@ -7,7 +7,8 @@
  *
  * Times the callers pass (`now`, `expiresAt`) are stored as bigint milliseconds of the
  * callers' clock, as the store contract compares them; the lease (a later migration) uses the
- * database clock.
+ * database clock. `tandem_push_replay` (migration 4) keeps push's replay id per org, written
+ * only under the org's push lease (a row of `tandem_book_leases` named `push:<orgId>`).
  */
 import type { Pool } from "pg";
 import { StoreError } from "./store.js";
@@ -88,6 +89,17 @@ export const MIGRATIONS: readonly Migration[] = [
         owner text NOT NULL,
         epoch bigint NOT NULL,
         expires_at timestamptz NOT NULL
+      );
+    `,
+  },
+  {
+    version: 4,
+    name: "push: the last handled change-event replay id per org",
+    sql: `
+      CREATE TABLE tandem_push_replay (
+        org_id text PRIMARY KEY,
+        replay_id bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
       );
     `,
   },

@@ -1,14 +1,16 @@
 /**
  * The store on PostgreSQL: both halves on one connection pool, the schema migrated at open.
  * For deployments of several server instances on one database (see docs/architecture.md,
- * "Storage"); the embedded file store stays the zero-configuration default.
+ * "Storage"); the embedded file store stays the zero-configuration default. It also keeps
+ * push's replay id for every instance (`pg-replay.ts`).
  */
 import pg from "pg";
 import { createPostgresAuthStore } from "./pg-auth-store.js";
 import { createPostgresLeases } from "./pg-leases.js";
 import { migrate } from "./pg-migrations.js";
+import { createPostgresReplayIds } from "./pg-replay.js";
 import { createPostgresRoomStore } from "./pg-room-store.js";
-import type { SharedRoomStore, Store } from "./store.js";
+import type { SharedReplayIds, SharedRoomStore, Store } from "./store.js";
 import { combineStores } from "./store.js";
 
 /** Options of {@link openPostgresStore}. */
@@ -24,7 +26,7 @@ export interface PostgresStoreOptions {
 }
 
 /** A PostgreSQL store with its pool's figures, for health checks and metrics. */
-export interface PostgresStore extends Omit<Store, "shared">, SharedRoomStore {
+export interface PostgresStore extends Omit<Store, "shared">, SharedRoomStore, SharedReplayIds {
   /** Resolves once the database answers a query; rejects otherwise. */
   ping(): Promise<void>;
   /** The book leases on this database. */
@@ -57,6 +59,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return {
     ...store,
     leases: createPostgresLeases(pool),
+    ...createPostgresReplayIds(pool),
     async close() {
       await store.close();
       if (ended) return;

@@ -134,6 +134,24 @@ export interface BookLeases {
   release(book: string, fence: Fence): Promise<void>;
 }
 
+/**
+ * Push's replay id (issue 23) in a store every instance shares (scale-out): the instance that
+ * takes over the org's change subscriber resumes after the last event the previous holder
+ * handled. Writes are fenced by the push lease (the {@link BookLeases} row named `lease`).
+ */
+export interface SharedReplayIds {
+  /** The last handled replay id of `orgId`, or undefined when none was stored. */
+  readReplayId(orgId: string): Promise<number | undefined>;
+  /** Stores `replayId` for `orgId` if `fence` still holds `lease`; resolves to whether it did. */
+  writeReplayId(orgId: string, replayId: number, lease: string, fence: Fence): Promise<boolean>;
+}
+
+/** Whether `store` keeps push's replay ids for every instance (the PostgreSQL store does). */
+export function hasSharedReplayIds(store: object): store is SharedReplayIds {
+  const s = store as Partial<SharedReplayIds>;
+  return typeof s.readReplayId === "function" && typeof s.writeReplayId === "function";
+}
+
 /** What a shared log holds from a version on (see {@link SharedRoomStore}). */
 export interface RoomTail {
   /** Updates committed after the version asked for, in commit order (a snapshot first, if one replaced some of them). */

@@ -18,38 +18,41 @@
  * - scaled out (`leases`), a cycle runs only while this instance holds the book's lease, and
  *   its writes carry the lease's fence: once the lease moved on, the store refuses them and the
  *   worker stands by. The first cycle after taking a lease (a new epoch) treats every `sending`
- *   receipt as abandoned, as after a restart: the previous holder may have died mid-push.
+ *   receipt as abandoned, as after a restart: the previous holder may have died mid-push;
+ * - after each successful cycle the worker keeps the ids of the records its book holds
+ *   (opportunities, accounts, contacts, contact roles, activities) as one Set of strings, so
+ *   push maps a change event to the book whether or not its room is loaded (see
+ *   {@link BookWorker.holdsAny}); the Set references the doc's own key strings.
  */
 import {
   bookMaps,
   type CycleReport,
   DEFAULT_TRIGGER_CONFIG,
-  describeRunnerError,
   type ExtraFieldConfig,
   INITIAL_TRIGGER_STATE,
   type Intent,
-  isFinalStatus,
   nextRunAt,
-  type RunnerError,
-  readReceiptEntry,
   reduceTrigger,
   runCycle,
   SALESFORCE_ORIGIN,
   type SalesforceId,
   type SalesforcePort,
-  SYNC_ERROR_CODES,
   type TriggerConfig,
   type TriggerEvent,
   type TriggerState,
   writeSyncError,
 } from "@tandem/engine";
-import { Cause, Data, Effect, Exit, Option } from "effect";
+import { Effect, Exit } from "effect";
 import type * as Y from "yjs";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
 import { LeaseLostError } from "../relay/room-lease.js";
 import type { Fence } from "../store/store.js";
+import { type Failure, fromCause, fromThrown, openIntents, recordIdsOf, WorkerPortError } from "./book-facts.js";
 import { LeaseKeeper, type WorkerLeases } from "./lease-keeper.js";
+
+export { WorkerPortError } from "./book-facts.js";
+
 import type { SyncMetrics } from "./sync-metrics.js";
 
 /** A worker's hold on its room: the live document, writes made durable (fenced), release. */
@@ -73,17 +76,6 @@ export interface WorkerRooms {
   /** The live doc of a loaded room, if loaded. */
   loadedDoc(room: string): Y.Doc | undefined;
 }
-
-/**
- * The user's port could not be built (no stored grant, the token refresh failed). `code` is a
- * fixed identifier (`invalid_grant`, `no_refresh_token`, …), safe to log; `revoked` means the
- * grant is gone for good.
- */
-export class WorkerPortError extends Data.TaggedError("WorkerPortError")<{
-  readonly code: string;
-  readonly revoked: boolean;
-  readonly message: string;
-}> {}
 
 /** Options of {@link BookWorker}. */
 export interface BookWorkerOptions {
@@ -122,18 +114,6 @@ export interface WorkerStatus {
   readonly failures: number;
 }
 
-/** A failure, classified by its type. */
-interface Failure {
-  /** A fixed identifier of the kind of failure (a port error's tag, or `code`), for metrics and hooks. */
-  readonly tag: string;
-  /** What `meta.sync.lastError.code` records. */
-  readonly code: string;
-  readonly message: string;
-  readonly revoked: boolean;
-  /** Whether `meta.sync` already records it (the runner records its own failures). */
-  readonly recorded: boolean;
-}
-
 /** Runs the sync cycles of one book. See the file header. */
 export class BookWorker {
   private state: TriggerState = INITIAL_TRIGGER_STATE;
@@ -166,6 +146,26 @@ export class BookWorker {
           }
         })
       : undefined;
+  }
+
+  /** The org of the worker's book. */
+  get orgId(): string {
+    return this.o.orgId;
+  }
+
+  /** Whether this worker runs its book's cycles here: not stopped, and scaled out, holding the lease. */
+  runsHere(): boolean {
+    return this.stopped === null && (this.keeper === undefined || this.keeper.fence !== undefined);
+  }
+
+  /** Whether the book held any of `ids` after its last successful cycle (see the file header). */
+  holdsAny(ids: readonly string[]): boolean {
+    return ids.some((id) => this.recordIds.has(id));
+  }
+
+  /** How many record ids the book held after its last successful cycle. */
+  heldRecords(): number {
+    return this.recordIds.size;
   }
 
   /** Starts watching the room and schedules the first cycle (due at once). */
@@ -307,6 +307,8 @@ export class BookWorker {
   private async cycle(): Promise<void> {
     const started = this.o.clock.now();
     let ok = false;
+    // A first sync with pages left (the report's `more`): the next cycle runs at once.
+    let more = false;
     let usage: { used: number; max: number } | undefined;
     let lease: WorkerRoomLease | undefined;
     let attempted = false;
@@ -344,7 +346,9 @@ export class BookWorker {
       this.o.metrics.setQueued(this.o.room, openIntents(lease.doc));
       if (Exit.isSuccess(exit)) {
         ok = true;
+        this.recordIds = recordIdsOf(lease.doc);
         this.lastReport = exit.value;
+        more = exit.value.more;
         this.lastError = null;
         this.o.metrics.cycle(exit.value.skipped ? "skipped" : "ok", (this.o.clock.now() - started) / 1000);
         this.o.logger.log("info", "sync.cycle", {
@@ -368,7 +372,7 @@ export class BookWorker {
       lease?.release();
       this.state = reduceTrigger(
         this.state,
-        { type: "cycleFinished", at: this.o.clock.now(), ok, apiUsage: usage },
+        { type: "cycleFinished", at: this.o.clock.now(), ok, apiUsage: usage, more },
         this.config,
       );
     }
@@ -376,6 +380,8 @@ export class BookWorker {
 
   private callsSeen = 0;
   private cycles = 0;
+  /** The ids of the records the book held after its last successful cycle. */
+  private recordIds: ReadonlySet<string> = new Set();
   /** The room, held while this instance holds the book's lease (scale-out). */
   private roomHold: Promise<WorkerRoomLease | undefined> | undefined;
 
@@ -430,38 +436,6 @@ export class BookWorker {
       this.o.onFailed?.(failure.tag);
     }
   }
-}
-
-function openIntents(doc: Y.Doc): number {
-  const { intents, receipts } = bookMaps(doc);
-  let open = 0;
-  for (const id of intents.keys()) {
-    const r = readReceiptEntry(id, receipts.get(id));
-    if (r === null || !isFinalStatus(r.status)) open++;
-  }
-  return open;
-}
-
-/** A failed runner exit: its typed error, or a defect. */
-function fromCause(cause: Cause.Cause<RunnerError>): Failure {
-  const error = Cause.findErrorOption(cause);
-  if (Option.isNone(error)) {
-    const code = SYNC_ERROR_CODES.internal;
-    return { tag: code, code, message: "An unexpected error stopped the sync cycle.", revoked: false, recorded: false };
-  }
-  const e = error.value;
-  const d = describeRunnerError(e);
-  const tag = e._tag === "CycleFailed" ? e.error._tag : d.code;
-  return { ...d, tag, revoked: tag === "Revoked", recorded: true };
-}
-
-/** A failure before the runner ran: the port could not be built, or the room not leased. */
-function fromThrown(error: unknown): Failure {
-  if (error instanceof WorkerPortError) {
-    return { tag: error.code, code: error.code, message: error.message, revoked: error.revoked, recorded: false };
-  }
-  const code = SYNC_ERROR_CODES.internal;
-  return { tag: code, code, message: "The sync cycle could not start.", revoked: false, recorded: false };
 }
 
 function errorName(err: unknown): string {

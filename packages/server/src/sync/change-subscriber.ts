@@ -1,7 +1,9 @@
 /**
  * The org-level Change Data Capture subscriber (issue 23, "push as a signal, reads as the
- * user"): one integration user's subscription turns each change event into triggers of the
- * book workers whose books hold (or could newly hold) the changed records.
+ * user"): one integration user's subscription turns each change event into a
+ * {@link ChangeNotice} (the changed ids, the owners an opportunity was assigned to, or "all"),
+ * which `books.notify` hands to every instance; each triggers its own workers whose books hold
+ * (or could newly hold) the records (`SyncSupervisor.triggerChanges`).
  *
  * Invariants:
  * - no event data ever enters a book: a trigger only makes the worker run its cycle, which
@@ -11,19 +13,19 @@
  *   every book (the incremental pull catches up);
  * - while push is down, every book is triggered every `fallbackScheduleMs` (the workers' own
  *   schedule is then the stretched safety net, see server.ts);
- * - one subscriber per org and server; not run when scaled out (no lease for it yet).
+ * - one subscriber per org across instances: scaled out, it runs only on the instance holding
+ *   the org's push lease (push-options.ts), and its replay store is the shared one.
  */
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { bookMaps } from "@tandem/engine";
 import {
   type ChangeEvent,
   type ChangeStreamError,
   type ChangeSubscription,
   subscribeChanges,
 } from "@tandem/salesforce-adapter";
-import type * as Y from "yjs";
 import type { OrgConfig } from "../auth/org-config.js";
 import type { Logger } from "../obs/logger.js";
+import type { ChangeNotice } from "../relay/room-bus.js";
 import type { WorkerTokens } from "./sync-supervisor.js";
 
 /** Where the last handled replay id is kept. */
@@ -62,16 +64,13 @@ export function createMemoryReplayStore(): ReplayStore {
   };
 }
 
-/** The books the subscriber can trigger. */
+/** Where the subscriber's notices go. */
 export interface SubscriberBooks {
-  /** Rooms with a running worker. */
-  rooms(): ReadonlyArray<string>;
-  /** The room of (org, user). */
-  roomOf(orgId: string, userId: string): string;
-  /** The live doc of a loaded room. */
-  loadedDoc(room: string): Y.Doc | undefined;
-  /** Runs the room's worker soon (the same trigger as "sync now"). */
-  trigger(room: string): void;
+  /**
+   * Triggers, on every instance, the workers running the books a change concerns (the same
+   * trigger as "sync now"); never throws.
+   */
+  notify(notice: ChangeNotice): void;
 }
 
 /** Options of {@link ChangeSubscriber}. */
@@ -91,9 +90,14 @@ export interface ChangeSubscriberOptions {
   readonly retryMs?: number | undefined;
 }
 
-/** What `/api/status` and `/metrics` say about push. */
+/**
+ * What `/api/status` and `/metrics` say about push. `role`: `holder` on the instance running
+ * the org's subscriber (always, for one instance); `standby` on the others, where `live` and
+ * the lag are unknown (`null`): push runs elsewhere, and its status is on the holder.
+ */
 export interface PushStatus {
-  readonly live: boolean;
+  readonly role: "holder" | "standby";
+  readonly live: boolean | null;
   readonly eventsHandled: number;
   /** commitTimestamp of the last handled event (ms), or `null`. */
   readonly lastCommitAt: number | null;
@@ -126,6 +130,7 @@ export class ChangeSubscriber {
   /** The subscriber's state. */
   status(): PushStatus {
     return {
+      role: "holder",
       live: this.live,
       eventsHandled: this.handled,
       lastCommitAt: this.lastCommitAt,
@@ -138,6 +143,8 @@ export class ChangeSubscriber {
   render(): string {
     const s = this.status();
     return [
+      "# TYPE tandem_push_holder gauge",
+      "tandem_push_holder 1",
       "# TYPE tandem_push_live gauge",
       `tandem_push_live ${s.live ? 1 : 0}`,
       "# TYPE tandem_push_events_total counter",
@@ -200,22 +207,15 @@ export class ChangeSubscriber {
   }
 
   private async handle(event: ChangeEvent): Promise<void> {
-    const rooms = new Set<string>();
-    if (event.changeType === "GAP_OVERFLOW") {
-      for (const room of this.o.books.rooms()) rooms.add(room);
-    } else {
-      for (const room of this.o.books.rooms()) {
-        const doc = this.o.books.loadedDoc(room);
-        if (doc !== undefined && holdsAny(doc, event.recordIds)) rooms.add(room);
-      }
+    if (this.closed) return;
+    const owner = event.fields.OwnerId;
+    this.o.books.notify({
+      orgId: this.o.orgId,
+      recordIds: event.changeType === "GAP_OVERFLOW" ? [] : event.recordIds,
       // An opportunity (re)assigned to a signed-in user may enter their book.
-      const owner = event.fields.OwnerId;
-      if (event.entityName === "Opportunity" && typeof owner === "string") {
-        const room = this.o.books.roomOf(this.o.orgId, owner);
-        if (this.o.books.rooms().includes(room)) rooms.add(room);
-      }
-    }
-    for (const room of rooms) this.o.books.trigger(room);
+      ownerIds: event.entityName === "Opportunity" && typeof owner === "string" ? [owner] : [],
+      all: event.changeType === "GAP_OVERFLOW",
+    });
     await this.o.replay.write(event.replayId);
     this.handled++;
     this.lastCommitAt = event.commitTimestamp;
@@ -267,12 +267,6 @@ export class ChangeSubscriber {
   }
 
   private triggerAll(): void {
-    for (const room of this.o.books.rooms()) this.o.books.trigger(room);
+    this.o.books.notify({ orgId: this.o.orgId, recordIds: [], ownerIds: [], all: true });
   }
-}
-
-function holdsAny(doc: Y.Doc, ids: ReadonlyArray<string>): boolean {
-  const maps = bookMaps(doc);
-  const all = [maps.opportunities, maps.accounts, maps.contacts, maps.contactRoles, maps.activities];
-  return ids.some((id) => all.some((m) => m.has(id)));
 }

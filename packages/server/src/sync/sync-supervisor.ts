@@ -4,7 +4,9 @@
  * last logout, "sign out everywhere", `invalid_grant`).
  *
  * Invariants: at most one worker per room; a worker acts only with its own user's tokens;
- * a revoked grant stops the worker and revokes the user's sessions and sockets.
+ * a revoked grant stops the worker and revokes the user's sessions and sockets. Push's change
+ * notices trigger only the workers that run their book here (scaled out: hold its lease), found
+ * through each worker's index of its book's record ids, never through a loaded room.
  */
 import type { ExtraFieldConfig, SalesforceId, SalesforcePort, TriggerConfig } from "@tandem/engine";
 import { readSalesforceId } from "@tandem/engine";
@@ -14,6 +16,7 @@ import { OAuthError } from "../auth/oauth-client.js";
 import type { OrgConfig } from "../auth/org-config.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
+import type { ChangeNotice } from "../relay/room-bus.js";
 import { BookWorker, WorkerPortError, type WorkerRooms, type WorkerStatus } from "./book-worker.js";
 import type { WorkerLeases } from "./lease-keeper.js";
 import type { SyncMetrics } from "./sync-metrics.js";
@@ -165,6 +168,29 @@ export class SyncSupervisor {
   /** The rooms with a worker (the change subscriber maps events onto them). */
   rooms(): ReadonlyArray<string> {
     return [...this.workers.keys()];
+  }
+
+  /**
+   * Triggers ("sync now") this instance's workers that run their book here and that a change
+   * concerns: every one for `all`; else those whose book holds one of the records, and those of
+   * the owners an opportunity was assigned to (it may enter their book). Resolves to the rooms.
+   */
+  triggerChanges(notice: ChangeNotice): string[] {
+    const owners = new Set(notice.ownerIds.map((userId) => this.o.roomOf(notice.orgId, userId)));
+    const rooms: string[] = [];
+    for (const [room, worker] of this.workers) {
+      if (worker.orgId !== notice.orgId || !worker.runsHere()) continue;
+      if (notice.all || owners.has(room) || worker.holdsAny(notice.recordIds)) {
+        rooms.push(room);
+        void worker.syncNow();
+      }
+    }
+    return rooms;
+  }
+
+  /** The orgs of this instance's workers. */
+  orgs(): string[] {
+    return [...new Set([...this.workers.values()].map((w) => w.orgId))];
   }
 
   /** A device connected to a room. */

@@ -4,8 +4,9 @@
  * known. Open to-dos (open Tasks) are a separate card: due, not past. A meeting still to come
  * (the engine lists the window's Events) is marked "Upcoming" (the view refreshes each minute).
  */
+
+import { dueText, formatDateTime, localDay } from "../../text/format.js";
 import type { ActivityView, OpenTaskView } from "../../view-model/view-model.js";
-import { dueText, formatDateTime, localDay } from "../format.js";
 import { ReceiptBadge } from "../receipt-badge.js";
 
 const ICON: Record<ActivityView["kind"], string> = {

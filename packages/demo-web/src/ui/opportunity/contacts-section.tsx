@@ -3,10 +3,12 @@
  * phone and mobile as tap-to-call (`tel:`) links, and the actions to log an activity with it,
  * promote, demote or reset it to the automatic rule, and its configured extra fields (e.g. Lead
  * Source), read-only.
- * A tier change is a `setContactTier` intent on the local document.
+ * A tier change is a `setContactTier` intent on the local document; the contact then moves to
+ * the other list, and keyboard focus follows it to its new Promote/Demote button.
  */
 import type { ContactRow } from "../../view-model/view-model.js";
 import { useBook } from "../book-context.js";
+import { focusAfterRender } from "../focus.js";
 import { evidenceText } from "./evidence-text.js";
 import { showValue } from "./field-text.js";
 
@@ -53,8 +55,13 @@ function PhoneLink({ label, number, name }: { label: string; number: string | nu
 /** The section. */
 export function ContactsSection(props: ContactsSectionProps) {
   const { device } = useBook();
-  const setTier = (contactId: string, tier: Tier) =>
+  const setTier = (contactId: string, tier: Tier) => {
     device.setContactTier({ opportunityId: props.opportunityId, contactId, tier });
+    // The button pressed left with its list item: focus the contact's tier button in its new list.
+    focusAfterRender(() =>
+      document.querySelector<HTMLElement>(`li.contact[data-contact-id="${contactId}"] button[data-tier-action]`),
+    );
+  };
   const headingId = `${props.testId}-title`;
   return (
     <section className={`card card-${props.testId}`} aria-labelledby={headingId} data-testid={props.testId}>
@@ -129,11 +136,21 @@ function ContactItem({
           Log
         </button>
         {c.tier === "key" ? (
-          <button type="button" onClick={() => onTier(c.id, "other")} aria-label={`Demote ${c.name} to Other`}>
+          <button
+            type="button"
+            onClick={() => onTier(c.id, "other")}
+            aria-label={`Demote ${c.name} to Other`}
+            data-tier-action="demote"
+          >
             Demote
           </button>
         ) : (
-          <button type="button" onClick={() => onTier(c.id, "key")} aria-label={`Promote ${c.name} to Key`}>
+          <button
+            type="button"
+            onClick={() => onTier(c.id, "key")}
+            aria-label={`Promote ${c.name} to Key`}
+            data-tier-action="promote"
+          >
             Promote
           </button>
         )}

@@ -5,8 +5,9 @@
  *
  * Invariant: pure; no state.
  */
+
+import { formatDateTime } from "../../text/format.js";
 import type { Evidence } from "../../view-model/view-model.js";
-import { formatDateTime } from "../format.js";
 
 /** Where an interaction was seen, from its `source` tag (`"gmail"`, `"calendar:<file>"` …). */
 export function sourceText(source: string): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { nextMeetingText } from "../../text/recommendation-text.js";
 import type { FieldSpec } from "../../view-model/field-specs.js";
-import { nextMeetingText } from "../recommendation-text.js";
 import { fieldErrorText, fieldLabel, formErrorSummary, showValue } from "./field-text.js";
 
 const spec = (over: Partial<FieldSpec>): FieldSpec => ({

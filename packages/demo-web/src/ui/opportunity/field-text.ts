@@ -6,8 +6,8 @@
  * Invariant: pure; no state.
  */
 import type { DeviceInputErrorCode } from "@tandem/engine";
+import { formatAmount, formatDate, formatDateTime, formatPercent } from "../../text/format.js";
 import { DEFAULT_STAGES, type FieldSpec, SHAPE_FIELD_LABEL, type ShapeField } from "../../view-model/field-specs.js";
-import { formatAmount, formatDate, formatDateTime, formatPercent } from "../format.js";
 
 /** The label of each of the shape's editable fields. */
 export const FIELD_LABEL: Record<ShapeField, string> = SHAPE_FIELD_LABEL;

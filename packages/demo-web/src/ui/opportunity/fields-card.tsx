@@ -8,10 +8,11 @@
  * Invariants: a form is all or nothing (issue 25, bug 2): every changed field is checked first
  * (the engine's `editFields`, through `saveDraft`), every field's error shows at once, and the
  * changes are written in one transaction only when all are valid. A read-only field (describe
- * says the user may not edit it) has no control and is never sent (issue 20).
+ * says the user may not edit it) has no control and is never sent (issue 20). Opening the form
+ * moves focus to its first control; saving or cancelling brings it back to "Edit".
  */
 import type { Device, FieldNote } from "@tandem/engine";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { draftText, type FieldSpec, parseDraft } from "../../view-model/field-specs.js";
 import type { OpportunityDetail } from "../../view-model/view-model.js";
 import { useBook } from "../book-context.js";
@@ -69,6 +70,18 @@ export function FieldsCard({ detail }: { detail: OpportunityDetail }) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState<Draft>({});
   const [errors, setErrors] = useState<FieldErrors>({});
+  const card = useRef<HTMLElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    // Keyboard focus follows the form: into it when it opens, back to "Edit" when it closes.
+    if (editing) {
+      opened.current = true;
+      card.current?.querySelector<HTMLElement>("form input, form select, form textarea")?.focus();
+    } else if (opened.current) {
+      opened.current = false;
+      card.current?.querySelector<HTMLElement>('[data-testid="edit-fields"]')?.focus();
+    }
+  }, [editing]);
 
   const start = () => {
     const initial: Draft = {};
@@ -86,11 +99,13 @@ export function FieldsCard({ detail }: { detail: OpportunityDetail }) {
   };
 
   return (
-    <section className="card card-fields" aria-labelledby="fields-title" data-testid="fields">
+    <section ref={card} className="card card-fields" aria-labelledby="fields-title" data-testid="fields">
       <div className="card-head">
-        <h2 id="fields-title">Details</h2>
+        <h2 id="fields-title" tabIndex={-1}>
+          Details
+        </h2>
         {!editing && (
-          <button type="button" onClick={start} data-testid="edit-fields">
+          <button type="button" onClick={start} aria-label="Edit details" data-testid="edit-fields">
             Edit
           </button>
         )}
@@ -140,7 +155,19 @@ function FieldsForm(props: {
   const { draft, errors, detail } = props;
   const refused = detail.fields.filter((f) => errors[f.name] !== undefined).map((f) => f.name);
   return (
-    <form className="stack" onSubmit={props.onSave} aria-label="Edit opportunity" noValidate>
+    <form
+      className="stack"
+      onSubmit={props.onSave}
+      // Escape cancels, as it closes a dialog.
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && !e.defaultPrevented) {
+          e.preventDefault();
+          props.onCancel();
+        }
+      }}
+      aria-label="Edit opportunity"
+      noValidate
+    >
       {refused.length > 0 && (
         <p className="error-text form-error-summary" role="alert" data-testid="form-error-summary">
           {formErrorSummary(refused, detail.fields)}

@@ -3,8 +3,8 @@
  * it, and the next meeting still to come.
  */
 import type { NextMeeting } from "@tandem/engine";
+import { formatDateTime, formatMeetingTime } from "../../text/format.js";
 import type { LastInteractionSource, LastInteractionSummary } from "../../view-model/view-model.js";
-import { formatDateTime, formatMeetingTime } from "../format.js";
 
 const SOURCE_LABEL: Record<LastInteractionSource, string> = {
   salesforce: "from Salesforce",

@@ -34,7 +34,7 @@ export function LoggedToast({ activity, onDismiss }: LoggedToastProps) {
           {activity.receipt !== null && <ReceiptBadge receipt={activity.receipt} intentId={activity.intentId} />}
         </>
       )}
-      <button type="button" className="link" onClick={onDismiss} aria-label="Dismiss">
+      <button type="button" className="link" onClick={onDismiss} aria-label="Dismiss this notice">
         ✕
       </button>
     </div>

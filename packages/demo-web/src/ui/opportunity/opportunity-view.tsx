@@ -5,9 +5,9 @@
  * The cards live next to this file; this one composes them and owns the Log activity dialog.
  */
 import { useCallback, useMemo, useState } from "react";
+import { formatAmount, formatDate } from "../../text/format.js";
 import { opportunityDetail } from "../../view-model/view-model.js";
 import { useBook, useSnapshot } from "../book-context.js";
-import { formatAmount, formatDate } from "../format.js";
 import { LogActivityDialog } from "../log-activity-dialog.js";
 import { RecommendationList } from "../recommendation-list.js";
 import { routeHref } from "../use-hash-route.js";
