@@ -14,7 +14,8 @@
  */
 import { useEffect, useMemo } from "react";
 import { DEFAULT_QUERY, queryPipeline, totalAmount } from "../pipeline/pipeline-query.js";
-import { formatAmount, formatDate, formatDateTime, formatPercent } from "../text/format.js";
+import { PipelineTableRow } from "../pipeline/pipeline-row.js";
+import { formatAmount, formatDateTime } from "../text/format.js";
 import type { ViewSnapshot } from "./view-snapshot.js";
 
 /** The User Timing mark of the first frame with pipeline rows (as `pipeline-view.tsx` sets it). */
@@ -178,40 +179,7 @@ export function SnapshotPipeline({ snapshot }: { snapshot: ViewSnapshot }) {
             </thead>
             <tbody>
               {rows.slice(0, SNAPSHOT_ROWS).map((row) => (
-                <tr
-                  key={row.id}
-                  data-testid="pipeline-row"
-                  data-id={row.id}
-                  data-closing={row.closing ? "true" : undefined}
-                  className={row.closing ? "closing" : undefined}
-                >
-                  <th scope="row" data-label="Opportunity">
-                    <a href={`#/opportunity/${row.id}`}>{row.name}</a>
-                    {row.closing ? (
-                      <span className="badge badge-closing" title="Closed on a device, on its way to Salesforce">
-                        closing
-                      </span>
-                    ) : (
-                      row.pendingFields.length > 0 && (
-                        <span className="badge badge-neutral" title="Edited on a device, not yet in Salesforce">
-                          edited
-                        </span>
-                      )
-                    )}
-                  </th>
-                  <td data-label="Account">{row.accountName}</td>
-                  <td data-label="Amount" className="num">
-                    {formatAmount(row.amount)}
-                  </td>
-                  <td data-label="Stage">
-                    <span className="stage">{row.stage}</span>
-                  </td>
-                  <td data-label="Close date">{formatDate(row.closeDate)}</td>
-                  <td data-label="Probability" className="num">
-                    {formatPercent(row.probability)}
-                  </td>
-                  <td data-label="Forecast">{row.forecastCategory ?? "—"}</td>
-                </tr>
+                <PipelineTableRow key={row.id} row={row} href={`#/opportunity/${row.id}`} />
               ))}
             </tbody>
           </table>

@@ -18,7 +18,8 @@ import {
   toggleSort,
   totalAmount,
 } from "../pipeline/pipeline-query.js";
-import { formatAmount, formatDate, formatPercent } from "../text/format.js";
+import { PipelineTableRow } from "../pipeline/pipeline-row.js";
+import { formatAmount } from "../text/format.js";
 import { pipelineRows } from "../view-model/view-model.js";
 import { useSnapshot } from "./book-context.js";
 import { RecommendationList } from "./recommendation-list.js";
@@ -171,41 +172,7 @@ export function PipelineView() {
             </thead>
             <tbody>
               {shown.map((row) => (
-                <tr
-                  key={row.id}
-                  data-testid="pipeline-row"
-                  data-id={row.id}
-                  data-closing={row.closing ? "true" : undefined}
-                  className={row.closing ? "closing" : undefined}
-                >
-                  <th scope="row" data-label="Opportunity">
-                    <a href={routeHref({ screen: "opportunity", id: row.id })}>{row.name}</a>
-                    {row.closing ? (
-                      // A pending close: leaving the pipeline, its amount no longer counted as open.
-                      <span className="badge badge-closing" title="Closed on a device, on its way to Salesforce">
-                        closing
-                      </span>
-                    ) : (
-                      row.pendingFields.length > 0 && (
-                        <span className="badge badge-neutral" title="Edited on a device, not yet in Salesforce">
-                          edited
-                        </span>
-                      )
-                    )}
-                  </th>
-                  <td data-label="Account">{row.accountName}</td>
-                  <td data-label="Amount" className="num">
-                    {formatAmount(row.amount)}
-                  </td>
-                  <td data-label="Stage">
-                    <span className="stage">{row.stage}</span>
-                  </td>
-                  <td data-label="Close date">{formatDate(row.closeDate)}</td>
-                  <td data-label="Probability" className="num">
-                    {formatPercent(row.probability)}
-                  </td>
-                  <td data-label="Forecast">{row.forecastCategory ?? "—"}</td>
-                </tr>
+                <PipelineTableRow key={row.id} row={row} href={routeHref({ screen: "opportunity", id: row.id })} />
               ))}
             </tbody>
           </table>
