@@ -16,7 +16,12 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions: ssrConditions, externalConditions: ["@tandem/source"] } },
   test: {
-    include: ["packages/*/src/**/*.test.{ts,tsx}", "packages/*/test/**/*.test.{ts,tsx}", "scripts/**/*.test.{ts,mjs}"],
+    include: [
+      "packages/*/src/**/*.test.{ts,tsx}",
+      "packages/*/test/**/*.test.{ts,tsx}",
+      "scripts/**/*.test.{ts,mjs}",
+      "tools/*/*.test.mjs",
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ["default"],

@@ -4,6 +4,10 @@
  * unchanged re-plan, document size against the JSON of the same records, load time of the
  * encoded doc against JSON.parse of the same records (same run), and retained heap of both.
  * Prints `BENCH {...}` lines. Run with `--expose-gc` (the package's `bench` script does).
+ *
+ * Run directly, it runs itself twice as child processes, with the workspace's patched yjs and
+ * with the unpatched copy (yjs-variants.ts, ADR 0003), and prints both side by side;
+ * `BENCH_YJS=unpatched,patched` swaps the order, `BENCH_YJS=patched` runs one.
  */
 import * as Y from "yjs";
 import type {
@@ -27,6 +31,8 @@ import {
   to18,
 } from "../src/index.js";
 import { testContact, testOpportunity, testTask } from "../src/testing/record-factories.js";
+import { describeRunningYjs } from "./unpatched-yjs.js";
+import { reportRunningYjs, runWithBothYjsBuilds, YJS_BUILD_ENV } from "./yjs-variants.js";
 
 const SUITE = "engine";
 const SCALE = {
@@ -417,4 +423,9 @@ function main(): void {
   bench("bench total", (performance.now() - t0) / 1000, "s");
 }
 
-main();
+if (process.env[YJS_BUILD_ENV] === undefined) {
+  process.exitCode = await runWithBothYjsBuilds(import.meta.url);
+} else {
+  reportRunningYjs(describeRunningYjs(Y));
+  main();
+}

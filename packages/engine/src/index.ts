@@ -292,3 +292,13 @@ export type {
   PendingField,
   SyncView,
 } from "./views/types.js";
+export { type BookSync, type BookSyncOptions, createBookSync } from "./worker/book-sync.js";
+export { type BookSyncSalesforce, SalesforceSignInError } from "./worker/book-sync-salesforce.js";
+export type { CycleFailure } from "./worker/cycle-failure.js";
+export {
+  type BookSyncStatus,
+  SyncLoop,
+  type SyncLoopHold,
+  type SyncLoopOptions,
+  type SyncLoopOutcome,
+} from "./worker/sync-loop.js";

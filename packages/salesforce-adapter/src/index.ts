@@ -1,6 +1,8 @@
 /**
  * Public API of `@tandem/salesforce-adapter`: the engine's Salesforce port over jsforce, the
- * OAuth (authorization code + PKCE) helpers, the error mapper and the API-usage tracker.
+ * OAuth (authorization code + PKCE) helpers, the Promise sign-in helpers for back ends
+ * (refresh token, JWT bearer, authorization code) with their sessions, the error mapper and the
+ * API-usage tracker.
  * Explicit named exports only.
  */
 export {
@@ -38,6 +40,19 @@ export {
   type SalesforcePortOptions,
 } from "./port/create-salesforce-port.js";
 export type { IdempotencyConfig } from "./push/idempotency.js";
+export type {
+  SalesforceSession,
+  SessionPortOptions,
+} from "./session/salesforce-session.js";
+export {
+  type AuthorizationCodeSignInOptions,
+  type JwtBearerSignInOptions,
+  type RefreshTokenSignInOptions,
+  type SignInCommonOptions,
+  signInWithAuthorizationCode,
+  signInWithJwtBearer,
+  signInWithRefreshToken,
+} from "./session/sign-in.js";
 export { chunkByUrlLength, select, soqlId } from "./soql/builder.js";
 export { soqlDate, soqlDateTime, soqlString } from "./soql/literal.js";
 export { type ChangeEvent, readChangeEvent } from "./streaming/change-event.js";

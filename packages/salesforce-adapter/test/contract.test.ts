@@ -4,7 +4,7 @@
  * records it creates); seeding goes through the API as the user who may make each change.
  */
 import type { SalesforceId } from "@tandem/engine";
-import { describePortContract, type FieldAccess, type PortContractHarness } from "@tandem/engine/testing";
+import { describePortContract, type FieldAccess, type PortContractHarness } from "@tandem/engine/testing/contract";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
 import type { Connection } from "jsforce";
 import { afterAll, beforeAll } from "vitest";

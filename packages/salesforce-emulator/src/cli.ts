@@ -1,8 +1,12 @@
+#!/usr/bin/env node
 /**
  * `tandem-emulator [--port N] [--seed S] [--dataset small|medium|large] [--data FILE]
  * [--no-control] [--token-ttl MS]`: starts the emulator and prints ONE JSON line on stdout
  * when ready: `{"url","clientId","clientSecret","users":[{"id","username","password","name"}]}`
  * (the package README). Bad flags exit 2 with a message on stderr; SIGINT/SIGTERM close cleanly.
+ *
+ * Invariant: this file is the `tandem-emulator` bin itself (compiled to `dist/cli.js`): one
+ * process, no launcher and no TypeScript loader at run time.
  */
 import { CliUsageError, parseCliArgs, USAGE } from "./cli-args.js";
 import { createEmulator, type EmulatorOptions } from "./server/create-emulator.js";

@@ -8,6 +8,7 @@ export type { EmulatorControl, EmulatorStats, EmulatorUser, IssuedToken } from "
 export type { FaultKind, FaultSpec } from "./control/faults.js";
 export type { DatasetName } from "./data/seed.js";
 export { readSalesforceId, to15, to18 } from "./ids/salesforce-id.js";
+export { JwtKeyError, type JwtKeyView } from "./oauth/jwt-keys.js";
 export type { ExternalIdFieldOption } from "./schema/objects.js";
 export { MASTER_RECORD_TYPE_ID } from "./schema/record-type-values.js";
 export {

@@ -12,7 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmulator, DataFileError } from "../src/index.js";
 import { connectAs, loadJsforce, raw } from "./helpers.js";
 
-const bin = fileURLToPath(new URL("../bin/tandem-emulator.mjs", import.meta.url));
+/** The `tandem-emulator` CLI from its sources, in one process (the bin is its compiled form). */
+const cli = [
+  "--conditions=@tandem/source",
+  "--import",
+  "tsx",
+  fileURLToPath(new URL("../src/cli.ts", import.meta.url)),
+];
 let dir: string;
 let jsforce: Awaited<ReturnType<typeof loadJsforce>>;
 
@@ -103,7 +109,7 @@ function startCli(args: string[]): {
   exit: Promise<number | null>;
   stderr: () => string;
 } {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
   let err = "";

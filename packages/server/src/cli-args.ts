@@ -3,6 +3,33 @@
  */
 import { checkExtraFieldConfig, type ExtraFieldConfig } from "@tandem/engine";
 
+/**
+ * `tandem-server --help`: every flag, its default and its environment variable. Push
+ * (`--cdc-user`) runs in a single instance as it is; scaled out (`--store`) it needs the bus
+ * too (`--redis`), or it stays off (`push.off_without_bus_or_shared_store` in the log).
+ */
+export const USAGE = `usage: tandem-server [flags]
+  --port N                   port to listen on (default 8080; 0 = any free port)
+  --host H                   bind address (default 127.0.0.1)
+  --data-dir DIR             the embedded file store (default .tandem/data)
+  --key-file FILE            AES-256 key sealing refresh tokens (default <data-dir>.key)
+  --memory                   in-memory store and an ephemeral key: nothing survives a restart
+  --salesforce emulator|URL  the org: the embedded emulator (default) or a login URL
+                             (needs SF_CLIENT_ID and SF_CLIENT_SECRET in the environment)
+  --static-dir DIR           a built web client to serve (default ../demo-web/dist)
+  --public-url URL           base of the OAuth redirect URI and of the cookies' Secure flag
+  --store postgres://...     the shared store of several instances (TANDEM_STORE); needs --key-file
+  --redis redis://...        the bus between instances (TANDEM_REDIS); needs --store
+  --fields Object.Field,...  fields synced beyond the book's own (TANDEM_FIELDS)
+  --cdc-user ID              push: the integration user (View All Data) whose Change Data Capture
+                             subscription triggers the books (TANDEM_CDC_USER; a username with the
+                             embedded emulator). Scaled out (--store) push also needs --redis:
+                             without it push stays off and the workers poll
+  --cdc-safety-net-min N     the workers' schedule while push is live, in minutes (default 60)
+  --help                     this text
+Environment: MALLOC_ARENA_MAX=2 is recommended on glibc (the package README).
+`;
+
 /** Parsed command line. */
 export interface CliArgs {
   readonly port: number;
@@ -32,6 +59,7 @@ export interface CliArgs {
   /**
    * The integration user of push, the org's change subscriber (`--cdc-user`, or `TANDEM_CDC_USER`):
    * a Salesforce user id, or (embedded emulator only) a username; undefined without push.
+   * Scaled out (`storeUrl`) push also needs `redisUrl`; without it the server keeps push off.
    */
   readonly cdcUser: string | undefined;
   /** The workers' schedule while push is live, in minutes (`--cdc-safety-net-min`). Default 60. */

@@ -1,12 +1,20 @@
+#!/usr/bin/env node
 /**
  * `tandem-server [--port N] [--host H] [--data-dir DIR] [--key-file FILE] [--memory]
  *  [--store postgres://… [--redis redis://…]] [--salesforce emulator|<login URL>] [--static-dir DIR]
- *  [--public-url URL] [--fields Object.Field,…]`
+ *  [--public-url URL] [--fields Object.Field,…] [--cdc-user ID [--cdc-safety-net-min N]] [--help]`
+ * (every flag: {@link USAGE}).
  *
  * The process-level composition root: reads the environment (SF_CLIENT_ID/SF_CLIENT_SECRET
  * for a non-embedded org, TANDEM_STORE, TANDEM_REDIS, TANDEM_INSTANCE_ID) here and nowhere else, opens the store and the key file, starts
  * the server and prints ONE ready line on stdout: `{"url","salesforceUrl"}` (+ `"users"` and
  * `"salesforceClient"` with the embedded emulator). Logs go to stderr as JSON lines.
+ *
+ * Invariants: this is the `tandem-server` bin itself (compiled to `dist/cli.js`), one process
+ * with no launcher, so a signal to its PID, SIGKILL included, reaches the server and frees its
+ * port. Allocator settings such as `MALLOC_ARENA_MAX=2` are read by glibc at process start, so
+ * they come from the environment the operator starts it in (the package README); the ready log
+ * line says which value the process got.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
@@ -16,7 +24,7 @@ import { fileURLToPath } from "node:url";
 import { createEmulator } from "@tandem/salesforce-emulator";
 import { loadOrCreateKeyFile } from "./auth/key-file.js";
 import type { OrgConfig } from "./auth/org-config.js";
-import { type CliArgs, CliError, parseCliArgs, parseFieldList } from "./cli-args.js";
+import { type CliArgs, CliError, parseCliArgs, parseFieldList, USAGE } from "./cli-args.js";
 import { openRedisBus } from "./cluster/redis-bus.js";
 import type { ReadinessCheck } from "./http/health.js";
 import { BusMetrics } from "./obs/bus-metrics.js";
@@ -80,7 +88,12 @@ function pushOptions(
 }
 
 async function main(): Promise<void> {
-  const args = parseCliArgs(process.argv.slice(2), process.env);
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const args = parseCliArgs(argv, process.env);
   const logger = createJsonLogger((line) => process.stderr.write(line));
   let embedded: EmbeddedOrg | undefined;
   let org: OrgConfig;
@@ -157,6 +170,8 @@ async function main(): Promise<void> {
     store: shared ? "postgres" : dataDir ? "file" : "memory",
     bus: bus ? "redis" : "none",
     instance: instanceId,
+    // glibc's arenas (docs in the README): read at process start, so only the environment sets it.
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? null,
   });
 
   let stopping = false;

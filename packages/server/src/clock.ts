@@ -5,6 +5,7 @@
 
 /** Milliseconds since the epoch. */
 export interface Clock {
+  /** The current time, in milliseconds since the epoch. */
   now(): number;
 }
 

@@ -48,8 +48,11 @@ export interface TandemServerOptions {
   readonly org: OrgConfig;
   /** The 32-byte AES-256-GCM key sealing refresh tokens (kept outside the store). */
   readonly tokenKey: Uint8Array;
+  /** Where events go. Default JSON lines on stderr at `info`. */
   readonly logger?: Logger | undefined;
+  /** The clock of sessions, tickets and rate limits. Default {@link systemClock}. */
   readonly clock?: Clock | undefined;
+  /** The metrics registry `/metrics` serves. Default a new one. */
   readonly metrics?: Metrics | undefined;
   /**
    * Other instances serving the same rooms (scale-out): a bus to them; the store's room logs
@@ -69,6 +72,7 @@ export interface TandemServerOptions {
   readonly compactAfterRecords?: number | undefined;
   /** A due room is compacted after this long without a commit, or when it unloads (ms). Default 1 000. */
   readonly compactQuietMs?: number | undefined;
+  /** Relay limits (frame sizes, rates, connections), each defaulting to {@link defaultRelayLimits}. */
   readonly limits?: Partial<RelayLimits> | undefined;
   /** Whether device updates pass the relay's write check. Default true; false only in benchmarks. */
   readonly checkWrites?: boolean | undefined;
@@ -99,6 +103,7 @@ export interface TandemServerOptions {
   readonly sessionSweepMs?: number | undefined;
   /** Session and ticket lifetimes (ms). */
   readonly sessionTtlMs?: number | undefined;
+  /** Sync ticket lifetime (ms). Default 30 s. */
   readonly ticketTtlMs?: number | undefined;
   /**
    * Most live (unexpired, unused) sync tickets one (org, user) may hold; `POST /api/sync-ticket`
@@ -133,12 +138,19 @@ export interface SyncOptions {
 export interface TandemServer {
   /** `http://host:port` */
   readonly url: string;
+  /** The port it listens on (the one picked when started with port 0). */
   readonly port: number;
+  /** The HTTP routes, for `app.request()` in tests. */
   readonly app: Hono;
+  /** The websocket relay. */
   readonly relay: Relay;
+  /** The rooms (one per book) and their documents. */
   readonly rooms: RoomRegistry;
+  /** Sign-in, sessions, tickets and tokens. */
   readonly auth: AuthService;
+  /** The metrics `/metrics` serves. */
   readonly metrics: Metrics;
+  /** The Node HTTP server. */
   readonly http: Server;
   /** Revokes (org, user): sessions, token, sockets (closed with 4001), and refuses tickets already issued (4001). */
   revokeUser(orgId: string, userId: string): Promise<void>;

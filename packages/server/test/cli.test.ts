@@ -1,12 +1,14 @@
 /**
- * The `tandem-server` launcher with its zero-config default (embedded emulator): one JSON
- * ready line with url, salesforceUrl and users; a listed user can sign in; SIGTERM stops it.
+ * The `tandem-server` CLI, one process from its sources, with its zero-config default
+ * (embedded emulator): one JSON ready line with url, salesforceUrl and users; a listed user can
+ * sign in; SIGTERM stops it. `--help` lists every flag.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 
-const bin = fileURLToPath(new URL("../bin/tandem-server.mjs", import.meta.url));
+const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const fromSources = ["--conditions=@tandem/source", "--import", "tsx", cli];
 let child: ChildProcess | undefined;
 afterAll(() => {
   if (child && child.exitCode === null) child.kill("SIGKILL");
@@ -14,7 +16,7 @@ afterAll(() => {
 
 describe("tandem-server CLI", () => {
   it("prints one ready line and serves sign-in against the embedded emulator", async () => {
-    child = spawn(process.execPath, [bin, "--port", "0", "--memory"], { stdio: ["ignore", "pipe", "pipe"] });
+    child = spawn(process.execPath, [...fromSources, "--port", "0", "--memory"], { stdio: ["ignore", "pipe", "pipe"] });
     const out = child.stdout;
     if (!out) throw new Error("no stdout");
     const line = await new Promise<string>((resolve, reject) => {
@@ -55,5 +57,13 @@ describe("tandem-server CLI", () => {
     const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+  });
+
+  it("--help prints every flag, and that push scaled out needs --redis", () => {
+    const r = spawnSync(process.execPath, [...fromSources, "--help"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    for (const flag of ["--port", "--data-dir", "--store", "--redis", "--fields", "--cdc-user", "--cdc-safety-net-min"])
+      expect(r.stdout).toContain(flag);
+    expect(r.stdout).toMatch(/--cdc-user[\s\S]*Scaled out \(--store\) push also needs --redis/);
   });
 });

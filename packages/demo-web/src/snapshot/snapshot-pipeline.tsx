@@ -49,7 +49,11 @@ function markOnce(name: string): void {
   if (performance.getEntriesByName(name).length === 0) performance.mark(name);
 }
 
-function Cards({ snapshot }: { snapshot: ViewSnapshot }) {
+/**
+ * The recommendation cards of a snapshot, their fixes disabled; also shown by the live
+ * pipeline for the moment its own cards are still being computed (`ui/pipeline-view.tsx`).
+ */
+export function SnapshotCards({ snapshot }: { snapshot: ViewSnapshot }) {
   const { top, total } = snapshot.cards;
   if (total === 0) return null;
   return (
@@ -147,7 +151,7 @@ export function SnapshotPipeline({ snapshot }: { snapshot: ViewSnapshot }) {
         </div>
       </div>
 
-      <Cards snapshot={snapshot} />
+      <SnapshotCards snapshot={snapshot} />
 
       {rows.length === 0 ? (
         <div className="empty" data-testid="pipeline-empty">

@@ -15,8 +15,15 @@
  * updates. Once loaded, and whenever the log has grown past `compactAfter` updates, the log is
  * compacted, at idle, to one update holding the whole doc (y-indexeddb's `storeState`): the
  * store holds at most about `compactAfter` updates however many sessions came before.
+ *
+ * Reading a large book stays responsive: the transaction that applies the stored updates
+ * encodes no `update` event while no peer is connected (its only listeners, y-indexeddb and
+ * the provider, would ignore it, and encoding a whole book costs as much as reading it), and
+ * sharing the records' strings after it runs in steps with a yield to the browser between
+ * them. The connection counts as loaded only after that, so a view made on
+ * {@link BookConnection.whenLocalLoaded} sees the shared strings.
  */
-import { shareRecordStrings } from "@tandem/engine";
+import { shareRecordStrings, shareRecordStringsInSteps } from "@tandem/engine";
 import { IndexeddbPersistence, storeState } from "y-indexeddb";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
@@ -69,6 +76,21 @@ export interface BookConnectionOptions {
   readonly compactAfter?: number | undefined;
 }
 
+/** Resolves in a later task, so the browser can paint and handle input in between. */
+export function yieldToBrowser(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** Records of a book whose strings are shared in one step (one task) at load. */
+const SHARE_STEP_RECORDS = 4_000;
+
 function whenIdle(fn: () => void): () => void {
   if (typeof requestIdleCallback === "function") {
     const id = requestIdleCallback(fn, { timeout: 5_000 });
@@ -95,6 +117,21 @@ export class BookConnection {
   #closed = false;
   #cancelCompaction: (() => void) | null = null;
   #compacting: Promise<void> = Promise.resolve();
+  readonly #loaded: Promise<void>;
+  /** Before the transaction that applies the stored book: no `update` event for it if no one is listening. */
+  readonly #onBeforeLoad = (transaction: Y.Transaction) => {
+    if (transaction.origin !== this.#persistence) return;
+    this.doc.off("beforeTransaction", this.#onBeforeLoad);
+    // A connected peer would be sent what the store held: keep the event then.
+    if (this.#provider.wsconnected || this.#provider.bcconnected) return;
+    const listeners = [this.#persistence._storeUpdate, this.#provider._updateHandler];
+    for (const listener of listeners) this.doc.off("update", listener);
+    const restore = () => {
+      this.doc.off("afterAllTransactions", restore);
+      for (const listener of listeners) this.doc.on("update", listener);
+    };
+    this.doc.on("afterAllTransactions", restore);
+  };
   readonly #onUpdate = () => this.#compactIfLong();
   readonly #onOnline = () => {
     this.#set({ online: true });
@@ -122,16 +159,24 @@ export class BookConnection {
       lastSyncedAt: null,
     };
     this.#persistence = new IndexeddbPersistence(options.room, this.doc);
-    void this.#persistence.whenSynced.then(() => {
-      // Decoding gives each record its own copy of every id: share them (a smaller heap).
-      shareRecordStrings(this.doc);
+    this.#provider = new WebsocketProvider(options.syncUrl, options.room, this.doc, { connect: false });
+    this.doc.on("beforeTransaction", this.#onBeforeLoad);
+    this.#loaded = this.#persistence.whenSynced.then(async () => {
+      this.doc.off("beforeTransaction", this.#onBeforeLoad);
+      // Decoding gives each record its own copy of every id: share them (a smaller heap), in
+      // steps. Should a sync message change the doc between two steps, nothing is wrong: the
+      // pass only replaces strings by equal ones, and a record it misses keeps its copies.
+      const steps = shareRecordStringsInSteps(this.doc, SHARE_STEP_RECORDS);
+      while (!steps.next().done) {
+        await yieldToBrowser();
+        if (this.#closed) return;
+      }
       // A User Timing mark the cold-start benchmark reads: the local book is in memory.
       if (performance.getEntriesByName(LOCAL_LOADED_MARK).length === 0) performance.mark(LOCAL_LOADED_MARK);
       this.#set({ localLoaded: true });
       this.#compactIfLong();
       this.doc.on("update", this.#onUpdate);
     });
-    this.#provider = new WebsocketProvider(options.syncUrl, options.room, this.doc, { connect: false });
     this.#provider.on("status", ({ status }) => {
       this.#set({ connection: status, ...(status === "connected" ? { connectionError: null } : {}) });
     });
@@ -186,7 +231,7 @@ export class BookConnection {
 
   /** Resolves once the local IndexedDB copy has been loaded into the doc. */
   whenLocalLoaded(): Promise<void> {
-    return this.#persistence.whenSynced.then(() => undefined);
+    return this.#loaded;
   }
 
   /** Subscribes to state changes; returns the unsubscribe function. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dueText, formatAmount, formatDate, localDay } from "./format.js";
+import { dueText, formatAmount, formatDate, formatDateTime, formatMeetingTime, localDay } from "./format.js";
 
 describe("format", () => {
   it("shows amounts in whole currency units and null as a dash", () => {
@@ -11,6 +11,19 @@ describe("format", () => {
     expect(formatDate("2024-03-01")).toBe("Mar 1, 2024");
     expect(formatDate(null)).toBe("—");
     expect(formatDate("garbage")).toBe("garbage");
+  });
+
+  it("formats with the options of each call, though formatters are reused", () => {
+    expect(formatAmount(1500)).toBe("$1,500");
+    expect(formatAmount(1500, "EUR")).toBe("€1,500");
+    expect(formatAmount(1500, "EUR", "de-DE")).toBe("1.500\u00a0€");
+    expect(formatAmount(1500)).toBe("$1,500");
+    expect(formatDate("2024-03-01", "de-DE")).toBe("01.03.2024");
+    expect(formatDate("2024-03-01")).toBe("Mar 1, 2024");
+    const instant = "2026-12-10T18:00:00.000Z";
+    expect(formatMeetingTime(instant, "en-US", "America/New_York")).toBe("Thu, Dec 10, 1:00 PM");
+    expect(formatMeetingTime(instant, "en-US", "Europe/Paris")).toBe("Thu, Dec 10, 7:00 PM");
+    expect(formatDateTime(instant, "en-US", "UTC")).not.toBe(formatDateTime(instant, "en-US", "Asia/Tokyo"));
   });
 
   it("says an open to-do is due, or overdue once its day has passed", () => {

@@ -2,12 +2,38 @@
  * Display formatting for the pipeline: amounts and dates as a salesperson reads them.
  *
  * Invariant: pure functions of their input and an explicit locale; `null` shows as an em dash.
+ * The `Intl` formatters are built once per set of options and reused: building one costs far
+ * more than formatting with it, and the pipeline formats every row's amount and date (5,000
+ * rows of a large book took 0.8 s with a formatter per call).
  */
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = numberFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.NumberFormat(locale, options);
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let format = dateFormats.get(key);
+  if (format === undefined) {
+    format = new Intl.DateTimeFormat(locale, options);
+    dateFormats.set(key, format);
+  }
+  return format;
+}
 
 /** Formats an opportunity amount, `null` as "—". */
 export function formatAmount(amount: number | null, currency = "USD", locale = "en-US"): string {
   if (amount === null) return "—";
-  return new Intl.NumberFormat(locale, { style: "currency", currency, maximumFractionDigits: 0 }).format(amount);
+  return numberFormat(locale, { style: "currency", currency, maximumFractionDigits: 0 }).format(amount);
 }
 
 /** Formats a Salesforce date (`YYYY-MM-DD`) for display without shifting it across time zones. */
@@ -15,9 +41,7 @@ export function formatDate(date: string | null, locale = "en-US"): string {
   if (date === null) return "—";
   const [y, m, d] = date.split("-").map(Number);
   if (y === undefined || m === undefined || d === undefined || Number.isNaN(y + m + d)) return date;
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(
-    new Date(Date.UTC(y, m - 1, d)),
-  );
+  return dateFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
 /** Formats an ISO datetime (or a `YYYY-MM-DD` date) as a short local date and time. */
@@ -26,7 +50,7 @@ export function formatDateTime(iso: string | null, locale = "en-US", timeZone?: 
   if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return formatDate(iso, locale);
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     dateStyle: "medium",
     timeStyle: "short",
     ...(timeZone === undefined ? {} : { timeZone }),
@@ -40,7 +64,7 @@ export function formatDateTime(iso: string | null, locale = "en-US", timeZone?: 
 export function formatMeetingTime(iso: string, locale = "en-US", timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(locale, {
+  return dateFormat(locale, {
     weekday: "short",
     month: "short",
     day: "numeric",

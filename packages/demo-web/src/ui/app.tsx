@@ -26,7 +26,7 @@ import {
   sendPendingSignOut,
 } from "../session/session-api.js";
 import { deleteViewSnapshots } from "../snapshot/snapshot-store.js";
-import { BookConnection, deleteDatabase } from "../sync/book-connection.js";
+import { BookConnection, deleteDatabase, yieldToBrowser } from "../sync/book-connection.js";
 import { BookContext, type BookHandle, createBookHandle, disposeBookHandle } from "./book-context.js";
 import { BookScreen } from "./book-screen.js";
 import { SignIn } from "./sign-in.js";
@@ -39,16 +39,32 @@ type Phase =
 
 /**
  * Opens a book on this device: its connection (reading IndexedDB at once) and the engine's
- * view over it. `ui/start.tsx` calls it before rendering the app, to hand over only once
- * the book has been read.
+ * view over it, which follows the book as it is read and synced.
  */
 export function openBook(me: Me): BookHandle {
-  const connection = new BookConnection({
+  return createBookHandle(me, connect(me), deviceId(window.localStorage));
+}
+
+/**
+ * Opens a book on this device and resolves once it has been read from IndexedDB, with the
+ * engine's view made only then (`ui/start.tsx`, with a snapshot on screen): a view made
+ * before would follow the whole book arriving change by change, which costs more than
+ * building it once from the loaded doc. A task boundary separates the two, so the browser
+ * handles input between reading the book and deriving its view.
+ */
+export async function openLoadedBook(me: Me): Promise<BookHandle> {
+  const connection = connect(me);
+  await connection.whenLocalLoaded();
+  await yieldToBrowser();
+  return createBookHandle(me, connection, deviceId(window.localStorage));
+}
+
+function connect(me: Me): BookConnection {
+  return new BookConnection({
     room: me.room,
     syncUrl: `${window.location.origin.replace(/^http/, "ws")}/sync`,
     fetchTicket: () => fetchSyncTicket(),
   });
-  return createBookHandle(me, connection, deviceId(window.localStorage));
 }
 
 /** This device keeps only the signed-in user's book: other books' databases are deleted. */
@@ -76,7 +92,7 @@ async function closeBook(handle: BookHandle, wipe: boolean): Promise<void> {
 }
 
 /** The root component of the app chunk. */
-export function App({ opened = null }: AppProps) {
+export function App({ opened = null, painted = null }: AppProps) {
   const [phase, setPhase] = useState<Phase>(() => {
     if (opened !== null) return { kind: "book", handle: opened };
     const remembered = rememberedSession(window.localStorage);
@@ -182,7 +198,7 @@ export function App({ opened = null }: AppProps) {
   if (phase.kind === "signed-out") return <SignIn notice={phase.notice} />;
   return (
     <BookContext.Provider value={phase.handle}>
-      <BookScreen onSignOut={onSignOut} />
+      <BookScreen onSignOut={onSignOut} painted={phase.handle === opened ? painted : null} />
     </BookContext.Provider>
   );
 }

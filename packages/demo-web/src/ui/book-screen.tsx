@@ -8,10 +8,12 @@
  * one, until the book has been read everything that needs the doc waits: the opportunity and
  * attention screens show "Opening your book…", the calendar import and sign-out buttons are
  * disabled. The opportunity screen and the calendar import are chunks of their own, loaded
- * when the app is idle after the book has loaded (or when first needed).
+ * once the book has loaded — the opportunity screen's at once, the calendar import's when the
+ * app is idle — or when first needed.
  */
 import { type ReactNode, Suspense, useEffect, useState, useSyncExternalStore } from "react";
 import type { SignOutScope } from "../session/session-api.js";
+import type { ViewSnapshot } from "../snapshot/view-snapshot.js";
 import { AppBarFrame } from "./app-bar-frame.js";
 import { ATTENTION_HASH, AttentionList } from "./attention-list.js";
 import { useBook, useLocalLoaded } from "./book-context.js";
@@ -62,16 +64,21 @@ function FocusHeading({ routeKey }: { routeKey: string }) {
 /** Props of {@link BookScreen}. */
 export interface BookScreenProps {
   readonly onSignOut: (scope: SignOutScope) => Promise<void>;
+  /** The view snapshot the start painted, for the pipeline's first frame (`null` when none). */
+  readonly painted?: ViewSnapshot | null | undefined;
 }
 
 /** The signed-in app. */
-export function BookScreen({ onSignOut }: BookScreenProps) {
+export function BookScreen({ onSignOut, painted = null }: BookScreenProps) {
   const { me } = useBook();
   const loaded = useLocalLoaded();
   const route = useHashRoute();
   const attention = useAttentionRoute();
   const [importing, setImporting] = useState(false);
   const signOut = useSignOut(onSignOut);
+  // Only the pipeline's first mount starts from the painted snapshot: once the doc's view is
+  // on screen, a pipeline opened again computes its cards at once.
+  const [firstPainted, setFirstPainted] = useState(painted);
 
   const routeKey = attention ? ATTENTION_HASH : routeHref(route);
   useEffect(() => {
@@ -79,16 +86,20 @@ export function BookScreen({ onSignOut }: BookScreenProps) {
     // The doc's view has replaced the snapshot: mark it, then load the other screens' chunks.
     requestAnimationFrame(() => {
       if (performance.getEntriesByName(DOC_VIEW_PAINT_MARK).length === 0) performance.mark(DOC_VIEW_PAINT_MARK);
+      setFirstPainted(null);
     });
+    // The opportunity screen's chunk is small and the first click goes there: fetch it now
+    // (a click before it has loaded waits for it, and React holds a Suspense fallback on
+    // screen for at least 300 ms). The calendar import, with ical.js, waits for idle.
+    void Opportunity.preload();
     return whenIdle(() => {
-      void Opportunity.preload();
       void CalendarImport.preload();
     });
   }, [loaded]);
 
   let screen: ReactNode;
   if (attention) screen = loaded ? <AttentionList /> : <BookLoading route={ATTENTION_HASH} />;
-  else if (route.screen === "pipeline") screen = <PipelineView />;
+  else if (route.screen === "pipeline") screen = <PipelineView painted={firstPainted} />;
   else if (!loaded) screen = <BookLoading route={routeKey} />;
   else screen = <Opportunity.Component id={route.id} />;
 

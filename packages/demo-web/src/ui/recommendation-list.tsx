@@ -5,7 +5,13 @@
  * close date two weeks on, or log a call. On the pipeline they follow the table's stage filter and search and show a few (one
  * per deal) until "Show all".
  */
-import { type BookSnapshot, bookRecommendations, type Recommendation, rankRecommendations } from "@tandem/engine";
+import {
+  type BookSnapshot,
+  bookRecommendations,
+  type Recommendation,
+  rankRecommendations,
+  recommendationsFor,
+} from "@tandem/engine";
 import { useCallback, useMemo, useState } from "react";
 import {
   dateAfter,
@@ -49,12 +55,15 @@ function select(
   opportunityId: string | undefined,
   visible: readonly PipelineRow[] | undefined,
 ): RecommendationSelection {
-  const cards = bookRecommendations(snapshot, new Date());
   if (opportunityId !== undefined) {
-    const all = rankRecommendations(cards.filter((c) => c.opportunityId === opportunityId));
+    // One opportunity's cards, as the book's list has them (open opportunities only), without
+    // judging the whole book: the screen opened by a click shows at once on a large book.
+    const opp = snapshot.opportunities.find((o) => o.id === opportunityId);
+    const cards = opp === undefined ? [] : recommendationsFor(opp, new Date(), undefined, snapshot.org.timeZone);
+    const all = rankRecommendations(cards);
     return { all, top: all };
   }
-  return selectRecommendations(cards, visible ?? pipelineRows(snapshot));
+  return selectRecommendations(bookRecommendations(snapshot, new Date()), visible ?? pipelineRows(snapshot));
 }
 
 /** The recommendation cards of the whole book (or of the visible rows), or of one opportunity. */

@@ -3,8 +3,10 @@
  * the book's view snapshot and paints the pipeline from it (the app bar, a "loading" status
  * line and `SnapshotPipeline`); then it loads the app chunk — the screens over the Y.Doc, Yjs,
  * y-indexeddb and the engine — opens the book with it, and hands over to the app once the
- * book has been read from IndexedDB, so the doc's view replaces the snapshot in one step.
- * Without a snapshot to paint, the app is rendered as soon as its chunk has loaded.
+ * book has been read from IndexedDB, so the doc's view replaces the snapshot in one step (a
+ * transition: React renders the app in slices, the snapshot on screen until it commits; the
+ * app's pipeline gets the painted snapshot for its first frame's cards). Without a snapshot
+ * to paint, the app is rendered as soon as its chunk has loaded.
  *
  * Invariants: this file and what it imports stay free of Yjs and the engine (the entry chunk's
  * budget, scripts/check-entry-size.mjs); the app is rendered only once the snapshot read has
@@ -13,7 +15,7 @@
  * starts with the page (`main.tsx`; `index.html` preloads its bytes) so reading the book from
  * IndexedDB overlaps the snapshot paint.
  */
-import { type ComponentType, useEffect, useState } from "react";
+import { type ComponentType, startTransition, useEffect, useState } from "react";
 import type { Me } from "../session/session-api.js";
 import { SnapshotPipeline } from "../snapshot/snapshot-pipeline.js";
 import type { ViewSnapshot } from "../snapshot/view-snapshot.js";
@@ -25,12 +27,15 @@ import { useHashRoute } from "./use-hash-route.js";
 export interface AppProps {
   /** The remembered book, already opened (and read) by `Start`; `null` to open it itself. */
   readonly opened?: BookHandle | null | undefined;
+  /** The view snapshot on screen while `opened` was read, `null` when none. */
+  readonly painted?: ViewSnapshot | null | undefined;
 }
 
 /** What the app chunk exports (`ui/app.tsx`). */
 export interface AppModule {
   readonly App: ComponentType<AppProps>;
-  readonly openBook: (me: Me) => BookHandle;
+  /** Opens a book and resolves once it has been read from IndexedDB (its view made then). */
+  readonly openLoadedBook: (me: Me) => Promise<BookHandle>;
 }
 
 /** Props of {@link Start}. */
@@ -104,10 +109,11 @@ export function Start({ remembered, snapshot, app: appModule }: StartProps) {
           setApp({ App: m.App, opened: null });
           return;
         }
-        // The snapshot stays on screen while the book is read; the app then starts on it.
-        const opened = m.openBook(remembered);
-        await opened.connection.whenLocalLoaded();
-        if (live) setApp({ App: m.App, opened });
+        // The snapshot stays on screen while the book is read; the app then starts on it. Its
+        // first render (the pipeline's rows) is a transition: React renders it in slices, the
+        // snapshot staying on screen and the page answering input until it is committed.
+        const opened = await m.openLoadedBook(remembered);
+        if (live) startTransition(() => setApp({ App: m.App, opened }));
       } catch (error) {
         if (live) setFailed(error instanceof Error ? error.message : String(error));
       }
@@ -125,7 +131,8 @@ export function Start({ remembered, snapshot, app: appModule }: StartProps) {
       </div>
     );
   }
-  if (app !== null && snap !== undefined) return <app.App opened={app.opened} />;
+  if (app !== null && snap !== undefined)
+    return <app.App opened={app.opened} painted={app.opened === null ? null : snap} />;
   if (remembered !== null && snap !== undefined && snap !== null)
     return <SnapshotFrame me={remembered} snapshot={snap} />;
   // `data-snapshot` says whether the snapshot read is still under way or found none to trust.

@@ -120,15 +120,9 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 const TSX = ["--conditions=@tandem/source", "--import", "tsx"];
 
-/** Path of the emulator's CLI entry. */
+/** Path of the emulator's CLI entry (its sources; run in one process with {@link TSX}). */
 export function emulatorCli(): string {
-  const candidates = [
-    join(ROOT_DIR, "packages/salesforce-emulator/src/cli.ts"),
-    join(ROOT_DIR, "packages/salesforce-emulator/bin/tandem-emulator.mjs"),
-  ];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined) throw new Error("the emulator has no CLI yet (packages/salesforce-emulator/src/cli.ts)");
-  return found;
+  return join(ROOT_DIR, "packages/salesforce-emulator/src/cli.ts");
 }
 
 /** Starts the emulated org through its CLI. */

@@ -36,6 +36,7 @@ import { createIntentStamps, type IntentStamps } from "./intent-stamps.js";
 export interface DeviceContext {
   /** A stable id of this device (not `"salesforce"`). */
   readonly deviceId: string;
+  /** The device's clock. */
   readonly now: () => Date;
   /** At least 10 random bytes, or one number in [0, 1) per call. */
   readonly random: () => Uint8Array | number;
@@ -48,11 +49,17 @@ export interface DeviceContext {
 
 /** Input of {@link Device.logActivity}. */
 export interface LogActivityInput {
+  /** The opportunity it was about (the Task's `WhatId`), or `null`. */
   readonly opportunityId: string | null;
+  /** The contact it was with (the Task's `WhoId`). */
   readonly contactId: string;
+  /** A call, an email, a meeting or a note. */
   readonly type: ActivityKind;
+  /** The Task's subject; defaults to one made from the kind and the contact ("Call with Ada Lovelace"). */
   readonly subject?: string | undefined;
+  /** The user's note: the Task's `Description`. */
   readonly description?: string | undefined;
+  /** For a call, how long it lasted (the Task's `CallDurationInSeconds`). */
   readonly durationSeconds?: number | undefined;
   /** When it happened; defaults to now. Not later than now plus the clock skew: what has not happened cannot be logged. */
   readonly occurredAt?: Date | string | undefined;
@@ -60,17 +67,23 @@ export interface LogActivityInput {
 
 /** Input of {@link Device.editField}. */
 export interface EditFieldInput {
+  /** The edited record's object. */
   readonly sobject: EditableSObject;
+  /** The edited record's Salesforce id. */
   readonly recordId: string;
+  /** The field's API name. */
   readonly field: string;
+  /** The new value. */
   readonly value: unknown;
 }
 
 /** One rejected edit of {@link Device.editFields}: its position in the input, its field, and why. */
 export interface EditFieldsError {
+  /** The edit's position in the input. */
   readonly index: number;
   /** The record field the edit was of (e.g. `"Probability"`). */
   readonly field: string;
+  /** Why the edit was rejected. */
   readonly error: DeviceInputError;
 }
 
@@ -81,11 +94,15 @@ export type EditFieldsResult =
 
 /** Input of {@link Device.recordInteraction}. */
 export interface RecordInteractionInput {
+  /** The other party's address, matched to contacts' `Email` (case-insensitive, trimmed). */
   readonly email: string;
+  /** An email or a calendar event. */
   readonly kind: "email" | "meeting";
+  /** When it happened. */
   readonly at: Date | string;
   /** Where it was seen, e.g. `"gmail"`, `"calendar"`, `"device"`. */
   readonly source: string;
+  /** Its subject, when it has one. */
   readonly subject?: string | undefined;
 }
 

@@ -12,11 +12,17 @@ import { isFinalStatus } from "../model/schemas.js";
 
 /** A read-only keyed table: a Y.Map or a Map both fit. */
 export interface Table<V> {
+  /** The value under `key`, or undefined when there is none. */
   get(key: string): V | undefined;
+  /** Whether the table holds `key`. */
   has(key: string): boolean;
+  /** Every key. */
   keys(): IterableIterator<string>;
+  /** Every value. */
   values(): IterableIterator<V>;
+  /** Every `[key, value]` pair. */
   entries(): IterableIterator<[string, V]>;
+  /** How many entries the table holds. */
   readonly size: number;
 }
 

@@ -41,7 +41,7 @@ const SHARED_ID_FIELDS = ["OwnerId", "AccountId", "WhoId", "WhatId", "Opportunit
 
 /**
  * Makes the records of `doc` share equal strings: a record's `Id` becomes the map key's string
- * and each id in {@link SHARED_ID_FIELDS} one string per distinct id. Returns how many strings
+ * and each id in `SHARED_ID_FIELDS` one string per distinct id. Returns how many strings
  * it replaced.
  *
  * @remarks Decoding gives every record its own copy of each string; a book repeats its owner,

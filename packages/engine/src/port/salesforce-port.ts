@@ -51,9 +51,13 @@ export type Watermarks = Partial<Readonly<Record<ScopeObject, string>>>;
 
 /** The ids the caller mirrors now, so the port can report scope exits and cascades. */
 export interface MirroredIds {
+  /** The mirrored Opportunity ids. */
   readonly opportunityIds: ReadonlySet<SalesforceId>;
+  /** The mirrored Account ids. */
   readonly accountIds: ReadonlySet<SalesforceId>;
+  /** The mirrored Contact ids. */
   readonly contactIds: ReadonlySet<SalesforceId>;
+  /** The mirrored OpportunityContactRole ids. */
   readonly contactRoleIds: ReadonlySet<SalesforceId>;
 }
 
@@ -73,7 +77,9 @@ export type ExtraFieldConfig = Partial<Readonly<Record<ConfigurableObject, Reado
  * Computed by the engine from `meta.org.fields` ({@link fieldSelection}).
  */
 export interface ObjectFieldSelection {
+  /** API names of the fields read into each record's `extra`. */
   readonly extra: ReadonlyArray<string>;
+  /** API names of the shape fields the user cannot read: not selected, they read `null`. */
   readonly hidden: ReadonlyArray<string>;
   /** Describe's type of each extra field (`boolean`, `double`, `date` …), for reads that carry text (Bulk CSV). */
   readonly types?: Readonly<Record<string, string>> | undefined;
@@ -84,6 +90,7 @@ export type FieldSelection = Partial<Readonly<Record<ConfigurableObject, ObjectF
 
 /** Input of {@link SalesforcePort.pullOrgInfo}. */
 export interface OrgInfoRequest {
+  /** The user whose time zone and describe are read. */
   readonly userId: SalesforceId;
   /** The configured extra fields, each checked against the user's describe. */
   readonly extraFields: ExtraFieldConfig;
@@ -91,8 +98,11 @@ export interface OrgInfoRequest {
 
 /** Input of {@link SalesforcePort.pullScope}. */
 export interface ScopePullRequest {
+  /** The book's owner: the scope is that user's open opportunities. */
   readonly userId: SalesforceId;
+  /** What is already mirrored, per object; an object without one is pulled in full. */
   readonly watermarks: Watermarks;
+  /** The ids mirrored now, so the pull can report those that left the scope or were deleted. */
   readonly mirrored: MirroredIds;
   /** Fields beyond the shapes (and shape fields hidden from the user); absent: the shapes. */
   readonly fields?: FieldSelection | undefined;
@@ -105,9 +115,13 @@ export interface ScopePullRequest {
 
 /** Output of {@link SalesforcePort.pullScope}: upserts, removals and the new watermarks. */
 export interface ScopePull {
+  /** Changed or newly in-scope opportunities. */
   readonly opportunities: ReadonlyArray<OpportunityRecord>;
+  /** Changed or newly in-scope accounts (those of the in-scope opportunities). */
   readonly accounts: ReadonlyArray<AccountRecord>;
+  /** Changed or newly in-scope contacts (at those accounts, or linked by a role). */
   readonly contacts: ReadonlyArray<ContactRecord>;
+  /** Changed or newly in-scope opportunity contact roles. */
   readonly contactRoles: ReadonlyArray<ContactRoleRecord>;
   /** Mirrored ids that were deleted or left the scope, per object. */
   readonly removed: {
@@ -116,6 +130,7 @@ export interface ScopePull {
     readonly contactIds: ReadonlyArray<SalesforceId>;
     readonly contactRoleIds: ReadonlyArray<SalesforceId>;
   };
+  /** The watermarks to store for the next pull; never behind the request's. */
   readonly watermarks: Watermarks;
   /** True when this was a full pull of every object (first run, or a watermark too old). */
   readonly full: boolean;
@@ -146,6 +161,7 @@ export interface ActivityPullRequest {
   readonly now?: string | undefined;
   /** As for {@link ScopePullRequest.fields} (Task and Event). */
   readonly fields?: FieldSelection | undefined;
+  /** The greatest Task and Event `SystemModstamp`s already mirrored. */
   readonly watermarks: Watermarks;
   /** Activity ids mirrored now, so deletions can be reported. */
   readonly mirroredIds: ReadonlySet<SalesforceId>;
@@ -153,8 +169,11 @@ export interface ActivityPullRequest {
 
 /** Output of {@link SalesforcePort.pullActivities}. */
 export interface ActivityPull {
+  /** Changed or newly in-scope Tasks and Events. */
   readonly activities: ReadonlyArray<ActivityRecord>;
+  /** Mirrored activity ids that were deleted or left the scope. */
   readonly removedIds: ReadonlyArray<SalesforceId>;
+  /** The Task and Event watermarks to store for the next pull; never behind the request's. */
   readonly watermarks: Watermarks;
 }
 
@@ -163,9 +182,13 @@ export type IdempotencyKey = string & { readonly __brand: "IdempotencyKey" };
 
 /** A completed Task to create for a logged activity. */
 export interface CreateTaskWrite {
+  /** Tags the write kind. */
   readonly kind: "createTask";
+  /** The `logActivity` intent this write carries out. */
   readonly intentId: string;
+  /** Stored on the created Task so {@link SalesforcePort.lookup} finds it after a lost response. */
   readonly key: IdempotencyKey;
+  /** The Task's field values. */
   readonly fields: {
     readonly WhoId: SalesforceId;
     readonly WhatId: SalesforceId | null;
@@ -181,13 +204,19 @@ export interface CreateTaskWrite {
 
 /** A field edit with its three-way precondition (docs/protocol.md §4, "Field edits"). */
 export interface UpdateFieldWrite {
+  /** Tags the write kind. */
   readonly kind: "updateField";
+  /** The `editField` intent this write carries out. */
   readonly intentId: string;
+  /** The object of the edited record. */
   readonly sobject: "Opportunity" | "Contact";
+  /** The edited record. */
   readonly recordId: SalesforceId;
+  /** The field's API name. */
   readonly field: string;
   /** The value the device saw; the write applies only if Salesforce still holds it. */
   readonly base: unknown;
+  /** The value to write. */
   readonly value: unknown;
 }
 
@@ -254,7 +283,9 @@ export type SalesforcePortError =
 
 /** API usage as Salesforce reports it in `Sforce-Limit-Info` (`api-usage=used/max`). */
 export interface ApiUsage {
+  /** API calls the org used in the current 24-hour window, as last reported; 0 before any. */
   readonly used: number;
+  /** The org's 24-hour API call allowance, as last reported; 0 before any report. */
   readonly max: number;
   /** Calls this port made since it was created. */
   readonly callsMade: number;
@@ -269,14 +300,25 @@ export interface ApiUsage {
  * ```
  */
 export interface SalesforcePort {
+  /**
+   * The book's records changed since `watermarks`, with cascades into the scope and the
+   * mirrored ids that left it (scope rules 1–4 of docs/architecture.md).
+   */
   readonly pullScope: (request: ScopePullRequest) => Effect.Effect<ScopePull, SalesforcePortError>;
+  /** The Tasks and Events of the Key contacts: those in the window, plus the latest per contact. */
   readonly pullActivities: (request: ActivityPullRequest) => Effect.Effect<ActivityPull, SalesforcePortError>;
+  /**
+   * Makes the writes in order and returns one result per write, in the same order; a lost
+   * response is `OutcomeUnknown`, never retried by the port.
+   */
   readonly push: (
     writes: ReadonlyArray<SalesforceWrite>,
   ) => Effect.Effect<ReadonlyArray<WriteResult>, SalesforcePortError>;
+  /** For every key asked, the id of the Task created with it, or `null` when there is none. */
   readonly lookup: (
     keys: ReadonlyArray<IdempotencyKey>,
   ) => Effect.Effect<ReadonlyMap<IdempotencyKey, SalesforceId | null>, SalesforcePortError>;
+  /** The API usage Salesforce last reported, and the calls this port made. */
   readonly usage: () => ApiUsage;
   /**
    * What the book shows of the org beyond its records: the instance URL (for links to a

@@ -14,7 +14,7 @@
  *
  * Invariant: pure given the clock (`options.now`, else the time of the call); O(opportunities + contacts × opportunities of their account + roles +
  * interactions + intents). `key-contacts.prop.test.ts` checks that the views agree with
- * {@link keyContactsByOpportunity} on random books.
+ * `keyContactsByOpportunity` on random books.
  */
 import type { Table } from "../doc/intent-state.js";
 import { byHlc } from "../doc/intent-state.js";
@@ -187,7 +187,7 @@ export function keyContactsByOpportunity(
   return keys;
 }
 
-/** The ids of contacts that are Key for at least one opportunity (see {@link keyContactsByOpportunity}). */
+/** The ids of contacts that are Key for at least one opportunity (see `keyContactsByOpportunity`). */
 export function keyContactIds(inputs: KeyContactInputs, options: KeyContactOptions = {}): Set<string> {
   const out = new Set<string>();
   for (const contacts of keyContactsByOpportunity(inputs, options).values()) for (const c of contacts) out.add(c);

@@ -105,10 +105,15 @@ export function describeRunnerError(error: RunnerError): { readonly code: string
 
 /** Options of {@link runCycle}. */
 export interface RunnerOptions {
+  /** The book document; the cycle opens it ({@link openBook}) before anything else. */
   readonly doc: Y.Doc;
+  /** Salesforce, acting as the book's owner. */
   readonly port: SalesforcePort;
+  /** The book's owner. */
   readonly userId: SalesforceId;
+  /** The book's org; written to `meta.orgId` when given. */
   readonly orgId?: string | undefined;
+  /** The clock. */
   readonly now: () => Date;
   /** A number in [0, 1): the jitter of backoff delays. */
   readonly random: () => number;
@@ -133,6 +138,7 @@ export interface RunnerOptions {
   readonly sendingLeaseMs?: number | undefined;
   /** How far a logged activity's `occurredAt` may lie ahead of `now` (default 5 minutes). */
   readonly clockSkewMs?: number | undefined;
+  /** How retryable port errors are retried within the cycle. */
   readonly retry?: RetryOptions | undefined;
   /** Skip the cycle when the org's API usage is at or above this share (default 0.95). */
   readonly budgetStopAt?: number | undefined;
@@ -142,15 +148,25 @@ export interface RunnerOptions {
 
 /** What one cycle did. */
 export interface CycleReport {
+  /** `api-budget` when the cycle did nothing because the org's API usage reached `budgetStopAt`. */
   readonly skipped: "api-budget" | null;
+  /** What the pulls returned: records upserted, records removed, activities. */
   readonly pulled: { readonly records: number; readonly removed: number; readonly activities: number };
+  /** What the plan held: mirror upserts and deletes, and writes to push. */
   readonly planned: { readonly upserts: number; readonly deletes: number; readonly writes: number };
+  /** Idempotency keys looked up (creates whose earlier outcome was unknown). */
   readonly lookups: number;
+  /** Of those, creates found already in Salesforce (not pushed again). */
   readonly foundByLookup: number;
+  /** Writes sent to Salesforce. */
   readonly pushed: number;
+  /** Receipts this cycle wrote as `applied`. */
   readonly applied: number;
+  /** Receipts this cycle wrote as `failed`. */
   readonly failed: number;
+  /** Receipts this cycle wrote as `conflict`. */
   readonly conflicts: number;
+  /** The port's API usage at the end of the cycle. */
   readonly apiUsage: { readonly used: number; readonly max: number; readonly callsMade: number };
   /**
    * A first sync is reading a large object in pages (`meta.scopeContinuation`): run the next

@@ -7,7 +7,7 @@
 import type { SalesforceId } from "../model/salesforce-id.js";
 import { FakeOrg } from "./fake-org.js";
 import { createFakePort } from "./fake-port.js";
-import type { PortContractHarness } from "./port-contract.js";
+import type { PortContractHarness } from "./port-contract-harness.js";
 
 /** A contract harness over a fresh in-memory org with two users. */
 export function createFakeHarness(org: FakeOrg = new FakeOrg()): PortContractHarness & { readonly fakeOrg: FakeOrg } {

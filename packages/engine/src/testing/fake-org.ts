@@ -190,12 +190,14 @@ export class FakeOrg {
     if (u) u.revoked = true;
   }
 
+  /** Creates an Account named `fields.Name`; returns its id. */
   createAccount(fields: { readonly Name: string }): SalesforceId {
     const id = this.newId("Account");
     this.accounts.set(id, { Id: id, Name: fields.Name, SystemModstamp: this.stamp() });
     return id;
   }
 
+  /** Creates a Contact (its `Name` made from first and last name); returns its id. */
   createContact(fields: {
     readonly AccountId: SalesforceId | null;
     readonly LastName: string;
@@ -221,6 +223,7 @@ export class FakeOrg {
     return id;
   }
 
+  /** Creates an Opportunity; its Probability, forecast category and IsClosed follow the stage ({@link FAKE_STAGES}). Returns its id. */
   createOpportunity(fields: {
     readonly Name: string;
     readonly AccountId: SalesforceId | null;
@@ -248,6 +251,7 @@ export class FakeOrg {
     return id;
   }
 
+  /** Links a contact to an opportunity with an OpportunityContactRole; returns its id. */
   createContactRole(fields: {
     readonly OpportunityId: SalesforceId;
     readonly ContactId: SalesforceId;

@@ -1,8 +1,8 @@
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
+import { describePortContract } from "./contract.js";
 import { createFakeHarness } from "./fake-harness.js";
 import { withFaults } from "./faulty-port.js";
-import { describePortContract } from "./port-contract.js";
 
 describePortContract("in-memory fake", async () => createFakeHarness());
 

@@ -8,8 +8,9 @@
 import { Effect } from "effect";
 import type { SalesforceId } from "../model/salesforce-id.js";
 import type { MirroredIds, SalesforcePort, ScopePull, Watermarks } from "../port/salesforce-port.js";
-import type { PortContractHarness } from "./port-contract.js";
+import type { PortContractHarness } from "./port-contract-harness.js";
 
+/** Runs a port call to its result (rejecting with its typed error). */
 export const run = <A, E>(effect: Effect.Effect<A, E>): Promise<A> => Effect.runPromise(effect);
 
 const emptyMirror = (): MirroredIds => ({
@@ -21,8 +22,11 @@ const emptyMirror = (): MirroredIds => ({
 
 /** What a caller mirrors after applying pulls: the port's view of "mirrored". */
 export class Mirror {
+  /** The ids mirrored so far. */
   ids = emptyMirror();
+  /** The watermarks of the last pull applied. */
   watermarks: Watermarks = {};
+  /** Applies one pull: adds its records' ids, drops its removed ids, takes its watermarks. */
   apply(pull: ScopePull): void {
     const add = (
       set: ReadonlySet<SalesforceId>,
@@ -84,6 +88,7 @@ export class ContractContext {
     await this.current?.h.close?.();
   }
 
+  /** The harness of the running test. */
   get h(): PortContractHarness {
     if (this.current === undefined) throw new Error("a port contract test ran before its harness was made");
     return this.current.h;

@@ -1,100 +1,23 @@
 /**
  * The Salesforce port contract as a Vitest suite. Every implementation runs it: the in-memory
  * fake here, and `@tandem/salesforce-adapter` against the emulator over HTTP. The cases live in
- * `port-contract-scope.ts` and `port-contract-writes.ts`, grouped by what they cover, over the
- * shared {@link ContractContext} of `port-contract-context.ts`.
+ * `port-contract-scope.ts`, `port-contract-writes.ts`, `port-contract-org.ts` and
+ * `port-contract-fields.ts`, grouped by what they cover, over the shared
+ * {@link ContractContext} of `port-contract-context.ts`; the harness an implementation
+ * provides is typed in `port-contract-harness.ts`. Published as `@tandem/engine/testing/contract`
+ * (`contract.ts`), the one entry of this folder that imports `vitest`.
  *
  * Invariants: the suite only seeds and changes the org through the small, data-level
  * {@link PortContractHarness}, so a real org behind an API can implement it; assertions only
  * look at records the test itself created, so an org shared between tests works too.
  */
 import { afterEach, beforeEach, describe } from "vitest";
-import type { SalesforceId } from "../model/salesforce-id.js";
-import type { SalesforcePort } from "../port/salesforce-port.js";
 import { ContractContext } from "./port-contract-context.js";
 import { describeFieldsAndRelations } from "./port-contract-fields.js";
+import type { PortContractHarness } from "./port-contract-harness.js";
 import { describeOrgAndTimes } from "./port-contract-org.js";
 import { describeScopePulls } from "./port-contract-scope.js";
 import { describeActivitiesAndTasks, describeUpdatesAndUsage } from "./port-contract-writes.js";
-
-/** Field-level security of one field for a profile. */
-export interface FieldAccess {
-  readonly readable: boolean;
-  readonly editable: boolean;
-}
-
-/** Seeding and changing the org behind a port, as an administrator would. */
-export interface ContractOrg {
-  createAccount(fields: { readonly Name: string }): Promise<SalesforceId>;
-  /** A contact; `AccountId: null` makes a private contact at no account. */
-  createContact(fields: {
-    readonly AccountId: SalesforceId | null;
-    readonly LastName: string;
-    readonly FirstName?: string | undefined;
-    readonly Email?: string | undefined;
-  }): Promise<SalesforceId>;
-  createOpportunity(fields: {
-    readonly Name: string;
-    readonly AccountId: SalesforceId;
-    readonly OwnerId: SalesforceId;
-    readonly StageName: string;
-    readonly CloseDate: string;
-    readonly Amount?: number | undefined;
-  }): Promise<SalesforceId>;
-  createContactRole(fields: {
-    readonly OpportunityId: SalesforceId;
-    readonly ContactId: SalesforceId;
-    readonly Role?: string | undefined;
-  }): Promise<SalesforceId>;
-  /** A Task on a contact (`ActivityDate` `YYYY-MM-DD`). */
-  createTask(fields: {
-    readonly WhoId: SalesforceId;
-    readonly WhatId?: SalesforceId | undefined;
-    readonly Subject: string;
-    readonly ActivityDate: string;
-    readonly OwnerId: SalesforceId;
-    /** The Task's status; each harness has its default (an open one makes a to-do). */
-    readonly Status?: "Completed" | "Not Started" | undefined;
-  }): Promise<SalesforceId>;
-  /** An Event on a contact (`StartDateTime` ISO UTC, one hour long). */
-  createEvent(fields: {
-    readonly WhoId: SalesforceId;
-    readonly WhatId?: SalesforceId | undefined;
-    readonly Subject: string;
-    readonly StartDateTime: string;
-    readonly OwnerId: SalesforceId;
-  }): Promise<SalesforceId>;
-  /** Relates one more contact to a Task or Event (a TaskRelation / EventRelation: Shared Activities). */
-  relateContact(sobject: "Task" | "Event", activityId: SalesforceId, contactId: SalesforceId): Promise<void>;
-  /**
-   * Sets the field-level security of `sobject.field` for the contract users' profile. The org
-   * has these fields beyond the shapes: Opportunity `NextStep` (text), `Competitor__c`
-   * (picklist), `Budget_Confirmed__c` (checkbox); Contact `LeadSource` (picklist). Answers
-   * the access it replaced, so a test can put it back.
-   */
-  setFieldAccess(sobject: "Opportunity" | "Contact", field: string, access: FieldAccess): Promise<FieldAccess>;
-  /** Sets a user's time zone (`User.TimeZoneSidKey`); answers the one it replaced. */
-  setTimeZone(userId: SalesforceId, timeZone: string): Promise<string>;
-  /** Updates fields (e.g. `{ OwnerId }` to reassign, `{ StageName: "Closed Won" }` to close). */
-  updateRecord(
-    sobject: "Opportunity" | "Contact" | "Account",
-    id: SalesforceId,
-    fields: Readonly<Record<string, unknown>>,
-  ): Promise<void>;
-  deleteRecord(sobject: "Opportunity" | "Contact" | "OpportunityContactRole" | "Task", id: SalesforceId): Promise<void>;
-  /** Lets SystemModstamp move on (an emulator advances its clock; a real org waits a second). */
-  tick(): Promise<void>;
-}
-
-/** What the contract suite needs from an implementation. */
-export interface PortContractHarness {
-  /** Two ordinary users of the org (same profile, no View All). */
-  readonly users: readonly [SalesforceId, SalesforceId];
-  /** A port acting as `userId`. */
-  port(userId: SalesforceId): SalesforcePort;
-  readonly org: ContractOrg;
-  close?(): Promise<void>;
-}
 
 /**
  * Registers the port contract suite.

@@ -7,7 +7,7 @@
  * ranked list and its first few ({@link topRecommendations}) are stable too.
  */
 import { localDate } from "../model/time.js";
-import { createZone } from "./time-order.js";
+import { createZone, type Zone } from "./time-order.js";
 import type { BookSnapshot, NextMeeting, OpportunityView } from "./types.js";
 
 /** The kinds of card. */
@@ -73,10 +73,35 @@ export function recommendationsFor(
   thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
   timeZone = "UTC",
 ): Recommendation[] {
-  const cards: Recommendation[] = [];
+  return judge(opp, judgingDay(now, thresholds, timeZone), thresholds);
+}
+
+/** What every opportunity's cards are judged against at one `now`: computed once per book. */
+interface JudgingDay {
+  readonly zone: Zone;
+  readonly nowMs: number;
+  /** The local date of `now`. */
+  readonly today: string;
+  /** The local date `closeSoonDays` after `now`. */
+  readonly soon: string;
+}
+
+/** The judging day of `now` (the local dates cost an `Intl` call each: once per book, not per opportunity). */
+function judgingDay(now: Date, thresholds: RecommendationThresholds, timeZone: string | null | undefined): JudgingDay {
   const zone = createZone(timeZone);
   const nowMs = now.getTime();
-  const today = localDate(now.toISOString(), zone.timeZone);
+  return {
+    zone,
+    nowMs,
+    today: localDate(now.toISOString(), zone.timeZone),
+    soon: localDate(new Date(nowMs + thresholds.closeSoonDays * DAY).toISOString(), zone.timeZone),
+  };
+}
+
+/** The cards of one opportunity on `day`. */
+function judge(opp: OpportunityView, day: JudgingDay, thresholds: RecommendationThresholds): Recommendation[] {
+  const cards: Recommendation[] = [];
+  const { zone, nowMs, today } = day;
   const name = opp.record.Name;
   const close = opp.record.CloseDate;
   const amount = opp.record.Amount;
@@ -93,7 +118,7 @@ export function recommendationsFor(
       title: `${name}: close date ${close} has passed`,
       severity: "urgent",
     });
-  } else if (close <= localDate(new Date(nowMs + thresholds.closeSoonDays * DAY).toISOString(), zone.timeZone)) {
+  } else if (close <= day.soon) {
     cards.push({
       id: `close-date-soon:${opp.id}`,
       kind: "close-date-soon",
@@ -165,7 +190,8 @@ export function bookRecommendations(
   now: Date,
   thresholds: RecommendationThresholds = DEFAULT_THRESHOLDS,
 ): Recommendation[] {
-  return snapshot.opportunities.flatMap((o) => recommendationsFor(o, now, thresholds, snapshot.org.timeZone));
+  const day = judgingDay(now, thresholds, snapshot.org.timeZone);
+  return snapshot.opportunities.flatMap((o) => judge(o, day, thresholds));
 }
 
 const SEVERITY_RANK: Record<Recommendation["severity"], number> = { urgent: 0, warning: 1, info: 2 };

@@ -39,10 +39,13 @@ export type InteractionSource = "activity" | "logged" | "interaction";
 export interface LastInteraction {
   /** ISO date or datetime, as recorded; compared as instants (a bare date as the end of its local day in the user's time zone). */
   readonly at: string;
+  /** A synced activity, one logged on a device and not yet in Salesforce, or an email/calendar interaction. */
   readonly source: InteractionSource;
   /** `call`/`email`/`meeting`/`note` for logged ones, `Task`/`Event` for synced, `email`/`meeting` for interactions. */
   readonly kind: string;
+  /** The contact it was with, when known. */
   readonly contactId: string | null;
+  /** Its subject, when it has one. */
   readonly subject: string | null;
   /** The activity id, intent id or interaction id. */
   readonly refId: string;
@@ -54,7 +57,9 @@ export interface LastInteraction {
 export interface NextMeeting {
   /** The Event's start, an ISO datetime after the view's `now`. */
   readonly at: string;
+  /** The Event's Salesforce id. */
   readonly activityId: string;
+  /** The Event's subject. */
   readonly subject: string | null;
   /**
    * The Event's contact: for a contact's own next meeting, that contact (one of a shared
@@ -70,11 +75,13 @@ export interface NextMeeting {
 export interface ContactView {
   /** The contact with its pending edits overlaid (an extra field's edit in `contact.extra`). */
   readonly contact: ContactRecord;
+  /** Key or Other for this opportunity, the user's override included. */
   readonly tier: "key" | "other";
   /** Why the contact is Key (empty for Other contacts without evidence). */
   readonly evidence: ReadonlyArray<KeyEvidence>;
   /** The user's override, if any; it wins over the rule. */
   readonly override: "key" | "other" | null;
+  /** The fields with an edit not yet final. */
   readonly pendingFields: ReadonlyArray<string>;
   /** The latest past touch with the contact (never one after the view's clock). */
   readonly lastInteraction: LastInteraction | null;
@@ -89,7 +96,9 @@ export type ActivityStatus = "queued" | "sending" | "in-salesforce" | "failed";
 export interface ActivityItem {
   /** The Salesforce id, or the intent id for a logged activity not yet mirrored. */
   readonly key: string;
+  /** Mirrored from Salesforce, or logged on a device and not yet mirrored. */
   readonly source: "salesforce" | "logged";
+  /** `in-salesforce` for a mirrored one; a logged one's delivery status. */
   readonly status: ActivityStatus;
   /**
    * When it happened: an ISO datetime when the time is known (an Event's start, a Task's
@@ -103,32 +112,47 @@ export interface ActivityItem {
   readonly overdue: boolean;
   /** A mirrored Task's Salesforce status (e.g. "Not Started"); `null` for Events and logged ones. */
   readonly taskStatus: string | null;
+  /** `call`/`email`/`meeting`/`note` for a logged one; `Event`, or the Task's subtype (e.g. `Call`, `Email`, `Task`). */
   readonly type: string;
+  /** The subject, when it has one. */
   readonly subject: string | null;
+  /** The description or note, when it has one. */
   readonly description: string | null;
+  /** The contact (`WhoId`). */
   readonly contactId: string | null;
+  /** The opportunity (`WhatId`). */
   readonly opportunityId: string | null;
+  /** The Salesforce id, once there is one. */
   readonly activityId: string | null;
+  /** The `logActivity` intent it was logged by, when it was logged on a device. */
   readonly intentId: string | null;
+  /** Why delivery failed (the receipt's error); `null` unless it did. */
   readonly error: { readonly code: string; readonly message: string } | null;
 }
 
 /** A field with an edit not yet final. */
 export interface PendingField {
+  /** The edited value. */
   readonly value: unknown;
+  /** The value the device saw when it made the edit. */
   readonly base: unknown;
+  /** The `editField` intent. */
   readonly intentId: string;
+  /** The intent's receipt status. */
   readonly status: ReceiptStatus;
 }
 
 /** One opportunity of the book, everything a UI needs to render it. */
 export interface OpportunityView {
+  /** The opportunity's Salesforce id. */
   readonly id: string;
   /** The opportunity with pending edits overlaid (an extra field's edit in `record.extra`). */
   readonly record: OpportunityRecord;
   /** The opportunity as Salesforce last sent it. */
   readonly mirror: OpportunityRecord;
+  /** Its account's name, when the account is in the book. */
   readonly accountName: string | null;
+  /** The fields with an edit not yet final, by API name. */
   readonly pendingFields: Readonly<Record<string, PendingField>>;
   /** Key contacts by name: at its account or linked by a role (a role-linked one at another account, or at none, is Key by its role). */
   readonly keyContacts: ReadonlyArray<ContactView>;
@@ -153,23 +177,35 @@ export interface OpportunityView {
 
 /** An intent with its receipt. */
 export interface IntentView {
+  /** The intent as the device wrote it. */
   readonly intent: Intent;
+  /** Its receipt's status, `pending` when it has none yet. */
   readonly status: ReceiptStatus;
+  /** The worker's receipt, once there is one. */
   readonly receipt: Receipt | null;
 }
 
 /** Sync status for the UI: the worker's `meta.sync` plus counts derived from receipts. */
 export interface SyncView {
+  /** The worker's state; `unknown` until it has written one. */
   readonly state: SyncStatus["state"] | "unknown";
+  /** When the last cycle succeeded (ISO datetime). */
   readonly lastSuccessAt: string | null;
+  /** The last cycle's error, if it failed. */
   readonly lastError: SyncStatus["lastError"];
+  /** The org's API usage as the worker last saw it. */
   readonly apiUsage: SyncStatus["apiUsage"] | null;
   /** Records mirrored at the last status the worker wrote. */
   readonly records: NonNullable<SyncStatus["records"]> | null;
+  /** Open intents not being sent yet. */
   readonly queued: number;
+  /** Open intents being sent. */
   readonly sending: number;
+  /** Intents that failed. */
   readonly failed: number;
+  /** Edits in conflict that the user has not resolved. */
   readonly conflicts: number;
+  /** The doc's `meta.schemaVersion`, when it has one. */
   readonly schemaVersion: number | null;
 }
 
@@ -201,6 +237,8 @@ export interface BookSnapshot {
   readonly conflicts: ReadonlyArray<IntentView>;
   /** Intents that failed, newest first. */
   readonly failed: ReadonlyArray<IntentView>;
+  /** The sync status. */
   readonly sync: SyncView;
+  /** What the book knows of the org. */
   readonly org: OrgView;
 }

@@ -15,7 +15,7 @@
  *   permission) ends it and is reported once, as a {@link ChangeStreamError} with its `reason`.
  */
 import { Connection, OAuth2 } from "jsforce";
-import { StreamingExtension } from "jsforce/api/streaming";
+import { StreamingExtension } from "jsforce/lib/api/streaming.js";
 import type { OAuthClientConfig, SalesforceTokens } from "../auth/tokens.js";
 import { trimUrl } from "../auth/tokens.js";
 import { type ChangeEvent, readChangeEvent } from "./change-event.js";

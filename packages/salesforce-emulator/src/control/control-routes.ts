@@ -1,10 +1,12 @@
 /**
  * The control API under `/_emulator` (the package README): stats, faults, clock, the daily API limit,
- * token revocation and expiry, minting tokens for tests, field permissions per profile, users'
- * profiles, permission sets and time zones, and change events and streaming clients on demand.
+ * token revocation and expiry, minting tokens for tests, JWT bearer keys, field permissions per
+ * profile, users' profiles, permission sets and time zones, and change events and streaming
+ * clients on demand.
  * None of it counts as API usage.
  */
 import { Hono } from "hono";
+import { JwtKeyError } from "../oauth/jwt-keys.js";
 import { SetupInputError } from "../security/security-admin.js";
 import { StreamingInputError } from "../streaming/streaming-service.js";
 import type { EmulatorControl } from "./emulator-control.js";
@@ -94,9 +96,31 @@ export function createControlRoutes(control: EmulatorControl): Hono {
     if (!issued) return c.json({ error: "unknown user" }, 404);
     return c.json(issued);
   });
+  registerJwtKeyRoutes(app, control);
   registerSetupRoutes(app, control);
   registerStreamingRoutes(app, control);
   return app;
+}
+
+/** `/_emulator/jwt-keys`: the connected app's keys for the JWT bearer grant. */
+function registerJwtKeyRoutes(app: Hono, control: EmulatorControl): void {
+  app.get("/_emulator/jwt-keys", (c) => c.json({ keys: control.jwtKeys() }));
+  app.post("/_emulator/jwt-keys", async (c) => {
+    const body = await readJson(c.req.raw);
+    if (body instanceof Response) return body;
+    const pem = body.publicKey ?? body.certificate;
+    if (typeof pem !== "string") return bad("publicKey or certificate (a PEM string) is required");
+    try {
+      return c.json(control.registerJwtKey(pem), 201);
+    } catch (error) {
+      if (error instanceof JwtKeyError) return bad(error.message);
+      throw error;
+    }
+  });
+  app.delete("/_emulator/jwt-keys", (c) => {
+    control.clearJwtKeys();
+    return c.body(null, 204);
+  });
 }
 
 /** `/_emulator/change-events/*` and `/_emulator/streaming/*`: CDC events and clients on demand. */

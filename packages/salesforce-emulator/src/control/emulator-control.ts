@@ -3,6 +3,7 @@
  * control API, without HTTP.
  */
 
+import type { JwtKeyView } from "../oauth/jwt-keys.js";
 import type {
   FieldPermissionSpec,
   FieldPermissionView,
@@ -66,6 +67,18 @@ export interface EmulatorControl {
   setAccessTokenTtl(ms: number): void;
   /** Mints an access and a refresh token for a user (id or username). */
   issueToken(user: string): IssuedToken | undefined;
+  /**
+   * Registers a public key or X.509 certificate (PEM) of the connected app; JWT bearer
+   * assertions signed RS256 with its private key are accepted from now on. Not persisted.
+   *
+   * @throws JwtKeyError for a private key, a non-RSA key or text that is no PEM key.
+   * @example control.registerJwtKey(readFileSync("server.crt", "utf8")); // { fingerprint }
+   */
+  registerJwtKey(pem: string): JwtKeyView;
+  /** The registered JWT bearer keys. */
+  jwtKeys(): JwtKeyView[];
+  /** Forgets every JWT bearer key (the JWT bearer grant is then refused). */
+  clearJwtKeys(): void;
   /** The org's users. */
   users(): EmulatorUser[];
   /** The profiles with their explicit field permissions. */

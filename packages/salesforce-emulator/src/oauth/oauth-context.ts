@@ -6,6 +6,7 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type { Org, OrgUser } from "../store/org.js";
+import type { JwtKeyRegistry } from "./jwt-keys.js";
 import type { TokenStore } from "./token-store.js";
 
 /** What the OAuth routes need. */
@@ -19,6 +20,8 @@ export interface OAuthOptions {
   readonly redirectUris: readonly string[];
   /** The user client_credentials runs as. */
   readonly clientCredentialsUserId: string;
+  /** The connected app's registered keys; the JWT bearer grant verifies assertions against them. */
+  readonly jwtKeys: JwtKeyRegistry;
 }
 
 /** The options plus the lookups every OAuth route uses. */

@@ -1,6 +1,7 @@
 /**
  * `POST /services/oauth2/token` (authorization_code with PKCE, refresh_token, password,
- * client_credentials, jwt-bearer) and `/services/oauth2/revoke`.
+ * client_credentials, jwt-bearer — signature and claims checked in `jwt-bearer-grant.ts`) and
+ * `/services/oauth2/revoke`.
  *
  * Invariants: token responses carry `instance_url` = the emulator URL, `id` = the identity URL
  * and an HMAC `signature` of `id + issued_at` under the client secret; a refresh answers a new
@@ -8,6 +9,7 @@
  */
 import { createHash, createHmac } from "node:crypto";
 import type { Hono } from "hono";
+import { checkJwtAssertion } from "./jwt-bearer-grant.js";
 import { jsonResponse, type OAuthContext, oauthError, safeEqual } from "./oauth-context.js";
 
 function tokenResponse(ctx: OAuthContext, userId: string, refresh: boolean, scope: string): Response {
@@ -89,21 +91,8 @@ function refreshTokenGrant(ctx: OAuthContext, params: URLSearchParams): Response
 }
 
 function jwtBearer(ctx: OAuthContext, assertion: string): Response {
-  const parts = assertion.split(".");
-  let claims: Record<string, unknown> = {};
-  try {
-    claims = JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
-  } catch {
-    return oauthError("invalid_grant", "invalid assertion");
-  }
-  if (parts.length !== 3 || claims.iss !== ctx.options.clientId)
-    return oauthError("invalid_client_id", "client identifier invalid");
-  const user = typeof claims.sub === "string" ? ctx.userByName(claims.sub) : undefined;
-  if (!user) return oauthError("invalid_grant", "user hasn't approved this consumer");
-  if (typeof claims.exp !== "number" || claims.exp * 1000 < ctx.options.org.clock.nowMs()) {
-    return oauthError("invalid_grant", "expired authorization code");
-  }
-  return tokenResponse(ctx, user.id, false, "api");
+  const checked = checkJwtAssertion(ctx, assertion);
+  return checked instanceof Response ? checked : tokenResponse(ctx, checked.id, false, "api");
 }
 
 /** Registers the token and revoke endpoints on `app`. */

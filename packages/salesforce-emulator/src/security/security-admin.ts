@@ -188,7 +188,7 @@ export function readUserSetup(org: Org, user: string): UserSetupView {
   };
 }
 
-/** What {@link updateUserSetup} may change. */
+/** What `updateUserSetup` may change. */
 export interface UserSetupChange {
   readonly timeZoneSidKey?: string | undefined;
   /** Profile id or name. */

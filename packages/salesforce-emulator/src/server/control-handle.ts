@@ -9,6 +9,7 @@
 import type { ApiUsage } from "../control/api-usage.js";
 import type { EmulatorControl, IssuedToken } from "../control/emulator-control.js";
 import type { FaultInjector } from "../control/faults.js";
+import type { JwtKeyRegistry } from "../oauth/jwt-keys.js";
 import type { TokenStore } from "../oauth/token-store.js";
 import {
   listProfiles,
@@ -26,6 +27,8 @@ export interface ControlHandleOptions {
   readonly usage: ApiUsage;
   readonly faults: FaultInjector;
   readonly tokens: TokenStore;
+  /** The connected app's keys for the JWT bearer grant. */
+  readonly jwtKeys: JwtKeyRegistry;
   readonly streaming: StreamingService;
   /** The emulator's URL, once it listens. */
   readonly baseUrl: () => string;
@@ -37,7 +40,7 @@ export interface ControlHandleOptions {
 
 /** Creates the control handle. */
 export function createControlHandle(options: ControlHandleOptions): EmulatorControl {
-  const { org, usage, faults, tokens, streaming, save } = options;
+  const { org, usage, faults, tokens, jwtKeys, streaming, save } = options;
   const findUser = (user: string) =>
     org.users.find(
       (u) => u.id === user || u.id.slice(0, 15) === user || u.username.toLowerCase() === user.toLowerCase(),
@@ -69,6 +72,9 @@ export function createControlHandle(options: ControlHandleOptions): EmulatorCont
     setAccessTokenTtl: (ms) => {
       tokens.ttlMs = ms;
     },
+    registerJwtKey: (pem) => jwtKeys.register(pem),
+    jwtKeys: () => jwtKeys.list(),
+    clearJwtKeys: () => jwtKeys.clear(),
     issueToken: (user): IssuedToken | undefined => {
       const u = findUser(user);
       if (!u) return undefined;

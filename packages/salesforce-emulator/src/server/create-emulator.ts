@@ -19,6 +19,7 @@ import { createControlRoutes } from "../control/control-routes.js";
 import type { EmulatorControl, EmulatorUser } from "../control/emulator-control.js";
 import { FaultInjector } from "../control/faults.js";
 import { type DatasetName, seedOrg } from "../data/seed.js";
+import { JwtKeyRegistry } from "../oauth/jwt-keys.js";
 import { createOAuthRoutes } from "../oauth/oauth-routes.js";
 import { TokenStore } from "../oauth/token-store.js";
 import { SalesforceApiError } from "../schema/errors.js";
@@ -56,6 +57,11 @@ export interface EmulatorOptions {
   readonly clientSecret?: string | undefined;
   /** Allowed OAuth redirect URIs (default: every http(s) URI). */
   readonly redirectUris?: readonly string[] | undefined;
+  /**
+   * The connected app's public keys or X.509 certificates (PEM) for the JWT bearer grant; more
+   * can be registered with `control.registerJwtKey`. Default none: the JWT bearer grant is refused.
+   */
+  readonly jwtPublicKeys?: readonly string[] | undefined;
   /** Organization-wide defaults (default: the typical org of reference §4). */
   readonly sharing?: Partial<SharingDefaults> | undefined;
   /** Custom external-id text fields, e.g. `{ object: "Task", name: "Tandem_Key__c" }`. */
@@ -109,6 +115,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const clientId = options.clientId ?? `3MVG9${randomText(80)}`;
   const clientSecret = options.clientSecret ?? randomText(64).toUpperCase();
   const tokens = new TokenStore(org.orgId, options.accessTokenTtlMs ?? 2 * 3600_000, loaded?.extras.refreshTokens);
+  const jwtKeys = new JwtKeyRegistry(options.jwtPublicKeys ?? []);
   const usage = new ApiUsage(org.clock, options.apiLimit ?? 100_000);
   const faults = new FaultInjector();
   const cursors = new QueryCursors(org.pod);
@@ -131,6 +138,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     usage,
     faults,
     tokens,
+    jwtKeys,
     streaming,
     baseUrl: () => baseUrl,
     save,
@@ -169,6 +177,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       baseUrl: () => baseUrl,
       redirectUris: options.redirectUris ?? [],
       clientCredentialsUserId: org.users[0]?.id ?? "",
+      jwtKeys,
     }),
   );
 

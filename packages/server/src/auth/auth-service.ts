@@ -40,11 +40,17 @@ import type { TokenCipher } from "./token-cipher.js";
 
 /** Options of {@link AuthService}. */
 export interface AuthServiceOptions {
+  /** Where sessions, tickets and sealed refresh tokens live. */
   readonly store: AuthStore;
+  /** The clock of lifetimes and expiries. */
   readonly clock: Clock;
+  /** Where sign-in and revocation events go. */
   readonly logger: Logger;
+  /** The org users sign into. */
   readonly org: OrgConfig;
+  /** Seals refresh tokens before they reach the store. */
   readonly cipher: TokenCipher;
+  /** `fetch` for the OAuth calls; default the global one. */
   readonly fetch?: FetchLike | undefined;
   /** Session lifetime (ms). Default 30 days. */
   readonly sessionTtlMs?: number | undefined;
@@ -56,7 +62,7 @@ export interface AuthServiceOptions {
   readonly maxPendingLogins?: number | undefined;
   /**
    * Most live (unexpired, unused) tickets one (org, user) may hold from
-   * {@link AuthService.issueSessionTicket}. Default {@link DEFAULT_MAX_LIVE_TICKETS_PER_USER}.
+   * {@link AuthService.issueSessionTicket}. Default `DEFAULT_MAX_LIVE_TICKETS_PER_USER`.
    */
   readonly maxLiveTicketsPerUser?: number | undefined;
 }
@@ -70,14 +76,19 @@ export const DEFAULT_MAX_LIVE_TICKETS_PER_USER = 32;
 
 /** A ticket as given to the client. */
 export interface IssuedTicket {
+  /** The single-use ticket value the client presents to the relay. */
   readonly ticket: string;
+  /** The room (book) it admits to. */
   readonly room: string;
+  /** When it expires (ms since the epoch). */
   readonly expiresAt: number;
 }
 
 /** An access token held in memory. */
 export interface AccessToken {
+  /** The Salesforce access token. */
   readonly accessToken: string;
+  /** The org's instance URL the token is for. */
   readonly instanceUrl: string;
 }
 
@@ -188,7 +199,7 @@ export class AuthService {
    * Issues a device's single-use ticket for the session's own room (`POST /api/sync-ticket`).
    * @remarks The ticket is bound to `session`: it admits a socket only while the session
    * exists, so logout or revocation refuses it (close code 4001). Throws
-   * {@link TicketLimitError} when the user already holds `maxLiveTicketsPerUser` live tickets.
+   * `TicketLimitError` when the user already holds `maxLiveTicketsPerUser` live tickets.
    * @example
    * const { ticket, room } = await auth.issueSessionTicket(session);
    */

@@ -12,7 +12,9 @@ import { Hono } from "hono";
 
 /** One backend's readiness check: resolves when it answers. */
 export interface ReadinessCheck {
+  /** The backend's name, as `/readyz` reports it (`postgres`, `redis`). */
   readonly name: string;
+  /** Resolves when the backend answers; rejects (or stays pending) when it does not. */
   check(): Promise<void>;
 }
 

@@ -12,6 +12,7 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** A structured logger. */
 export interface Logger {
+  /** Writes one event at `level` with its operational `fields` (never secrets or names). */
   log(level: LogLevel, event: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 

@@ -10,14 +10,23 @@ const WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 
 /** The server's metrics. */
 export class Metrics {
+  /** Open websocket connections admitted to a room (gauge `tandem_connections`). */
   connections = 0;
+  /** Rooms with a document in memory (gauge `tandem_rooms_loaded`). */
   roomsLoaded = 0;
+  /** Websocket messages received (`tandem_messages_in_total`). */
   messagesIn = 0;
+  /** Websocket messages sent (`tandem_messages_out_total`). */
   messagesOut = 0;
+  /** Websocket payload bytes received (`tandem_bytes_in_total`). */
   bytesIn = 0;
+  /** Websocket payload bytes sent (`tandem_bytes_out_total`). */
   bytesOut = 0;
+  /** Room updates made durable (`tandem_updates_committed_total`). */
   updatesCommitted = 0;
+  /** Websocket connections refused, by reason (`tandem_rejected_connections_total`). */
   readonly rejected = new Map<string, number>();
+  /** Connections closed by the server, by reason (`tandem_closed_connections_total`). */
   readonly closed = new Map<string, number>();
   /** Room compactions, by outcome: `event_loop` (live document), `worker` (rebuilt), `skipped`, `failed`. */
   readonly compactions = new Map<string, number>();

@@ -11,7 +11,7 @@ export interface RoomLease {
   /** The live document. Write with `doc.transact(fn, origin)`; writes are persisted and broadcast. */
   readonly doc: Y.Doc;
   /**
-   * Resolves once every write so far is durable; rejects with {@link LeaseLostError} when the
+   * Resolves once every write so far is durable; rejects with `LeaseLostError` when the
    * store refused this room's writes because the lease's fence went stale.
    */
   committed(): Promise<void>;

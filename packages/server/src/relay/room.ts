@@ -19,7 +19,7 @@ export interface RoomPeer {
   /** Sends one binary message. */
   deliver(bytes: Uint8Array): void;
   /**
-   * Sends a message already framed by {@link encodeBinaryFrame} (`bytes` is its payload, for
+   * Sends a message already framed by `encodeBinaryFrame` (`bytes` is its payload, for
    * peers that cannot take a prepared frame). Used by broadcasts, which frame once per room.
    */
   deliverFramed?(frame: Uint8Array, bytes: Uint8Array): void;
@@ -145,7 +145,7 @@ export class Room {
   }
 
   /**
-   * Sends a frame made by {@link encodeBinaryFrame} to every peer except `except`; returns how
+   * Sends a frame made by `encodeBinaryFrame` to every peer except `except`; returns how
    * many received it.
    */
   broadcastFrame(frame: Buffer, except?: RoomPeer | null): number {

@@ -23,20 +23,31 @@
 
 /** A server session, bound to one (org, user). `id` is the SHA-256 of the cookie value. */
 export interface SessionRecord {
+  /** The SHA-256 of the cookie value. */
   readonly id: string;
+  /** The signed-in user's org. */
   readonly orgId: string;
+  /** The signed-in user. */
   readonly userId: string;
+  /** The user's display name. */
   readonly name: string;
+  /** When the session started (ms since the epoch). */
   readonly createdAt: number;
+  /** When it expires (ms since the epoch). */
   readonly expiresAt: number;
 }
 
 /** A single-use websocket ticket. `id` is the SHA-256 of the ticket value. */
 export interface TicketRecord {
+  /** The SHA-256 of the ticket value. */
   readonly id: string;
+  /** The org of the user it admits. */
   readonly orgId: string;
+  /** The user it admits. */
   readonly userId: string;
+  /** The room it admits to. */
   readonly room: string;
+  /** When it expires (ms since the epoch). */
   readonly expiresAt: number;
   /**
    * The {@link SessionRecord.id} (a hash) of the session the ticket was issued from: admission
@@ -54,6 +65,7 @@ export interface TicketRecord {
 export interface TicketLimit {
   /** Most live (unexpired at `now`, not yet taken) tickets (org, user) may hold. */
   readonly maxLive: number;
+  /** The time live is judged at (ms since the epoch). */
   readonly now: number;
 }
 
@@ -66,6 +78,7 @@ export type TicketTake =
 
 /** What a room's log holds: updates in append order (a snapshot first after compaction). */
 export interface RoomLog {
+  /** The Yjs updates, in append order. */
   readonly updates: readonly Uint8Array[];
   /** Total payload bytes, for compaction decisions. */
   readonly bytes: number;
@@ -171,7 +184,7 @@ export interface SharedRoomStore extends RoomStore {
    * `appendUpdates`, resolving to the version each room of the batch reached. A room named in
    * `fences` is written only while that fence's lease holds (owner and epoch current, not
    * expired, on the database's clock), checked in the same transaction; otherwise nothing of the
-   * batch is written and it rejects with {@link StaleFenceError} naming the refused rooms.
+   * batch is written and it rejects with `StaleFenceError` naming the refused rooms.
    */
   appendVersioned(
     batch: ReadonlyMap<string, readonly Uint8Array[]>,
@@ -196,8 +209,11 @@ export function isSharedRoomStore(store: RoomStore): store is SharedRoomStore {
  * for the auth service and admission. See the file header for the contract.
  */
 export interface AuthStore {
+  /** Stores a session under its `id`, replacing one with the same id. */
   putSession(session: SessionRecord): Promise<void>;
+  /** The session with this id, or undefined when there is none or it expired by `now`. */
   getSession(id: string, now: number): Promise<SessionRecord | undefined>;
+  /** Deletes the session with this id; deleting an absent one is not an error. */
   deleteSession(id: string): Promise<void>;
   /** Deletes every session of (org, user); resolves to how many there were. */
   deleteUserSessions(orgId: string, userId: string): Promise<number>;
@@ -217,7 +233,9 @@ export interface AuthStore {
 
   /** Stores the sealed refresh token of (org, user); `sealed` is opaque ciphertext. */
   putToken(orgId: string, userId: string, sealed: string): Promise<void>;
+  /** The sealed refresh token of (org, user), or undefined when none is stored. */
   getToken(orgId: string, userId: string): Promise<string | undefined>;
+  /** Deletes the sealed refresh token of (org, user); deleting an absent one is not an error. */
   deleteToken(orgId: string, userId: string): Promise<void>;
   /** Every (org, user) with a stored token, so their sync workers resume after a restart. */
   listTokenOwners(): Promise<Array<{ orgId: string; userId: string }>>;

@@ -1,7 +1,9 @@
 /**
- * One book's sync worker (docs/architecture.md, "The sync cycle"): decides when to run a cycle with the engine's trigger
- * policy, and runs the engine's runner on the room's live Y.Doc with the user's own
- * Salesforce port.
+ * One book's sync worker (docs/architecture.md, "The sync cycle"): the engine's worker loop
+ * ({@link SyncLoop}: trigger policy, one cycle at a time, "sync now", backoff, failure
+ * classification, revocation) run on the room's live Y.Doc with the user's own Salesforce
+ * port. This file keeps what is the server's own: the room lease per cycle, the store flush as
+ * the write-ahead hook, the book's lease across instances, metrics, logs and the record index.
  *
  * Invariants:
  * - at most one cycle per book at a time; a trigger during a cycle is remembered, not lost;
@@ -25,35 +27,25 @@
  *   {@link BookWorker.holdsAny}); the Set references the doc's own key strings.
  */
 import {
-  bookMaps,
-  type CycleReport,
-  DEFAULT_TRIGGER_CONFIG,
+  type BookSyncStatus,
   type ExtraFieldConfig,
-  INITIAL_TRIGGER_STATE,
-  type Intent,
-  nextRunAt,
-  reduceTrigger,
-  runCycle,
-  SALESFORCE_ORIGIN,
   type SalesforceId,
   type SalesforcePort,
+  SyncLoop,
+  type SyncLoopHold,
+  type SyncLoopOutcome,
   type TriggerConfig,
-  type TriggerEvent,
-  type TriggerState,
-  writeSyncError,
 } from "@tandem/engine";
-import { Effect, Exit } from "effect";
 import type * as Y from "yjs";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../obs/logger.js";
 import { LeaseLostError } from "../relay/room-lease.js";
 import type { Fence } from "../store/store.js";
-import { type Failure, fromCause, fromThrown, openIntents, recordIdsOf, WorkerPortError } from "./book-facts.js";
+import { openIntents, recordIdsOf } from "./book-facts.js";
 import { LeaseKeeper, type WorkerLeases } from "./lease-keeper.js";
+import type { SyncMetrics } from "./sync-metrics.js";
 
 export { WorkerPortError } from "./book-facts.js";
-
-import type { SyncMetrics } from "./sync-metrics.js";
 
 /** A worker's hold on its room: the live document, writes made durable (fenced), release. */
 export interface WorkerRoomLease {
@@ -102,48 +94,46 @@ export interface BookWorkerOptions {
 }
 
 /** The worker's state, for `/api/status`; `standby` while another instance holds the book's lease. */
-export interface WorkerStatus {
-  readonly state: "idle" | "syncing" | "backoff" | "standby" | "stopped";
-  readonly stoppedReason: string | null;
-  readonly nextRunAt: number | null;
-  readonly lastReport: CycleReport | null;
-  /** The last failure's readable message (for the user), or `null` after a success. */
-  readonly lastError: string | null;
-  /** The last failure's code (a port error tag, `SCHEMA_TOO_NEW`, `INTERNAL`, …), or `null`. */
-  readonly lastErrorCode: string | null;
-  readonly failures: number;
+export interface WorkerStatus extends Omit<BookSyncStatus, "state"> {
+  readonly state: BookSyncStatus["state"] | "standby";
 }
 
 /** Runs the sync cycles of one book. See the file header. */
 export class BookWorker {
-  private state: TriggerState = INITIAL_TRIGGER_STATE;
-  private readonly config: TriggerConfig;
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running: Promise<void> | undefined;
-  private stopped: string | null = null;
-  private lastReport: CycleReport | null = null;
-  private lastError: Failure | null = null;
-  private readonly waiters: Array<() => void> = [];
-  /** "Sync now" callers that asked during a cycle: they wait for the next one. */
-  private readonly waitersForNext: Array<() => void> = [];
+  private readonly loop: SyncLoop;
   private unlisten: (() => void) | undefined;
-  private observed: { doc: Y.Doc; off: () => void } | undefined;
   /** The book's lease across instances, when scaled out. */
   private readonly keeper: LeaseKeeper | undefined;
-  /** Whether the store refused this cycle's writes (the lease moved on). */
-  private fenceRefused = false;
+  private callsSeen = 0;
+  /** The ids of the records the book held after its last successful cycle. */
+  private recordIds: ReadonlySet<string> = new Set();
+  /** The room, held while this instance holds the book's lease (scale-out). */
+  private roomHold: Promise<WorkerRoomLease | undefined> | undefined;
 
   constructor(private readonly o: BookWorkerOptions) {
-    this.config = { ...DEFAULT_TRIGGER_CONFIG, ...o.trigger };
+    this.loop = new SyncLoop({
+      salesforce: { userId: o.userId, orgId: o.orgId, port: o.port },
+      acquire: () => this.acquire(),
+      afterCycle: (outcome) => this.afterCycle(outcome),
+      onRevoked: (message) => o.onRevoked(message),
+      now: () => o.clock.now(),
+      random: o.random,
+      trigger: o.trigger,
+      activityWindowDays: o.activityWindowDays,
+      extraFields: o.extraFields,
+      // No room can stop the process: a throw in the worker's own hooks is logged, not raised.
+      onHookError: (err) =>
+        o.logger.log("error", "sync.hook_failed", {
+          room: o.room,
+          error: err instanceof Error ? err.name : typeof err,
+        }),
+    });
     this.keeper = o.leases
       ? new LeaseKeeper(o.room, o.leases, o.logger, (held, had) => {
           if (held !== had) o.metrics.leasesHeld += held ? 1 : -1;
           this.holdRoom(held);
           // A new epoch: the previous holder may have died mid-push; resolve its sends now.
-          if (held) {
-            this.cycles = 0;
-            this.runNow();
-          }
+          if (held) this.loop.resetEpoch();
         })
       : undefined;
   }
@@ -155,7 +145,7 @@ export class BookWorker {
 
   /** Whether this worker runs its book's cycles here: not stopped, and scaled out, holding the lease. */
   runsHere(): boolean {
-    return this.stopped === null && (this.keeper === undefined || this.keeper.fence !== undefined);
+    return !this.loop.stopped && (this.keeper === undefined || this.keeper.fence !== undefined);
   }
 
   /** Whether the book held any of `ids` after its last successful cycle (see the file header). */
@@ -172,218 +162,125 @@ export class BookWorker {
   start(): void {
     this.unlisten = this.o.rooms.listen({
       onLoaded: (room, doc) => {
-        if (room === this.o.room) this.observe(doc);
+        if (room === this.o.room) this.loop.watch(doc);
       },
       onUnloaded: (room) => {
-        if (room === this.o.room) this.unobserve();
+        if (room === this.o.room) this.loop.watch(undefined);
       },
     });
     const doc = this.o.rooms.loadedDoc(this.o.room);
-    if (doc) this.observe(doc);
+    if (doc) this.loop.watch(doc);
     this.keeper?.start();
-    this.schedule();
+    this.loop.start();
   }
 
   /** A device of this user connected to the book. */
   deviceConnected(): void {
-    this.event({ type: "deviceConnected", at: this.o.clock.now() });
+    this.loop.deviceConnected();
   }
 
   /** A device of this user left the book. */
   deviceDisconnected(): void {
-    this.event({ type: "deviceDisconnected", at: this.o.clock.now() });
+    this.loop.deviceDisconnected();
   }
 
   /** "Sync now": runs a cycle as soon as none is running; resolves when one has finished. */
-  syncNow(): Promise<WorkerStatus> {
-    if (this.stopped !== null) return Promise.resolve(this.status());
-    return new Promise((resolve) => {
-      if (this.running === undefined) {
-        this.waiters.push(() => resolve(this.status()));
-        this.runNow();
-        return;
-      }
-      // A cycle under way may have pulled before what the caller wants synced: one more cycle
-      // runs after it, and the caller waits for that one.
-      this.waitersForNext.push(() => resolve(this.status()));
-    });
+  async syncNow(): Promise<WorkerStatus> {
+    return this.withStandby(await this.loop.syncNow());
   }
 
   /** The worker's state. */
   status(): WorkerStatus {
-    const failed = this.state.failures > 0;
+    return this.withStandby(this.loop.status());
+  }
+
+  /** Scaled out, a worker that neither runs a cycle nor has stopped stands by while it lacks the lease. */
+  private withStandby(s: BookSyncStatus): WorkerStatus {
     const standby = this.keeper !== undefined && this.keeper.fence === undefined;
-    return {
-      state:
-        this.stopped !== null
-          ? "stopped"
-          : this.running !== undefined
-            ? "syncing"
-            : standby
-              ? "standby"
-              : failed
-                ? "backoff"
-                : "idle",
-      stoppedReason: this.stopped,
-      nextRunAt: this.stopped !== null ? null : nextRunAt(this.state, this.config),
-      lastReport: this.lastReport,
-      lastError: this.lastError?.message ?? null,
-      lastErrorCode: this.lastError?.code ?? null,
-      failures: this.state.failures,
-    };
+    return standby && (s.state === "idle" || s.state === "backoff") ? { ...s, state: "standby" } : s;
   }
 
   /** Stops scheduling; waits for a cycle in progress. Idempotent. */
   async stop(reason = "stopped"): Promise<void> {
-    if (this.stopped === null) this.stopped = reason;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     this.unlisten?.();
-    this.unobserve();
-    await this.running;
-    for (const w of this.waitersForNext.splice(0)) w();
+    await this.loop.stop(reason);
     await this.keeper?.stop();
     this.holdRoom(false);
-    for (const w of this.waiters.splice(0)) w();
   }
 
-  private observe(doc: Y.Doc): void {
-    if (this.observed?.doc === doc) return;
-    this.unobserve();
-    const intents = bookMaps(doc).intents;
-    const onIntents = (event: Y.YMapEvent<Intent>, tx: Y.Transaction): void => {
-      if (tx.origin === SALESFORCE_ORIGIN) return;
-      for (const change of event.changes.keys.values()) {
-        if (change.action === "add") {
-          this.event({ type: "intent", at: this.o.clock.now() });
-          return;
+  /** Holds the room for one cycle (fenced when scaled out), or stands by while another instance holds the book. */
+  private async acquire(): Promise<SyncLoopHold | "standby"> {
+    const fence = this.keeper ? await this.keeper.renew() : undefined;
+    if (this.keeper && fence === undefined) return "standby";
+    const lease = await this.o.rooms.lease(this.o.room, fence);
+    let fenceRefused = false;
+    return {
+      doc: lease.doc,
+      // Makes the cycle's writes so far durable before a Salesforce write (fenced when scaled out).
+      beforeWrite: async () => {
+        if (!lease.committed) return this.o.rooms.flush();
+        try {
+          await lease.committed();
+        } catch (err) {
+          if (err instanceof LeaseLostError) fenceRefused = true;
+          throw err;
         }
-      }
+      },
+      release: () => lease.release(),
+      lost: () => fenceRefused,
     };
-    intents.observe(onIntents);
-    this.observed = { doc, off: () => intents.unobserve(onIntents) };
   }
 
-  private unobserve(): void {
-    this.observed?.off();
-    this.observed = undefined;
-  }
-
-  private event(e: TriggerEvent): void {
-    if (this.stopped !== null) return;
-    this.state = reduceTrigger(this.state, e, this.config);
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.stopped !== null) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const at = nextRunAt(this.state, this.config);
-    if (at === null) return;
-    const delay = Math.max(0, at - this.o.clock.now());
-    this.timer = setTimeout(() => this.runNow(), delay);
-    // A pending schedule must not keep a process alive on its own.
-    this.timer.unref?.();
-  }
-
-  private runNow(): void {
-    if (this.running !== undefined || this.stopped !== null) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.state = reduceTrigger(this.state, { type: "cycleStarted", at: this.o.clock.now() }, this.config);
-    this.running = this.cycle().finally(() => {
-      this.running = undefined;
-      for (const w of this.waiters.splice(0)) w();
-      if (this.waitersForNext.length > 0 && this.stopped === null) {
-        this.waiters.push(...this.waitersForNext.splice(0));
-        this.runNow();
-        return;
-      }
-      this.schedule();
-    });
-  }
-
-  private async cycle(): Promise<void> {
-    const started = this.o.clock.now();
-    let ok = false;
-    // A first sync with pages left (the report's `more`): the next cycle runs at once.
-    let more = false;
-    let usage: { used: number; max: number } | undefined;
-    let lease: WorkerRoomLease | undefined;
-    let attempted = false;
-    this.fenceRefused = false;
-    try {
-      const fence = this.keeper ? await this.keeper.renew() : undefined;
-      // Another instance holds the book: it runs the cycle. This one stands by (see LeaseKeeper).
-      if (this.keeper && fence === undefined) {
-        ok = true;
-        return;
-      }
-      lease = await this.o.rooms.lease(this.o.room, fence);
-      const held = lease;
-      const port = await this.o.port();
-      attempted = true;
-      const exit = await Effect.runPromiseExit(
-        runCycle({
-          doc: lease.doc,
-          port,
-          userId: this.o.userId,
-          orgId: this.o.orgId,
-          now: () => new Date(this.o.clock.now()),
-          random: this.o.random,
-          beforeWrite: () => Effect.tryPromise(() => this.committed(held)),
-          activityWindowDays: this.o.activityWindowDays,
-          extraFields: this.o.extraFields,
-          sendingLeaseMs: this.cycles === 0 ? 0 : undefined,
-        }),
-      );
-      const u = port.usage();
-      usage = { used: u.used, max: u.max };
+  /** Metrics, logs and the record index of a finished cycle; `onFailed` for a failure that did not revoke. */
+  private afterCycle(outcome: SyncLoopOutcome): void {
+    if (outcome.kind === "standby") return;
+    const ms = this.o.clock.now() - outcome.startedAt;
+    if (outcome.port !== undefined && outcome.doc !== undefined) {
+      const u = outcome.port.usage();
       this.o.metrics.salesforceCalls += u.callsMade - this.callsSeen;
       this.callsSeen = u.callsMade;
       if (u.max > 0) this.o.metrics.setUsage(this.o.orgId, u.used, u.max);
-      this.o.metrics.setQueued(this.o.room, openIntents(lease.doc));
-      if (Exit.isSuccess(exit)) {
-        ok = true;
-        this.recordIds = recordIdsOf(lease.doc);
-        this.lastReport = exit.value;
-        more = exit.value.more;
-        this.lastError = null;
-        this.o.metrics.cycle(exit.value.skipped ? "skipped" : "ok", (this.o.clock.now() - started) / 1000);
+      this.o.metrics.setQueued(this.o.room, openIntents(outcome.doc));
+    }
+    switch (outcome.kind) {
+      case "ok": {
+        const r = outcome.report;
+        this.recordIds = recordIdsOf(outcome.doc);
+        this.o.metrics.cycle(r.skipped ? "skipped" : "ok", ms / 1000);
         this.o.logger.log("info", "sync.cycle", {
           room: this.o.room,
-          ms: this.o.clock.now() - started,
-          pushed: exit.value.pushed,
-          applied: exit.value.applied,
-          failed: exit.value.failed,
-          calls: exit.value.apiUsage.callsMade,
+          ms,
+          pushed: r.pushed,
+          applied: r.applied,
+          failed: r.failed,
+          calls: r.apiUsage.callsMade,
         });
-      } else if (this.fenceRefused) {
-        this.keeper?.lost();
-      } else {
-        this.fail(fromCause(exit.cause), started, lease.doc);
+        return;
       }
-    } catch (err) {
-      if (this.fenceRefused) this.keeper?.lost();
-      else this.fail(fromThrown(err), started, lease?.doc);
-    } finally {
-      if (attempted) this.cycles++;
-      lease?.release();
-      this.state = reduceTrigger(
-        this.state,
-        { type: "cycleFinished", at: this.o.clock.now(), ok, apiUsage: usage, more },
-        this.config,
-      );
+      case "lost":
+        this.keeper?.lost();
+        return;
+      case "failed": {
+        const { failure } = outcome;
+        this.o.metrics.cycle("failed", ms / 1000);
+        this.o.metrics.error(failure.tag);
+        this.o.logger.log("warn", "sync.cycle_failed", {
+          room: this.o.room,
+          error: failure.tag,
+          errorCode: failure.code,
+        });
+        if (outcome.recordError !== undefined) {
+          // The room's own containment handles a doc that cannot take writes; say so once here.
+          this.o.logger.log("error", "sync.status_write_failed", {
+            room: this.o.room,
+            error: errorName(outcome.recordError),
+          });
+        }
+        if (!failure.revoked) this.o.onFailed?.(failure.tag);
+        return;
+      }
     }
   }
-
-  private callsSeen = 0;
-  private cycles = 0;
-  /** The ids of the records the book held after its last successful cycle. */
-  private recordIds: ReadonlySet<string> = new Set();
-  /** The room, held while this instance holds the book's lease (scale-out). */
-  private roomHold: Promise<WorkerRoomLease | undefined> | undefined;
 
   /**
    * Keeps the room loaded while this instance holds the book's lease, so that an intent a device
@@ -393,48 +290,11 @@ export class BookWorker {
     const previous = this.roomHold;
     this.roomHold = undefined;
     void previous?.then((l) => l?.release());
-    if (!held || this.stopped !== null) return;
+    if (!held || this.loop.stopped) return;
     this.roomHold = this.o.rooms.lease(this.o.room, this.keeper?.fence).catch((err: unknown) => {
       this.o.logger.log("warn", "sync.room_hold_failed", { room: this.o.room, error: errorName(err) });
       return undefined;
     });
-  }
-
-  /** Makes the cycle's writes so far durable before a Salesforce write (fenced when scaled out). */
-  private async committed(lease: WorkerRoomLease): Promise<void> {
-    if (!lease.committed) return this.o.rooms.flush();
-    try {
-      await lease.committed();
-    } catch (err) {
-      if (err instanceof LeaseLostError) this.fenceRefused = true;
-      throw err;
-    }
-  }
-
-  private fail(failure: Failure, started: number, doc: Y.Doc | undefined): void {
-    this.lastError = failure;
-    this.o.metrics.cycle("failed", (this.o.clock.now() - started) / 1000);
-    this.o.metrics.error(failure.tag);
-    this.o.logger.log("warn", "sync.cycle_failed", { room: this.o.room, error: failure.tag, errorCode: failure.code });
-    if (!failure.recorded && doc !== undefined) {
-      try {
-        writeSyncError(doc, failure, new Date(this.o.clock.now()));
-      } catch (err) {
-        // The room's own containment handles a doc that cannot take writes; say so once here.
-        this.o.logger.log("error", "sync.status_write_failed", {
-          room: this.o.room,
-          error: err instanceof Error ? err.name : typeof err,
-        });
-      }
-    }
-    if (failure.revoked) {
-      this.stopped = "revoked";
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      this.o.onRevoked(failure.message);
-    } else {
-      this.o.onFailed?.(failure.tag);
-    }
   }
 }
 
