@@ -35,7 +35,8 @@ export interface ErrorContext {
 
 const RATE_LIMIT_CODES = new Set(["REQUEST_LIMIT_EXCEEDED", "TOO_MANY_REQUESTS", "ERROR_HTTP_429", "ERROR_HTTP_420"]);
 const SESSION_CODES = new Set(["INVALID_SESSION_ID", "INVALID_AUTH_HEADER", "ERROR_HTTP_401"]);
-const REVOKED_CODES = new Set([
+/** OAuth error codes after which the grant is gone for good (`Revoked`; a session's `revoked`). */
+export const REVOKED_CODES: ReadonlySet<string> = new Set([
   "invalid_grant",
   "inactive_user",
   "inactive_org",

@@ -27,6 +27,7 @@ import {
 } from "@tandem/engine";
 import { Effect } from "effect";
 import type { SalesforceTokens } from "../auth/tokens.js";
+import { REVOKED_CODES } from "../errors/map-error.js";
 import { OAuthFailed } from "../errors/oauth-failed.js";
 import {
   createSalesforcePort,
@@ -67,15 +68,6 @@ export interface SessionInit {
   readonly onTokens?: ((tokens: SalesforceTokens) => void) | undefined;
   readonly portOptions?: SessionPortOptions | undefined;
 }
-
-/** Failures after which the grant is gone for good (as the port's error mapper reads them). */
-const REVOKED_CODES = new Set([
-  "invalid_grant",
-  "inactive_user",
-  "inactive_org",
-  "invalid_client_id",
-  "invalid_client",
-]);
 
 function signInError(cause: unknown): SalesforceSignInError {
   if (cause instanceof SalesforceSignInError) return cause;
