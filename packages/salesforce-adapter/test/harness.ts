@@ -12,7 +12,7 @@ import {
   type ScopePull,
   type Watermarks,
 } from "@tandem/engine";
-import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
+import { createEmulator, type Emulator, type EmulatorOptions } from "@tandem/salesforce-emulator";
 import { Effect } from "effect";
 import { Connection } from "jsforce";
 import { createAuthorizeUrl, exchangeCode, type SignedInTokens } from "../src/auth/oauth.js";
@@ -197,9 +197,12 @@ export interface RepOrg {
   create(sobject: string, fields: Record<string, unknown>): Promise<SalesforceId>;
 }
 
-/** Starts a `small` emulated org with `seed` and signs its first Standard User in. */
-export async function startRepOrg(seed: string): Promise<RepOrg> {
-  const sf = await createEmulator({ port: 0, dataset: "small", seed });
+/**
+ * Starts a `small` emulated org with `seed` (and any other emulator options, e.g.
+ * `{ sharedActivities: false }`) and signs its first Standard User in.
+ */
+export async function startRepOrg(seed: string, options: Omit<EmulatorOptions, "seed"> = {}): Promise<RepOrg> {
+  const sf = await createEmulator({ port: 0, dataset: "small", ...options, seed });
   const user = sf.users.find((u) => sf.control.userSetup(u.id).profile?.name === "Standard User");
   if (user === undefined) throw new Error("a rep is needed");
   const rep = await signIn(sf, user.username);

@@ -3,7 +3,8 @@
  * connection.
  *
  * Invariant: every call acts as that user (their OAuth token); the port keeps no state
- * between calls except the connection (tokens) and the usage counters.
+ * between calls except the connection (tokens), the usage counters and what it learned of the
+ * org (`OrgFeatures`: no Shared Activities).
  */
 import type { ApiUsage, SalesforcePort } from "@tandem/engine";
 import type { OAuthClientConfig, SalesforceTokens } from "../auth/tokens.js";
@@ -92,6 +93,7 @@ export function createSalesforcePort(options: SalesforcePortOptions): Salesforce
     bulkThreshold: options.bulkThreshold ?? DEFAULT_PULL_OPTIONS.bulkThreshold,
     bulkPageRecords: options.bulkPageRecords ?? DEFAULT_PULL_OPTIONS.bulkPageRecords,
     bulkPollMs: DEFAULT_PULL_OPTIONS.bulkPollMs,
+    orgFeatures: { noSharedActivities: false },
   };
   const idempotency = resolveIdempotency(options.idempotency);
   return {

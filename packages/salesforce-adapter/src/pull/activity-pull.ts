@@ -14,7 +14,8 @@
  * activity updates its `WhoIds`, a promoted contact's history joins at once, and a deleted
  * activity (or one that left the window) is reported removed. An org without Shared Activities
  * answers the relation reads `INVALID_TYPE`: the pull then relates by `WhoId` alone and leaves
- * `WhoIds` out.
+ * `WhoIds` out, and notes it in `options.orgFeatures`, so the port's later pulls read by `WhoId`
+ * at once (an unchanged poll stays one call instead of paying a failed attempt every time).
  *
  * Known limits (the request carries mirrored ids only, not each activity's stamp and
  * `WhoIds`): a relation removed from an activity that stays in the book is seen only if
@@ -187,11 +188,14 @@ export function pullActivities(
   return Effect.gen(function* () {
     const readOptions = { useComposite: options.useComposite };
     const planOptions = { maxUrlLength: options.maxUrlLength };
-    let shared = true;
+    const features = options.orgFeatures;
+    let shared = features?.noSharedActivities !== true;
     let round1 = planActivityRound1(request, { ...planOptions, shared }, client);
     let rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
-    if (Result.isFailure(rows1) && isNoSharedActivities(rows1.failure)) {
+    if (shared && Result.isFailure(rows1) && isNoSharedActivities(rows1.failure)) {
       shared = false;
+      // For the port's life: an org cannot switch Shared Activities off.
+      if (features !== undefined) features.noSharedActivities = true;
       round1 = planActivityRound1(request, { ...planOptions, shared }, client);
       rows1 = rowsByKind(round1, yield* runReads(client, round1.reads, readOptions));
     }

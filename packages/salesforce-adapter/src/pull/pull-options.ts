@@ -1,6 +1,26 @@
 /**
- * Tunables shared by the pulls, with the defaults the port uses.
+ * Tunables shared by the pulls, with the defaults the port uses, and what a port learns about
+ * its org along the way ({@link OrgFeatures}).
+ *
+ * Invariant: the defaults hold no state; an `OrgFeatures` belongs to one port (one client).
  */
+
+/**
+ * What a port has learned about its org and keeps for its life.
+ *
+ * @remarks `noSharedActivities` becomes true the first time the org answers a TaskRelation /
+ * EventRelation read as an org without Shared Activities; later activity pulls then read by
+ * `WhoId` alone without trying the relations first. It never turns back: an org cannot switch
+ * Shared Activities off, and one that switches it on is found out by a new port (after a
+ * restart).
+ * @example
+ * ```ts
+ * const options: PullOptions = { ...DEFAULT_PULL_OPTIONS, orgFeatures: { noSharedActivities: false } };
+ * ```
+ */
+export interface OrgFeatures {
+  noSharedActivities: boolean;
+}
 
 /** Options of the scope and activity pulls. */
 export interface PullOptions {
@@ -24,8 +44,11 @@ export interface PullOptions {
   readonly bulkPageRecords: number;
   /** First wait between polls of a Bulk job's state (ms); it doubles up to 10 s. Default 500. */
   readonly bulkPollMs: number;
+  /** Where the port remembers what it learned of the org; absent: each pull finds out afresh. */
+  readonly orgFeatures?: OrgFeatures | undefined;
 }
 
+/** The defaults (no {@link OrgFeatures}: a port adds its own). */
 export const DEFAULT_PULL_OPTIONS: PullOptions = {
   overlapMs: 5 * 60_000,
   maxUrlLength: 8_000,

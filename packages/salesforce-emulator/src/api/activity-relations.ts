@@ -8,7 +8,8 @@
  * AccountId are derived from what it points at. Emulator's choice: creating or deleting a
  * relation row through the API bumps the parent activity's SystemModstamp (not its
  * LastModifiedDate), so that a SystemModstamp-based incremental sync of Task/Event sees the
- * change in who the activity is shared with.
+ * change in who the activity is shared with. In an org without Shared Activities the schema
+ * serves no relation object: an activity then keeps no rows, its WhoId its only contact.
  */
 import { SalesforceApiError } from "../schema/errors.js";
 import type { ObjectDef } from "../schema/schema-types.js";
@@ -158,6 +159,8 @@ function touchParent(ctx: WriteContext, kind: RelationKind, row: SfRecord): void
 export function afterWrite(ctx: WriteContext, def: ObjectDef, draft: SfRecord, previous: SfRecord | undefined): void {
   const activity = byActivity(def.name);
   if (activity) {
+    // Without Shared Activities there is no relation object to keep rows in.
+    if (ctx.org.store.schema.object(activity.relation) === undefined) return;
     syncRelations(ctx, activity, draft, previous);
     return;
   }

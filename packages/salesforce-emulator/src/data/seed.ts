@@ -1,7 +1,8 @@
 /**
  * Deterministic seeded org data: users, stages and task statuses, accounts, contacts,
  * opportunities with contact roles, and a year of tasks and events (issue 3 §7); then profiles,
- * field-level security, record types, custom field values and shared activities (issue 20).
+ * field-level security, record types, custom field values and shared activities (issue 20) —
+ * the relation rows and shared activities only in an org with Shared Activities.
  *
  * Invariants: the same seed, dataset and anchor day give the same records; only the seeded
  * PRNG is used; records are built directly in their stored form (every field, schema order),
@@ -67,6 +68,8 @@ export interface SeedOptions {
   readonly clock: Clock;
   readonly sharing?: SharingDefaults | undefined;
   readonly externalIdFields?: readonly ExternalIdFieldOption[] | undefined;
+  /** The org has Shared Activities (TaskRelation / EventRelation). Default true. */
+  readonly sharedActivities?: boolean | undefined;
 }
 
 const USER_NAMES: readonly (readonly [string, string])[] = [
@@ -78,7 +81,7 @@ const USER_NAMES: readonly (readonly [string, string])[] = [
 /** Builds a fresh org from a seed. */
 export function seedOrg(options: SeedOptions): Org {
   const prng = createPrng(`${options.seed}:${options.dataset}`);
-  const schema = createOrgSchema(options.externalIdFields);
+  const schema = createOrgSchema(options.externalIdFields, { sharedActivities: options.sharedActivities });
   const store = new OrgStore(schema);
   const pod = base62(prng.int(62 * 10, 62 * 62 - 1), 2);
   const orgId = to18(`00D${pod}0${base62(prng.int(1_000_000, 900_000_000), 9)}`);
@@ -112,8 +115,10 @@ export function seedOrg(options: SeedOptions): Org {
   const extra = createPrng(`${options.seed}:${options.dataset}:setup`);
   const setup = seedOrgSetup(ctx, extra, users);
   seedCustomValues(ctx, extra, setup);
-  seedActivityRelations(ctx);
-  seedSharedActivities(ctx, extra, users, accounts);
+  if (options.sharedActivities !== false) {
+    seedActivityRelations(ctx);
+    seedSharedActivities(ctx, extra, users, accounts);
+  }
   return {
     orgId,
     pod,

@@ -3,6 +3,8 @@
  * setup objects, RecordType, Account, Contact, Opportunity, OpportunityStage,
  * OpportunityContactRole, Task, TaskStatus, Event, TaskRelation and EventRelation (files under
  * `sobjects/`) — with their child relationships and the configured custom external-id fields.
+ * An org without Shared Activities serves neither relation object nor their child relationships
+ * (`TaskRelations`, `EventRelations`), as a real one.
  *
  * Invariants: field order is the order of `GET /sobjects/X/{id}` without `fields`; every
  * reference field names its targets and relationship; long text areas are neither filterable
@@ -115,16 +117,30 @@ export interface OrgSchema {
   object(name: string): ObjectDef | undefined;
 }
 
+/** Options of {@link createOrgSchema} beyond the external-id fields. */
+export interface OrgSchemaOptions {
+  /** Serve TaskRelation / EventRelation (the org has Shared Activities). Default true. */
+  readonly sharedActivities?: boolean | undefined;
+}
+
+/** The objects only an org with Shared Activities serves. */
+const SHARED_ACTIVITY_OBJECTS: readonly string[] = ["TaskRelation", "EventRelation"];
+
 /** Builds the schema, adding the given custom external-id fields. */
-export function createOrgSchema(externalIdFields: readonly ExternalIdFieldOption[] = []): OrgSchema {
-  const objects: ObjectDef[] = objectSpecs().map((spec) => {
+export function createOrgSchema(
+  externalIdFields: readonly ExternalIdFieldOption[] = [],
+  options: OrgSchemaOptions = {},
+): OrgSchema {
+  const served = (name: string) => options.sharedActivities !== false || !SHARED_ACTIVITY_OBJECTS.includes(name);
+  const specs = objectSpecs().filter((spec) => served(spec.name));
+  const objects: ObjectDef[] = specs.map((spec) => {
     const custom = externalIdFields
       .filter((f) => f.object === spec.name)
       .map((f) =>
         field({ name: f.name, type: "string", externalId: true, unique: true, custom: true, idLookup: true }),
       );
     const fields = [...spec.fields, ...custom];
-    const childRelationships = CHILD_RELATIONSHIPS.filter((c) => c.parent === spec.name).map(
+    const childRelationships = CHILD_RELATIONSHIPS.filter((c) => c.parent === spec.name && served(c.childSObject)).map(
       ({ parent: _parent, ...rest }) => rest,
     );
     return {

@@ -70,6 +70,13 @@ export interface EmulatorOptions {
   readonly now?: (() => number) | undefined;
   /** Streaming API timings (`/cometd`): connect hold and client expiry. */
   readonly streaming?: StreamingOptions | undefined;
+  /**
+   * The org has Shared Activities (default true). False: TaskRelation / EventRelation and the
+   * `TaskRelations` / `EventRelations` child relationships are not served (`INVALID_TYPE`, as in
+   * such a real org), and an activity's only contact is its WhoId. A loaded data file keeps the
+   * setting it was created with.
+   */
+  readonly sharedActivities?: boolean | undefined;
 }
 
 /** A running emulator. */
@@ -108,6 +115,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
       clock: new Clock(0, options.now),
       sharing: { ...TYPICAL_SHARING, ...options.sharing },
       externalIdFields,
+      sharedActivities: options.sharedActivities,
     });
   const credentials = createPrng(`${org.seed}:oauth-client`);
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

@@ -58,6 +58,8 @@ interface Snapshot {
   readonly users: readonly OrgUser[];
   readonly sharing: SharingDefaults;
   readonly externalIdFields: readonly ExternalIdFieldOption[];
+  /** False for an org without Shared Activities; absent (files written before) means true. */
+  readonly sharedActivities?: boolean | undefined;
   readonly tables: Record<string, { fields: string[]; rows: SfValue[][] }>;
   readonly deletions: [string, number][];
   readonly refreshTokens: readonly (RefreshTokenRecord | LegacyRefreshTokenRecord)[];
@@ -90,6 +92,7 @@ export function snapshotOrg(org: Org, extras: PersistedExtras): string {
     users: org.users,
     sharing: org.sharing,
     externalIdFields: extras.externalIdFields,
+    sharedActivities: org.schema.object("TaskRelation") !== undefined,
     tables,
     deletions: [...org.store.deletions()],
     refreshTokens: extras.refreshTokens,
@@ -147,7 +150,7 @@ export function loadOrg(file: string, baseNow?: () => number): LoadedOrg | undef
   if (data?.format !== FORMAT || data.version !== 1) {
     throw new DataFileError(`${file} is not an emulator data file (format marker missing or unsupported version)`);
   }
-  const schema = createOrgSchema(data.externalIdFields);
+  const schema = createOrgSchema(data.externalIdFields, { sharedActivities: data.sharedActivities });
   const store = new OrgStore(schema);
   const deletedAt = new Map(data.deletions);
   for (const def of schema.objects) {
