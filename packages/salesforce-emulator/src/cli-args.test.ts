@@ -4,13 +4,24 @@ import { CliUsageError, parseCliArgs } from "./cli-args.js";
 describe("parseCliArgs", () => {
   it("reads every documented flag, in both --flag value and --flag=value forms", () => {
     expect(
-      parseCliArgs(["--port", "0", "--seed=s1", "--dataset", "large", "--data", "/tmp/x.json", "--no-control"]),
+      parseCliArgs([
+        "--port",
+        "0",
+        "--seed=s1",
+        "--dataset",
+        "large",
+        "--data",
+        "/tmp/x.json",
+        "--no-control",
+        "--no-shared-activities",
+      ]),
     ).toEqual({
       port: 0,
       seed: "s1",
       dataset: "large",
       dataFile: "/tmp/x.json",
       control: false,
+      sharedActivities: false,
     });
   });
 

@@ -9,7 +9,7 @@ import type { EmulatorOptions } from "./server/create-emulator.js";
 
 /** One-line usage text. */
 export const USAGE =
-  "usage: tandem-emulator [--port N] [--seed S] [--dataset small|medium|large] [--data FILE] [--no-control] [--token-ttl MS]";
+  "usage: tandem-emulator [--port N] [--seed S] [--dataset small|medium|large] [--data FILE] [--no-control] [--token-ttl MS] [--no-shared-activities]";
 
 /** Thrown for bad command-line flags. */
 export class CliUsageError extends Error {
@@ -28,6 +28,7 @@ export function parseCliArgs(args: readonly string[]): EmulatorOptions {
     dataFile?: string;
     control?: boolean;
     accessTokenTtlMs?: number;
+    sharedActivities?: boolean;
   } = {};
   for (let i = 0; i < args.length; i++) {
     const raw = args[i] ?? "";
@@ -64,6 +65,9 @@ export function parseCliArgs(args: readonly string[]): EmulatorOptions {
         break;
       case "--no-control":
         out.control = false;
+        break;
+      case "--no-shared-activities":
+        out.sharedActivities = false;
         break;
       case "--token-ttl": {
         const v = value();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `tandem-emulator [--port N] [--seed S] [--dataset small|medium|large] [--data FILE]
- * [--no-control] [--token-ttl MS]`: starts the emulator and prints ONE JSON line on stdout
+ * [--no-control] [--token-ttl MS] [--no-shared-activities]`: starts the emulator and prints ONE JSON line on stdout
  * when ready: `{"url","clientId","clientSecret","users":[{"id","username","password","name"}]}`
  * (the package README). Bad flags exit 2 with a message on stderr; SIGINT/SIGTERM close cleanly.
  *
