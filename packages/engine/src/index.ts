@@ -265,7 +265,13 @@ export {
   type TriggerEvent,
   type TriggerState,
 } from "./runner/trigger-policy.js";
-export { type BookView, type BookViewOptions, createBookView } from "./views/book-view.js";
+export {
+  BOOK_VIEW_STEP_OPPORTUNITIES,
+  type BookView,
+  type BookViewOptions,
+  createBookView,
+  createBookViewInSteps,
+} from "./views/book-view.js";
 export { deriveOrg, fieldInfo, isClosedStage, picklistValues, recordUrl, stageRank } from "./views/org-view.js";
 export {
   bookRecommendations,

@@ -13,6 +13,7 @@
  * This is the app chunk's root, loaded by `ui/start.tsx` (it brings Yjs and the engine),
  * which may have opened and read the remembered book already while it showed the snapshot.
  */
+import { createBookViewInSteps } from "@tandem/engine";
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
   deviceId,
@@ -45,18 +46,26 @@ export function openBook(me: Me): BookHandle {
   return createBookHandle(me, connect(me), deviceId(window.localStorage));
 }
 
+/** Opportunities the engine derives per task while it builds the view of a loaded book. */
+const VIEW_STEP_OPPORTUNITIES = 250;
+
 /**
  * Opens a book on this device and resolves once it has been read from IndexedDB, with the
  * engine's view made only then (`ui/start.tsx`, with a snapshot on screen): a view made
  * before would follow the whole book arriving change by change, which costs more than
- * building it once from the loaded doc. A task boundary separates the two, so the browser
- * handles input between reading the book and deriving its view.
+ * building it once from the loaded doc. The view is built in steps (`createBookViewInSteps`),
+ * one task each, so the browser handles input while a large book's view is derived; a change
+ * arriving meanwhile is in the view it resolves with.
  */
 export async function openLoadedBook(me: Me): Promise<BookHandle> {
   const connection = connect(me);
   await connection.whenLocalLoaded();
-  await yieldToBrowser();
-  return createBookHandle(me, connection, deviceId(window.localStorage));
+  const steps = createBookViewInSteps(connection.doc, {}, VIEW_STEP_OPPORTUNITIES);
+  for (;;) {
+    await yieldToBrowser();
+    const step = steps.next();
+    if (step.done) return createBookHandle(me, connection, deviceId(window.localStorage), step.value);
+  }
 }
 
 function connect(me: Me): BookConnection {

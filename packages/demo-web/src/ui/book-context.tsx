@@ -58,10 +58,17 @@ function writeSnapshots(me: Me, connection: BookConnection, view: BookView): Sna
   });
 }
 
-/** Wires the engine's view and device API onto an open book connection. */
-export function createBookHandle(me: Me, connection: BookConnection, deviceId: string): BookHandle {
+/**
+ * Wires the engine's view and device API onto an open book connection; `view`, when given, is
+ * the engine's view of `connection.doc` built already (`ui/app.tsx` builds it in steps).
+ */
+export function createBookHandle(
+  me: Me,
+  connection: BookConnection,
+  deviceId: string,
+  view: BookView = createBookView(connection.doc),
+): BookHandle {
   const maps = bookMaps(connection.doc);
-  const view = createBookView(connection.doc);
   // Time passing changes no document: re-judge "last interaction" and "next meeting" each minute.
   refreshers.set(
     view,

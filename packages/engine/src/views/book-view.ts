@@ -18,14 +18,22 @@
  * 20,000 contacts does not look at the other 19,999. A `meta.org` change to the user's time zone
  * re-judges everything. The ordered list in a snapshot is materialised when a snapshot is first read
  * after a change (one pass over the ordered ids, no re-derivation).
+ *
+ * Building: `createBookViewInSteps` is the build as a generator the caller drives (a client yields
+ * to the browser between steps); `createBookView` drives it to the end in one call, with the
+ * one-pass index and contact builds. Both give the same view: the stepped build indexes the
+ * records in `BookIndexes.build`'s order (`book-index-steps.ts`), computes contacts by
+ * `ContactCache.update` on the empty cache (what `build` computes, `contact-cache.ts`), and
+ * re-derives at its end whatever changed between its steps.
  */
 import type * as Y from "yjs";
 import { byHlc } from "../doc/intent-state.js";
-import { bookMaps } from "../doc/layout.js";
+import { type BookMaps, bookMaps } from "../doc/layout.js";
 import { DEFAULT_KEY_INTERACTION_WINDOW_DAYS } from "../reconcile/key-contacts.js";
-import { createViewChanges, observeBook } from "./book-changes.js";
+import { createViewChanges, observeBook, type ViewChanges } from "./book-changes.js";
 import { compareOpps, deriveIntentView, deriveOpportunity, deriveSync } from "./book-derive.js";
-import { BookIndexes, IntentLists, type ViewSource } from "./book-indexes.js";
+import { indexBookInSteps } from "./book-index-steps.js";
+import { type BookIndexes, IntentLists, type ViewSource } from "./book-indexes.js";
 import { ContactCache } from "./contact-cache.js";
 import { deriveOrg } from "./org-view.js";
 import { createZone, type Zone } from "./time-order.js";
@@ -82,10 +90,14 @@ function listOf(source: ViewSource, ids: Iterable<string>, order: (a: IntentView
   return out.sort(order);
 }
 
+/** Opportunities derived per step of {@link createBookViewInSteps} unless told otherwise. */
+export const BOOK_VIEW_STEP_OPPORTUNITIES = 250;
+
 /**
  * Creates the live view of a book document.
  *
  * @remarks Call {@link BookView.dispose} when done. Works on any replica (device or worker).
+ * Builds the view in one call; {@link createBookViewInSteps} builds the same view in steps.
  * @example
  * ```ts
  * const view = createBookView(doc, { now: () => new Date() });
@@ -93,108 +105,227 @@ function listOf(source: ViewSource, ids: Iterable<string>, order: (a: IntentView
  * ```
  */
 export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookView {
+  const steps = createBookViewInSteps(doc, options, Number.POSITIVE_INFINITY);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/** Per step of {@link createBookViewInSteps}, records indexed and contacts computed per opportunity derived (about the same time). */
+const INDEX_PER_OPPORTUNITY = 80;
+const CONTACTS_PER_OPPORTUNITY = 12;
+
+/**
+ * {@link createBookView} in steps: a generator that pauses about every time it has done the work
+ * of deriving `every` opportunities — while indexing the book's records, computing its contacts
+ * and deriving its opportunities — and before reading the first snapshot, then returns the view:
+ * the one `createBookView` would return on the document as it is when the last step ends, with
+ * its first snapshot already read.
+ *
+ * @remarks The document may change between steps (a sync message, a local write): a change while
+ * the records are indexed starts the indexing over (three times at most, then the rest is one
+ * step); after that the view follows the document, and the last step re-derives what the changes
+ * touched, without notifying anyone (there are no listeners yet) and at snapshot version 0.
+ * Abandoning the build midway, call `return()` on the generator so that it stops observing the
+ * document.
+ * @example
+ * ```ts
+ * const steps = createBookViewInSteps(doc, {}, 500);
+ * let step = steps.next();
+ * for (; !step.done; step = steps.next()) await new Promise((r) => setTimeout(r));
+ * const view = step.value;
+ * ```
+ */
+export function* createBookViewInSteps(
+  doc: Y.Doc,
+  options: BookViewOptions = {},
+  every: number = BOOK_VIEW_STEP_OPPORTUNITIES,
+): Generator<void, BookView, void> {
+  const stepped = Number.isFinite(every);
   const maps = bookMaps(doc);
-  const ix = new BookIndexes();
+  const ix = yield* indexBookInSteps(doc, maps, every * INDEX_PER_OPPORTUNITY);
+  // In the indexing's last step: from here on every change keeps the indexes current and marks
+  // what it touches, to re-derive once the build ends (or at once, after it).
+  const state = createState(maps, ix, options);
+  const { source, contacts, lists, changes, cache, clock } = state;
+  let built = false;
+  const onAfterTransaction = (): void => {
+    if (built) flushAndNotify(state);
+  };
+  const stopObserving = observeBook(source, changes);
+  doc.on("afterTransaction", onAfterTransaction);
+  try {
+    for (const id of maps.intents.keys()) lists.refresh(id);
+    yield;
+    const builtAt = clock.now().getTime();
+    if (!stepped) contacts.build(builtAt);
+    else {
+      // On an empty cache, updating every contact computes what `build` does (contact-cache.ts).
+      const ids = [...maps.contacts.keys()];
+      const perStep = every * CONTACTS_PER_OPPORTUNITY;
+      for (let i = 0; i < ids.length; i += perStep) {
+        contacts.update(ids.slice(i, i + perStep), builtAt);
+        yield;
+      }
+    }
+    let derived = 0;
+    for (const id of stepped ? [...maps.opportunities.keys()] : maps.opportunities.keys()) {
+      const view = deriveOpportunity(source, contacts, id, builtAt);
+      if (view !== undefined) cache.set(id, view);
+      if (++derived % every === 0) yield;
+    }
+    yield;
+    // What changed during the build, as a fresh view would show it; still version 0.
+    applyChanges(state);
+    built = true;
+  } finally {
+    if (!built) {
+      doc.off("afterTransaction", onAfterTransaction);
+      stopObserving();
+    }
+  }
+  const view = viewOf(state, () => {
+    doc.off("afterTransaction", onAfterTransaction);
+    stopObserving();
+  });
+  view.getSnapshot();
+  return view;
+}
+
+/** Everything a view holds: the document's maps, the indexes and caches derived from it. */
+interface ViewState {
+  readonly maps: BookMaps;
+  readonly ix: BookIndexes;
+  readonly clock: ViewSource["clock"];
+  zone: Zone;
+  readonly source: ViewSource;
+  readonly contacts: ContactCache;
+  readonly lists: IntentLists;
+  readonly changes: ViewChanges;
+  readonly cache: Map<string, OpportunityView>;
+  readonly listeners: Set<() => void>;
+  orderedIds: string[];
+  version: number;
+  snapshot: BookSnapshot | null;
+  syncView: SyncView | null;
+  orgView: OrgView | null;
+}
+
+function createState(maps: BookMaps, ix: BookIndexes, options: BookViewOptions): ViewState {
   const clock = {
     now: options.now ?? (() => new Date()),
     interactionWindowDays: options.interactionWindowDays ?? DEFAULT_KEY_INTERACTION_WINDOW_DAYS,
   };
   let zone: Zone = createZone(deriveOrg(maps).timeZone);
   const source: ViewSource = { maps, ix, clock, zone: () => zone };
-  const contacts = new ContactCache(source);
-  const lists = new IntentLists(maps, ix);
-  const changes = createViewChanges();
-  const cache = new Map<string, OpportunityView>();
-  const listeners = new Set<() => void>();
-  let orderedIds: string[] = [];
-  let version = 0;
-  let snapshot: BookSnapshot | null = null;
-  let syncView: SyncView | null = null;
-  let orgView: OrgView | null = null;
+  return {
+    maps,
+    ix,
+    clock,
+    get zone() {
+      return zone;
+    },
+    set zone(next: Zone) {
+      zone = next;
+    },
+    source,
+    contacts: new ContactCache(source),
+    lists: new IntentLists(maps, ix),
+    changes: createViewChanges(),
+    cache: new Map(),
+    listeners: new Set(),
+    orderedIds: [],
+    version: 0,
+    snapshot: null,
+    syncView: null,
+    orgView: null,
+  };
+}
 
-  // Initial build.
-  ix.build(maps);
-  for (const id of maps.intents.keys()) lists.refresh(id);
-  const builtAt = clock.now().getTime();
-  contacts.build(builtAt);
-  for (const id of maps.opportunities.keys()) {
-    const view = deriveOpportunity(source, contacts, id, builtAt);
-    if (view !== undefined) cache.set(id, view);
+/** A new time zone re-judges every contact and opportunity. */
+function followZone(state: ViewState): void {
+  const { changes, maps, contacts, cache } = state;
+  changes.org = false;
+  const timeZone = deriveOrg(maps).timeZone;
+  if (timeZone === state.zone.timeZone) return;
+  state.zone = createZone(timeZone);
+  for (const id of contacts.allIds()) changes.contacts.add(id);
+  for (const id of maps.opportunities.keys()) changes.opps.add(id);
+  for (const id of cache.keys()) changes.opps.add(id);
+}
+
+/** Re-derives what the recorded changes touched; `false` if nothing had changed. */
+function applyChanges(state: ViewState): boolean {
+  const { changes, contacts, cache, source, lists } = state;
+  if (!changes.any) return false;
+  changes.any = false;
+  if (changes.org) followZone(state);
+  const nowMs = state.clock.now().getTime();
+  contacts.update(changes.contacts, nowMs);
+  changes.contacts.clear();
+  for (const id of changes.opps) {
+    const prev = cache.get(id);
+    const next = deriveOpportunity(source, contacts, id, nowMs);
+    if (next === undefined) {
+      if (prev !== undefined) changes.order = true;
+      cache.delete(id);
+    } else {
+      if (prev === undefined || compareOpps(prev, next) !== 0) changes.order = true;
+      cache.set(id, next);
+    }
   }
-  const stopObserving = observeBook(source, changes);
+  changes.opps.clear();
+  for (const id of changes.intentLists) lists.refresh(id);
+  if (changes.intentLists.size > 0) changes.sync = true;
+  changes.intentLists.clear();
+  if (changes.sync) {
+    state.syncView = null;
+    state.orgView = null;
+  }
+  changes.sync = false;
+  state.snapshot = null;
+  return true;
+}
 
-  /** A new time zone re-judges every contact and opportunity. */
-  const followZone = (): void => {
-    changes.org = false;
-    const timeZone = deriveOrg(maps).timeZone;
-    if (timeZone === zone.timeZone) return;
-    zone = createZone(timeZone);
-    for (const id of contacts.allIds()) changes.contacts.add(id);
-    for (const id of maps.opportunities.keys()) changes.opps.add(id);
-    for (const id of cache.keys()) changes.opps.add(id);
-  };
-  const flush = (): void => {
-    if (!changes.any) return;
-    changes.any = false;
-    if (changes.org) followZone();
-    const nowMs = clock.now().getTime();
-    contacts.update(changes.contacts, nowMs);
-    changes.contacts.clear();
-    for (const id of changes.opps) {
-      const prev = cache.get(id);
-      const next = deriveOpportunity(source, contacts, id, nowMs);
-      if (next === undefined) {
-        if (prev !== undefined) changes.order = true;
-        cache.delete(id);
-      } else {
-        if (prev === undefined || compareOpps(prev, next) !== 0) changes.order = true;
-        cache.set(id, next);
-      }
-    }
-    changes.opps.clear();
-    for (const id of changes.intentLists) lists.refresh(id);
-    if (changes.intentLists.size > 0) changes.sync = true;
-    changes.intentLists.clear();
-    if (changes.sync) {
-      syncView = null;
-      orgView = null;
-    }
-    changes.sync = false;
-    version++;
-    snapshot = null;
-    for (const listener of [...listeners]) listener();
-  };
-  const onAfterTransaction = (): void => flush();
-  doc.on("afterTransaction", onAfterTransaction);
+/** After a transaction: re-derives, then a new snapshot version and the listeners. */
+function flushAndNotify(state: ViewState): void {
+  if (!applyChanges(state)) return;
+  state.version++;
+  for (const listener of [...state.listeners]) listener();
+}
 
+function snapshotOf(state: ViewState): BookSnapshot {
+  const { changes, cache, source, lists, maps } = state;
+  if (changes.order) {
+    state.orderedIds = [...cache.values()].sort(compareOpps).map((v) => v.id);
+    changes.order = false;
+  }
+  const opportunities: OpportunityView[] = [];
+  for (const id of state.orderedIds) {
+    const v = cache.get(id);
+    if (v !== undefined) opportunities.push(v);
+  }
+  if (state.syncView === null) state.syncView = deriveSync(source, lists);
+  if (state.orgView === null) state.orgView = deriveOrg(maps);
+  return {
+    version: state.version,
+    opportunities,
+    pending: listOf(source, lists.open, oldestFirst),
+    conflicts: listOf(source, lists.conflicts, oldestFirst),
+    failed: listOf(source, lists.failed, (a, b) => -oldestFirst(a, b)),
+    sync: state.syncView,
+    org: state.orgView,
+  };
+}
+
+function viewOf(state: ViewState, stop: () => void): BookView {
+  const { listeners, cache, source, contacts, changes } = state;
   return {
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
     getSnapshot() {
-      if (snapshot !== null) return snapshot;
-      if (changes.order) {
-        orderedIds = [...cache.values()].sort(compareOpps).map((v) => v.id);
-        changes.order = false;
-      }
-      const opportunities: OpportunityView[] = [];
-      for (const id of orderedIds) {
-        const v = cache.get(id);
-        if (v !== undefined) opportunities.push(v);
-      }
-      if (syncView === null) syncView = deriveSync(source, lists);
-      if (orgView === null) orgView = deriveOrg(maps);
-      snapshot = {
-        version,
-        opportunities,
-        pending: listOf(source, lists.open, oldestFirst),
-        conflicts: listOf(source, lists.conflicts, oldestFirst),
-        failed: listOf(source, lists.failed, (a, b) => -oldestFirst(a, b)),
-        sync: syncView,
-        org: orgView,
-      };
-      return snapshot;
+      if (state.snapshot === null) state.snapshot = snapshotOf(state);
+      return state.snapshot;
     },
     getOpportunity(id) {
       return cache.get(id);
@@ -203,7 +334,7 @@ export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookV
       return deriveIntentView(source, id);
     },
     refresh() {
-      const nowMs = clock.now().getTime();
+      const nowMs = state.clock.now().getTime();
       // Contacts whose view did not change keep their objects, so comparing by identity first is cheap.
       contacts.update(contacts.allIds(), nowMs);
       for (const [id, prev] of cache) {
@@ -212,11 +343,10 @@ export function createBookView(doc: Y.Doc, options: BookViewOptions = {}): BookV
       }
       if (changes.opps.size === 0) return;
       changes.any = true;
-      flush();
+      flushAndNotify(state);
     },
     dispose() {
-      doc.off("afterTransaction", onAfterTransaction);
-      stopObserving();
+      stop();
       listeners.clear();
     },
   };
