@@ -69,7 +69,9 @@ function opportunityContacts(
 ): { keyContacts: ContactView[]; otherContacts: () => ReadonlyArray<ContactView> } {
   const { maps, ix } = source;
   const rolesOf = new Map<string, KeyEvidence[]>();
-  for (const roleId of ix.rolesByOpp.get(id)) {
+  // By id: the index's order depends on the order changes arrived in, and a live view must list
+  // a contact's roles as a fresh one does.
+  for (const roleId of [...ix.rolesByOpp.get(id)].sort()) {
     const r = maps.contactRoles.get(roleId);
     if (r === undefined) continue;
     const list = rolesOf.get(r.ContactId) ?? [];
