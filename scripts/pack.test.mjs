@@ -98,6 +98,7 @@ describe("the packed libraries", () => {
       const manifest = JSON.parse(readFileSync(join(project.app, "node_modules", "@tandem", pkg, "package.json")));
       expect(manifest.private, pkg).not.toBe(true);
       expect(JSON.stringify(manifest), `${pkg} keeps no workspace: ranges`).not.toContain("workspace:");
+      expect(JSON.stringify(manifest.exports), `${pkg} exports no unshipped sources`).not.toContain("@tandem/source");
     }
   });
 });
