@@ -2,15 +2,17 @@
  * The Promise sign-in helpers against the emulator over HTTP (issue 21): refresh token,
  * authorization code with PKCE, and JWT bearer (RS256 against the connected app's registered
  * key). Each session's `port()` pulls; an expired access token is refreshed (or, for JWT, minted
- * again) and reported through `onTokens`; a revoked grant rejects `port()` with
+ * again inside the call, which then completes, write or read) and reported through `onTokens`;
+ * a revoked grant (or a JWT key the app no longer has) rejects `port()` with
  * `SalesforceSignInError` (`revoked`); bad input is refused with a clear `OAuthFailed`.
  */
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import {
+  type CreateTaskWrite,
   idempotencyKeyFor,
+  type SalesforceId,
   type SalesforcePort,
   SalesforceSignInError,
-  type SalesforceWrite,
   uuidv7,
 } from "@tandem/engine";
 import { createEmulator, type Emulator } from "@tandem/salesforce-emulator";
@@ -194,6 +196,34 @@ describe("signInWithJwtBearer", () => {
       ...extra,
     });
 
+  /** The first contact of the session's scope (a rep's book has some). */
+  const firstContact = async (session: SalesforceSession) => {
+    const scope = await pull(session);
+    if (!Exit.isSuccess(scope)) throw new Error("pull failed");
+    const contact = scope.value.contacts[0];
+    if (contact === undefined) throw new Error("the rep has contacts");
+    return contact;
+  };
+
+  /** A logged call on `contact`, under a new intent. */
+  const taskWrite = (contact: { readonly Id: SalesforceId }, subject: string): CreateTaskWrite => {
+    const intentId = uuidv7(sf.control.now().getTime(), randomBytes(10));
+    return {
+      kind: "createTask",
+      intentId,
+      key: idempotencyKeyFor(intentId),
+      fields: {
+        WhoId: contact.Id,
+        WhatId: null,
+        Subject: subject,
+        Description: null,
+        ActivityDate: "2026-01-05",
+        Status: "Completed",
+        TaskSubtype: "Call",
+      },
+    };
+  };
+
   it("signs in with an RS256 assertion, pulls, and mints a new token when the access token expires", async () => {
     const u = user(0);
     const reported: SalesforceTokens[] = [];
@@ -217,37 +247,67 @@ describe("signInWithJwtBearer", () => {
     expect(reported).toHaveLength(2);
   });
 
-  it("a write refused with a 401 is SessionExpired (sent again next cycle), never Revoked", async () => {
-    const session = await jwt(0);
-    const scope = await pull(session);
-    if (!Exit.isSuccess(scope)) throw new Error("pull failed");
-    const contact = scope.value.contacts[0];
-    if (contact === undefined) throw new Error("the rep has contacts");
-    const intentId = uuidv7(sf.control.now().getTime(), randomBytes(10));
-    const write: SalesforceWrite = {
-      kind: "createTask",
-      intentId,
-      key: idempotencyKeyFor(intentId),
-      fields: {
-        WhoId: contact.Id,
-        WhatId: null,
-        Subject: "Call with a JWT session",
-        Description: null,
-        ActivityDate: "2026-01-05",
-        Status: "Completed",
-        TaskSubtype: "Call",
-      },
-    };
-    sf.control.addFault({ match: { method: "POST", path: "/services/data/" }, kind: "INVALID_SESSION_ID", count: 1 });
+  it("renews an expired token inside the call: a write goes out in the same call exactly once, and a read", async () => {
+    const u = user(0);
+    const reported: SalesforceTokens[] = [];
+    const session = await jwt(0, { onTokens: (t) => reported.push(t) });
+    const contact = await firstContact(session);
+
+    sf.control.expireAccessTokens(u.id);
     const port = await session.port();
-    const refusedWrite = await Effect.runPromiseExit(port.push([write]));
-    const outcome = Exit.isSuccess(refusedWrite)
-      ? refusedWrite.value[0]?.outcome === "failed" && refusedWrite.value[0].error._tag
-      : refusedWrite.cause.toString();
-    expect(String(outcome)).toContain("SessionExpired");
-    expect(String(outcome)).not.toContain("Revoked");
-    const next = await Effect.runPromiseExit((await session.port()).push([write]));
-    expect(Exit.isSuccess(next) && next.value[0]?.outcome).toBe("applied");
+    const write = taskWrite(contact, "Call after the token expired");
+    const pushed = await Effect.runPromiseExit(port.push([write]));
+    expect(Exit.isSuccess(pushed) && pushed.value.map((r) => r.outcome)).toEqual(["applied"]);
+    expect(reported).toHaveLength(1);
+    const found = await Effect.runPromiseExit(port.lookup([write.key]));
+    expect(Exit.isSuccess(found) && typeof found.value.get(write.key)).toBe("string");
+
+    // A 401 on the write itself: Salesforce did not take it, so it goes again after the new token.
+    sf.control.addFault({ match: { method: "POST", path: "/services/data/" }, kind: "INVALID_SESSION_ID", count: 1 });
+    const second = taskWrite(contact, "Call after a 401 on the write");
+    const refusedOnce = await Effect.runPromiseExit((await session.port()).push([second]));
+    expect(Exit.isSuccess(refusedOnce) && refusedOnce.value.map((r) => r.outcome)).toEqual(["applied"]);
+    expect(sf.control.faults()).toEqual([]);
+    expect(reported).toHaveLength(2);
+
+    sf.control.expireAccessTokens(u.id);
+    const read = await Effect.runPromiseExit((await session.port()).lookup([write.key, second.key]));
+    expect(Exit.isSuccess(read) && [...read.value.values()].every((id) => typeof id === "string")).toBe(true);
+    expect(reported).toHaveLength(3);
+    expect(reported.every((t) => t.refreshToken === "" && t.instanceUrl === sf.url)).toBe(true);
+  });
+
+  it("a renewal refused because the app's key is gone is Revoked, and port() rejects from then on", async () => {
+    const u = user(0);
+    const session = await jwt(0);
+    const contact = await firstContact(session);
+    const write = taskWrite(contact, "Call after the key was removed");
+    sf.control.clearJwtKeys();
+    try {
+      sf.control.expireAccessTokens(u.id);
+      // The push fails as a whole (its idempotency lookup is refused) or per write: either way Revoked.
+      const outcome = await Effect.runPromise(
+        (await session.port()).push([write]).pipe(
+          Effect.map((results) => results.map((r) => (r.outcome === "failed" ? r.error._tag : r.outcome))),
+          Effect.catch((error) => Effect.succeed([error._tag])),
+        ),
+      );
+      expect(outcome).toEqual(["Revoked"]);
+      const rejection = await session.port().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(rejection).toBeInstanceOf(SalesforceSignInError);
+      expect(rejection).toMatchObject({ code: "invalid_grant", revoked: true });
+      expect(String((rejection as Error).message)).toContain("invalid assertion");
+      await expect(session.port()).rejects.toBe(rejection);
+    } finally {
+      sf.control.registerJwtKey(appKey.publicKey);
+    }
+    // Salesforce never took the write: a new sign-in finds no Task with its key.
+    const again = await jwt(0);
+    const found = await Effect.runPromiseExit((await again.port()).lookup([write.key]));
+    expect(Exit.isSuccess(found) && found.value.get(write.key)).toBeNull();
   });
 
   it("refuses a key the app does not know, an unknown user, a wrong client id or audience, and a bad key", async () => {

@@ -7,9 +7,11 @@
  * Invariants:
  * - jsforce's own retries are off (it would sleep up to ~15 s on a GET 5xx); reads are retried
  *   here with jittered backoff, writes never are.
- * - A 401 goes through jsforce's refresh path (our refresh function); the new access token is
- *   reported through `onTokenRefresh`; an `invalid_grant` refresh makes every later failure
- *   `Revoked`.
+ * - A 401 goes through jsforce's refresh path (our refresh function: the refresh-token grant,
+ *   or the caller's `renewAccessToken`), after which jsforce sends the same request again, read
+ *   or write (a 401 means Salesforce did not take it); the new access token is reported through
+ *   `onTokenRefresh`; a refresh refused with a revoking code (`invalid_grant` …) makes every
+ *   later failure `Revoked`.
  */
 
 import type { SalesforcePortError } from "@tandem/engine";
@@ -40,6 +42,12 @@ export interface SalesforceClientOptions {
   readonly usage: UsageTracker;
   /** Called with the new token set after every successful refresh, so the caller can store it. */
   readonly onTokenRefresh?: ((tokens: SalesforceTokens) => void) | undefined;
+  /**
+   * Gets a new access token when one expires, instead of the refresh-token grant (a JWT bearer
+   * session mints one with a new assertion). A rejection's `code` (else `name`), e.g.
+   * `invalid_grant`, decides whether the failure is `Revoked` or `SessionExpired`.
+   */
+  readonly renewAccessToken?: (() => Promise<string>) | undefined;
   readonly readRetry?: ReadRetryPolicy | undefined;
   /** Suggested wait for rate limits without `Retry-After`. Default 60 s. */
   readonly rateLimitRetryAfterMs?: number | undefined;
@@ -189,8 +197,8 @@ function observeTransport(conn: Connection, usage: UsageTracker): void {
  * Creates the scoped client for one user.
  *
  * @remarks The connection refreshes its access token through jsforce's refresh delegate with a
- * refresh function of ours (which also keeps a rotated refresh token and remembers an
- * `invalid_grant`). Every HTTP request to the data API counts as one call.
+ * refresh function of ours (the caller's `renewAccessToken` when given, else the refresh-token
+ * grant, keeping a rotated refresh token; either remembers an `invalid_grant`). Every HTTP request to the data API counts as one call.
  * @example
  * ```ts
  * const client = createSalesforceClient({ tokens, oauth, usage: createUsageTracker() });
@@ -202,6 +210,20 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
   const apiBase = `/services/data/v${apiVersion}`;
   const usage = options.usage;
   const refreshState: { errorName: string | undefined } = { errorName: undefined };
+  /** A new access token: the caller's renewal, or the refresh-token grant (keeping a rotated refresh token). */
+  const refreshAccessToken = async (c: Connection): Promise<string> => {
+    if (options.renewAccessToken !== undefined) return options.renewAccessToken();
+    const refreshToken = c.refreshToken;
+    if (refreshToken === undefined || refreshToken === null || refreshToken === "") {
+      throw Object.assign(new Error("no refresh token"), { name: "invalid_grant" });
+    }
+    const response = await c.oauth2.refreshToken(refreshToken);
+    // Keep a rotated refresh token (jsforce's own refresh function drops it).
+    if (typeof response.refresh_token === "string" && response.refresh_token !== "") {
+      c.refreshToken = response.refresh_token;
+    }
+    return response.access_token;
+  };
   const conn = new Connection({
     instanceUrl,
     accessToken: options.tokens.accessToken,
@@ -213,24 +235,15 @@ export function createSalesforceClient(options: SalesforceClientOptions): Salesf
       ...(options.oauth.clientSecret !== undefined ? { clientSecret: options.oauth.clientSecret } : {}),
     },
     refreshFn: (c, callback) => {
-      const refreshToken = c.refreshToken;
-      if (refreshToken === undefined || refreshToken === null) {
-        refreshState.errorName = "invalid_grant";
-        callback(Object.assign(new Error("no refresh token"), { name: "invalid_grant" }));
-        return;
-      }
-      c.oauth2.refreshToken(refreshToken).then(
-        (response) => {
+      refreshAccessToken(c).then(
+        (accessToken) => {
           refreshState.errorName = undefined;
-          // Keep a rotated refresh token (jsforce's own refresh function drops it).
-          if (typeof response.refresh_token === "string" && response.refresh_token !== "") {
-            c.refreshToken = response.refresh_token;
-          }
-          callback(undefined, response.access_token, response);
+          callback(undefined, accessToken);
         },
         (error: unknown) => {
           const err = error instanceof Error ? error : new Error(String(error));
-          refreshState.errorName = err.name;
+          const code = (error as { readonly code?: unknown } | null)?.code;
+          refreshState.errorName = typeof code === "string" && code !== "" ? code : err.name;
           callback(err);
         },
       );

@@ -28,6 +28,12 @@ export interface SalesforcePortOptions {
   readonly apiVersion?: string | undefined;
   /** Called with the new tokens after each refresh; store them. */
   readonly onTokenRefresh?: ((tokens: SalesforceTokens) => void) | undefined;
+  /**
+   * Gets a new access token when one expires, instead of the refresh-token grant (e.g. a new
+   * JWT bearer assertion); the request that met the 401 is then sent again, read or write.
+   * Reject with an error whose `code` is Salesforce's OAuth error (`invalid_grant` → `Revoked`).
+   */
+  readonly renewAccessToken?: (() => Promise<string>) | undefined;
   /** Where Task creates keep their idempotency key. Default `CallObject` with a `tandem:` prefix. */
   readonly idempotency?: IdempotencyConfig | undefined;
   /** Watermark overlap. Default 5 minutes. */
@@ -81,6 +87,7 @@ export function createSalesforcePort(options: SalesforcePortOptions): Salesforce
     apiVersion: options.apiVersion,
     usage,
     onTokenRefresh: options.onTokenRefresh,
+    renewAccessToken: options.renewAccessToken,
     readRetry: options.readRetry,
     rateLimitRetryAfterMs: options.rateLimitRetryAfterMs,
   });

@@ -7,22 +7,20 @@
  * - One connection is kept across cycles; a failure that may come from a stale connection
  *   (`Unavailable`, `OutcomeUnknown`) rebuilds it on the next call, with the tokens kept.
  * - Tokens Salesforce refreshes are kept (and handed to `onTokens`) before any call uses them.
- * - Refresh-token sessions: the connection refreshes on a 401 itself; after a `SessionExpired`
- *   or `Revoked` failure `port()` refreshes first, and an `invalid_grant` then rejects with
- *   `SalesforceSignInError` (`revoked: true`), and every later `port()` too.
- * - JWT bearer sessions (no refresh token): an expired access token is replaced by minting a
- *   new one with a new assertion; reads are then retried once, writes never (they fail with
- *   `SessionExpired`, whose 401 means Salesforce did not take them, and go out next cycle).
+ * - A 401 renews the access token inside the call and jsforce sends the request again, read or
+ *   write (Salesforce did not take it): refresh-token sessions with the refresh grant, JWT
+ *   bearer sessions (no refresh token) by minting a new token with a new assertion.
+ * - After a `SessionExpired` or `Revoked` failure `port()` renews first; a renewal refused with
+ *   a revoking code (`invalid_grant` …) rejects that and every later `port()` with
+ *   `SalesforceSignInError` (`revoked: true`).
  */
 import {
   type BookSyncSalesforce,
   type IdempotencyKey,
-  Revoked,
   type SalesforceId,
   type SalesforcePort,
   type SalesforcePortError,
   SalesforceSignInError,
-  SessionExpired,
   type WriteResult,
 } from "@tandem/engine";
 import { Effect } from "effect";
@@ -47,7 +45,10 @@ export interface SalesforceSession extends BookSyncSalesforce {
 }
 
 /** Port options a sign-in passes through to `createSalesforcePort` (all but tokens and client). */
-export type SessionPortOptions = Omit<SalesforcePortOptions, "tokens" | "oauth" | "apiVersion" | "onTokenRefresh">;
+export type SessionPortOptions = Omit<
+  SalesforcePortOptions,
+  "tokens" | "oauth" | "apiVersion" | "onTokenRefresh" | "renewAccessToken"
+>;
 
 /** How a session gets a new access token. */
 export type SessionKind = "refresh_token" | "jwt_bearer";
@@ -102,6 +103,27 @@ export function createSalesforceSession(init: SessionInit): SalesforceSession {
     init.onTokens?.(next);
   };
 
+  /** A renewal's failure as the sign-in error; a revoking one ends the session. */
+  const refused = (cause: unknown): SalesforceSignInError => {
+    const error = signInError(cause);
+    if (error.revoked) revoked = error;
+    return error;
+  };
+
+  /**
+   * JWT bearer: the connection's own renewal on a 401 (a new assertion, a new access token; the
+   * connection reports it through `onTokenRefresh`). Rejects with `SalesforceSignInError`, whose
+   * `code` the connection maps (`invalid_grant` → `Revoked`).
+   */
+  const mintAccessToken = async (): Promise<string> => {
+    if (revoked) throw revoked;
+    try {
+      return (await init.renew(tokens)).accessToken;
+    } catch (cause) {
+      throw refused(cause);
+    }
+  };
+
   const current = (): SalesforcePortHandle => {
     handle ??= createSalesforcePort({
       ...init.portOptions,
@@ -110,6 +132,7 @@ export function createSalesforceSession(init: SessionInit): SalesforceSession {
       oauth: { loginUrl: init.loginUrl, clientId: init.clientId, clientSecret: init.clientSecret },
       apiVersion: init.apiVersion,
       onTokenRefresh: keep,
+      ...(init.kind === "jwt_bearer" ? { renewAccessToken: mintAccessToken } : {}),
     });
     return handle;
   };
@@ -127,9 +150,7 @@ export function createSalesforceSession(init: SessionInit): SalesforceSession {
           stale = false;
         },
         (cause: unknown) => {
-          const error = signInError(cause);
-          if (error.revoked) revoked = error;
-          throw error;
+          throw refused(cause);
         },
       )
       .finally(() => {
@@ -138,110 +159,42 @@ export function createSalesforceSession(init: SessionInit): SalesforceSession {
     return renewing;
   };
 
-  /** After a failed call: what the next call should do, and the error the caller sees. */
-  const afterFailure = (
-    error: SalesforcePortError,
-    usedToken: string,
-    failed: SalesforcePortHandle,
-  ): Effect.Effect<"renewed" | "failed", SalesforcePortError> => {
+  /** After a failed call or write: what the next call should do (rebuild the connection, renew first). */
+  const note = (error: SalesforcePortError, failed: SalesforcePortHandle): void => {
     if (error._tag === "Unavailable" || error._tag === "OutcomeUnknown") {
       if (handle === failed) handle = undefined;
-      return Effect.succeed("failed");
-    }
-    if (!isAuthFailure(error)) return Effect.succeed("failed");
-    if (init.kind === "refresh_token") {
+    } else if (isAuthFailure(error)) {
       stale = true;
-      return Effect.succeed("failed");
     }
-    // JWT bearer: the connection cannot refresh itself (no refresh token), so a 401 ends here.
-    return Effect.tryPromise({ try: () => renew(usedToken), catch: signInError }).pipe(
-      Effect.as("renewed" as const),
-      Effect.catch((signIn) =>
-        Effect.fail<SalesforcePortError>(
-          signIn.revoked
-            ? new Revoked({ message: signIn.message })
-            : new SessionExpired({
-                message: `the access token expired and no new one could be minted: ${signIn.message}`,
-              }),
-        ),
-      ),
-    );
   };
 
-  /** Runs a read; a JWT session retries it once with a newly minted token. */
-  const read = <A>(run: (port: SalesforcePort) => Effect.Effect<A, SalesforcePortError>) =>
+  /** Runs a call on the current port, noting how it failed. */
+  const watched = <A>(run: (port: SalesforcePortHandle) => Effect.Effect<A, SalesforcePortError>) =>
     Effect.suspend(() => {
       const used = current();
-      const usedToken = tokens.accessToken;
-      return run(used).pipe(
-        Effect.catch((error) =>
-          afterFailure(error, usedToken, used).pipe(
-            Effect.flatMap((next) => (next === "renewed" ? run(current()) : Effect.fail(error))),
-          ),
-        ),
-      );
+      return run(used).pipe(Effect.tapError((error) => Effect.sync(() => note(error, used))));
     });
 
-  /** A write result that failed on the token: a JWT session mints a new one; the write waits for the next cycle. */
-  const settleResults = (results: ReadonlyArray<WriteResult>, usedToken: string, used: SalesforcePortHandle) => {
-    const authFailed = results.find((r) => r.outcome === "failed" && isAuthFailure(r.error));
-    if (authFailed === undefined || authFailed.outcome !== "failed") return Effect.succeed(results);
-    return afterFailure(authFailed.error, usedToken, used).pipe(
-      Effect.map((next) =>
-        next !== "renewed"
-          ? results
-          : results.map(
-              (r): WriteResult =>
-                r.outcome === "failed" && r.error._tag === "Revoked"
-                  ? {
-                      ...r,
-                      error: new SessionExpired({
-                        message: `${r.error.message} (a new token is minted; retried next cycle)`,
-                      }),
-                    }
-                  : r,
-            ),
-      ),
-      Effect.catch((error) =>
-        Effect.succeed(
-          results.map((r): WriteResult => (r.outcome === "failed" && isAuthFailure(r.error) ? { ...r, error } : r)),
-        ),
-      ),
-    );
-  };
-
   const port: SalesforcePort = {
-    pullScope: (request) => read((p) => p.pullScope(request)),
-    pullActivities: (request) => read((p) => p.pullActivities(request)),
-    lookup: (keys: ReadonlyArray<IdempotencyKey>) => read((p) => p.lookup(keys)),
+    pullScope: (request) => watched((p) => p.pullScope(request)),
+    pullActivities: (request) => watched((p) => p.pullActivities(request)),
+    lookup: (keys: ReadonlyArray<IdempotencyKey>) => watched((p) => p.lookup(keys)),
     pullOrgInfo: (request) =>
-      read((p) =>
+      watched((p) =>
         p.pullOrgInfo ? p.pullOrgInfo(request) : Effect.die(new Error("the adapter's port reads org info")),
       ),
     push: (writes) =>
-      Effect.suspend(() => {
-        const used = current();
-        const usedToken = tokens.accessToken;
-        return used.push(writes).pipe(
-          Effect.catch((error) =>
-            afterFailure(error, usedToken, used).pipe(
-              Effect.flatMap((next) =>
-                Effect.fail(
-                  next === "renewed"
-                    ? new SessionExpired({
-                        message: `the access token expired before Salesforce took the writes; they go out next cycle (${error.message})`,
-                      })
-                    : error,
-                ),
-              ),
-            ),
+      watched((p) =>
+        p.push(writes).pipe(
+          Effect.tap((results: ReadonlyArray<WriteResult>) =>
+            Effect.sync(() => {
+              for (const result of results) if (result.outcome === "failed") note(result.error, p);
+            }),
           ),
-          Effect.flatMap((results) => settleResults(results, usedToken, used)),
-        );
-      }),
+        ),
+      ),
     usage: () => usage.snapshot(),
   };
-
   return {
     userId: init.userId,
     orgId: init.orgId,
