@@ -16,6 +16,7 @@ import { useEffect, useMemo } from "react";
 import { DEFAULT_QUERY, queryPipeline, totalAmount } from "../pipeline/pipeline-query.js";
 import { PipelineTableRow } from "../pipeline/pipeline-row.js";
 import { formatAmount, formatDateTime } from "../text/format.js";
+import { RECOMMENDATION_ICON } from "../text/recommendation-text.js";
 import type { ViewSnapshot } from "./view-snapshot.js";
 
 /** The User Timing mark of the first frame with pipeline rows (as `pipeline-view.tsx` sets it). */
@@ -27,13 +28,8 @@ export const SNAPSHOT_PAINT_MARK = "tandem:snapshot-paint";
 export const SNAPSHOT_ROWS = 60;
 
 /** The recommendation icons of `recommendation-list.tsx`. */
-const ICON: Readonly<Record<string, string>> = {
-  "no-recent-interaction": "◔",
-  "close-date-passed": "!",
-  "close-date-soon": "◷",
-  "no-key-contact": "?",
-  "new-key-contact": "★",
-};
+/** By kind; a snapshot stored by another version may name a kind this one does not know. */
+const ICON: Readonly<Record<string, string>> = RECOMMENDATION_ICON;
 
 const COLUMNS: ReadonlyArray<{ label: string; numeric?: boolean; sorted?: boolean }> = [
   { label: "Opportunity" },

@@ -11,6 +11,15 @@ import { formatDate, formatMeetingTime } from "./format.js";
 /** A one-tap fix a card offers. */
 export type RecommendationFix = "move-close-date" | "log-call";
 
+/** Each kind of card's icon (decorative: the title says what it is). */
+export const RECOMMENDATION_ICON: Record<RecommendationKind, string> = {
+  "no-recent-interaction": "◔",
+  "close-date-passed": "!",
+  "close-date-soon": "◷",
+  "no-key-contact": "?",
+  "new-key-contact": "★",
+};
+
 /** What each kind of card suggests doing. */
 export const RECOMMENDATION_HINT: Record<RecommendationKind, string> = {
   "no-recent-interaction": "Reach out to a Key contact.",

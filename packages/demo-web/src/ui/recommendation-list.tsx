@@ -23,6 +23,7 @@ import { formatDate } from "../text/format.js";
 import {
   nextMeetingText,
   RECOMMENDATION_HINT,
+  RECOMMENDATION_ICON,
   recommendationFixes,
   recommendationTitle,
 } from "../text/recommendation-text.js";
@@ -32,14 +33,6 @@ import { LogActivityDialog } from "./log-activity-dialog.js";
 import { fieldErrorText } from "./opportunity/field-text.js";
 import { LoggedToast } from "./opportunity/logged-toast.js";
 import { routeHref } from "./use-hash-route.js";
-
-const ICON: Record<Recommendation["kind"], string> = {
-  "no-recent-interaction": "◔",
-  "close-date-passed": "!",
-  "close-date-soon": "◷",
-  "no-key-contact": "?",
-  "new-key-contact": "★",
-};
 
 /** Props of {@link RecommendationList}. */
 export interface RecommendationListProps {
@@ -122,7 +115,7 @@ export function RecommendationList({ snapshot, opportunityId, visible }: Recomme
               data-opportunity-id={card.opportunityId}
             >
               <span className="reco-icon" aria-hidden="true">
-                {ICON[card.kind]}
+                {RECOMMENDATION_ICON[card.kind]}
               </span>
               <div>
                 <strong data-testid="reco-title">{recommendationTitle(card, text?.title ?? card.title)}</strong>
