@@ -262,19 +262,25 @@ describe("compaction", () => {
     expect(started).toEqual([4]);
     gates[0]?.();
     for (let i = 0; i < 300 && started.length < 2; i++) await sleep(10);
-    expect(started).toEqual([4, 5]);
+    // Next the second (5 records) or the third (6): which fell due first depends on the timers
+    // (a quiet-time compaction whose room was busy at its turn waits for the next quiet moment).
+    expect(started).toHaveLength(2);
+    expect([5, 6]).toContain(started[1]);
+    const second = started[1] === 5 ? "book:org:second" : "book:org:third";
+    const left =
+      second === "book:org:second" ? { name: "book:org:third", records: 6 } : { name: "book:org:second", records: 5 };
     // Closing waits for the running rebuild and starts none of those still queued.
     const closing = registry.close();
     await sleep(50);
     gates[1]?.();
     await closing;
-    expect(started).toEqual([4, 5]);
+    expect(started).toHaveLength(2);
     expect(spy.replaced).toEqual([]);
     expect(metrics.compactions.get("worker")).toBe(2);
     expect(metrics.render()).toContain('tandem_compactions_total{outcome="worker"} 2');
     expect((await replayed(spy.store, name)).records).toBe(1);
-    expect((await replayed(spy.store, "book:org:second")).records).toBe(1);
-    expect((await replayed(spy.store, "book:org:third")).records).toBe(6);
+    expect((await replayed(spy.store, second)).records).toBe(1);
+    expect((await replayed(spy.store, left.name)).records).toBe(left.records);
   });
 
   it("rebuilds in a worker thread by default, and on unload", async () => {
